@@ -1,0 +1,38 @@
+"""The channel-neutral interface: an incoming event produces replies.
+
+Channels (Telegram, SMS, e-mail, the browser simulator) translate their wire format into
+`Incoming` and render each `Reply` their own way: inline buttons, "Svar JA eller NEJ", links.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Option:
+    """A choice offered with a message. `key` is stable (callback data, SMS keyword or number)."""
+
+    key: str
+    label_template: str  # a template under templates/messages/ rendering the button label
+    context: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Incoming:
+    channel: str  # telegram, sms, email, web
+    address: str  # chat id, E.164 number, e-mail address, simulator session id
+    text: str | None = None
+    option: str | None = None  # the key of a chosen Option
+    language_hint: str | None = None
+    start_payload: str | None = None  # Telegram deep link `/start <payload>`
+    media: bool = False  # a photo, sticker, voice note or MMS: not text
+
+
+@dataclass(frozen=True)
+class Reply:
+    template: str  # name under templates/messages/
+    context: dict[str, Any] = field(default_factory=dict)
+    options: tuple[Option, ...] = ()
+    person_id: int | None = None  # None: to the sender of the incoming event

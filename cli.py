@@ -1,0 +1,164 @@
+"""`mentorbot` command line. Exit codes: 0 success, 1 ran but reported problems, 2 bad usage/config."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+from logsetup import configure_logging
+from mentoring.runtime import Runtime
+from settings import Settings, SettingsError, load_settings
+from storage.db import is_sqlite
+
+log = logging.getLogger("mentorbot")
+
+Command = Callable[[argparse.Namespace, Runtime], Awaitable[int]]
+
+
+def _out(line: str) -> None:
+    sys.stdout.write(line + "\n")
+
+
+async def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
+    from aiohttp import web
+
+    from mentoring.demo import ensure_demo
+    from storage.migrate import upgrade
+    from web.app import create_app
+
+    settings = runtime.settings
+    if is_sqlite(settings.db_url):
+        await upgrade(settings.db_url)
+    if not settings.is_production:
+        login = await ensure_demo(runtime)
+        if login is not None:
+            _out(f"Demo programme loaded. Log in at http://{settings.host}:{settings.port}/")
+            _out(f"  e-mail: {login[0]}  password: {login[1]}")
+            _out(f"  chat simulator: http://{settings.host}:{settings.port}/dev/chat")
+    app = create_app(runtime)
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, settings.host, settings.port)
+    await site.start()
+    log.info("listening", extra={"host": settings.host, "port": settings.port})
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    await runner.cleanup()
+    return 0
+
+
+async def cmd_db_upgrade(args: argparse.Namespace, runtime: Runtime) -> int:
+    from storage.migrate import upgrade
+
+    await upgrade(runtime.settings.db_url)
+    _out("Database is up to date.")
+    return 0
+
+
+async def cmd_coordinator_add(args: argparse.Namespace, runtime: Runtime) -> int:
+    from mentoring.coordinators import add_coordinator
+    from mentoring.errors import DomainError
+    from storage.db import unit_of_work
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            _out("The passwords differ.")
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    try:
+        async with unit_of_work(runtime.sessions) as session:
+            await add_coordinator(session, args.email, password, name=args.name)
+    except DomainError as exc:
+        _out(runtime.renderer.error(exc.key, runtime.settings.default_language, **exc.params))
+        return 1
+    _out(f"Coordinator {args.email} added.")
+    return 0
+
+
+async def cmd_demo(args: argparse.Namespace, runtime: Runtime) -> int:
+    from mentoring.demo import load_demo
+
+    summary = await load_demo(runtime)
+    _out(
+        "Demo programme: "
+        + ", ".join(f"{n} {what}" for what, n in summary.items() if what != "password")
+    )
+    return 0
+
+
+async def cmd_import(args: argparse.Namespace, runtime: Runtime) -> int:
+    from mentoring.importing import import_csv
+
+    result = await import_csv(runtime, args.kind, Path(args.file), dry_run=args.dry_run)
+    for line_no, message in result.rejected:
+        _out(f"line {line_no}: {message}")
+    verb = "would import" if args.dry_run else "imported"
+    _out(
+        f"{verb} {result.imported}, already there {result.skipped}, rejected {len(result.rejected)}"
+    )
+    return 1 if result.rejected else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    sub.add_parser("serve", help="run the web app, bots and scheduler").set_defaults(fn=cmd_serve)
+
+    db = sub.add_parser("db", help="database").add_subparsers(dest="db_command", required=True)
+    db.add_parser("upgrade", help="apply migrations").set_defaults(fn=cmd_db_upgrade)
+
+    sub.add_parser("demo", help="load an invented demo programme").set_defaults(fn=cmd_demo)
+
+    coord = sub.add_parser("coordinator").add_subparsers(dest="coord_command", required=True)
+    add = coord.add_parser("add", help="add a coordinator; password from a prompt or stdin")
+    add.add_argument("email")
+    add.add_argument("--name")
+    add.set_defaults(fn=cmd_coordinator_add)
+
+    imp = sub.add_parser("import", help="import youths or mentors from CSV")
+    imp.add_argument("kind", choices=["youths", "mentors"])
+    imp.add_argument("file")
+    imp.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
+    imp.set_defaults(fn=cmd_import)
+    return parser
+
+
+async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    runtime = Runtime.build(settings)
+    try:
+        return int(await args.fn(args, runtime))
+    finally:
+        await runtime.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        settings = load_settings()
+        settings.check_production()
+    except SettingsError as exc:
+        sys.stderr.write(f"configuration error: {exc}\n")
+        return 2
+    configure_logging(settings.is_production)
+    try:
+        return asyncio.run(_run(args, settings))
+    except SettingsError as exc:
+        sys.stderr.write(f"configuration error: {exc}\n")
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The domain rules: sign-up, matching, meetings, hours, outcomes, targets, the digest's content."""

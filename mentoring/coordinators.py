@@ -1,0 +1,28 @@
+"""Coordinators: argon2-hashed passwords; the login checks and lock-out live in web/."""
+
+from __future__ import annotations
+
+from argon2 import PasswordHasher
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.contacts import normalise_email
+from mentoring.errors import DomainError
+from storage.models import Coordinator
+
+MIN_PASSWORD = 10
+hasher = PasswordHasher()
+
+
+async def add_coordinator(
+    session: AsyncSession, email: str, password: str, *, name: str | None = None
+) -> Coordinator:
+    address = normalise_email(email).lower()
+    if len(password) < MIN_PASSWORD:
+        raise DomainError("password_too_short", min=MIN_PASSWORD)
+    if await session.scalar(select(Coordinator.id).where(Coordinator.email == address)):
+        raise DomainError("coordinator_exists")
+    coordinator = Coordinator(email=address, name=name, password_hash=hasher.hash(password))
+    session.add(coordinator)
+    await session.flush()
+    return coordinator

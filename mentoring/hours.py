@@ -1,0 +1,85 @@
+"""Hours: reported after a meeting or any time, counted per local month against the commitment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.clock import month_start
+from mentoring.errors import DomainError
+from mentoring.matches import get_match
+from storage.models import HoursReport, Programme
+
+MAX_MINUTES_PER_MEETING = 12 * 60
+
+
+@dataclass(frozen=True)
+class MonthHours:
+    minutes: int
+    commitment_minutes: int
+
+    @property
+    def hours(self) -> float:
+        return self.minutes / 60
+
+    @property
+    def missing_minutes(self) -> int:
+        return max(self.commitment_minutes - self.minutes, 0)
+
+    @property
+    def met(self) -> bool:
+        return self.minutes >= self.commitment_minutes
+
+
+async def month_total(session: AsyncSession, match_id: int, month: date) -> MonthHours:
+    match = await get_match(session, match_id)
+    programme = await session.get(Programme, match.programme_id)
+    minutes = await session.scalar(
+        select(func.coalesce(func.sum(HoursReport.minutes), 0)).where(
+            HoursReport.match_id == match_id, HoursReport.month == month_start(month)
+        )
+    )
+    return MonthHours(int(minutes or 0), (programme.monthly_hours if programme else 3) * 60)
+
+
+async def report_hours(
+    session: AsyncSession,
+    match_id: int,
+    minutes: int,
+    *,
+    reported_by: int | None,
+    today: date,
+    now: datetime,
+    meeting_id: int | None = None,
+) -> MonthHours:
+    """Store hours (positive, at most 12 for one meeting) and return the month's total."""
+    if minutes <= 0:
+        raise DomainError("hours_not_positive")
+    if minutes > MAX_MINUTES_PER_MEETING:
+        raise DomainError("hours_too_many", max=MAX_MINUTES_PER_MEETING // 60)
+    match = await get_match(session, match_id)
+    if match.status not in ("active", "completed"):
+        raise DomainError("match_not_active")
+    if reported_by is not None and reported_by not in (match.youth_id, match.mentor_id):
+        raise DomainError("not_your_match")
+    if meeting_id is not None:
+        already = await session.scalar(
+            select(HoursReport.id).where(HoursReport.meeting_id == meeting_id)
+        )
+        if already is not None:
+            raise DomainError("hours_already_reported")
+    session.add(
+        HoursReport(
+            match_id=match_id,
+            meeting_id=meeting_id,
+            reported_by=reported_by,
+            minutes=minutes,
+            month=month_start(today),
+            reported_at=now,
+        )
+    )
+    await session.flush()
+    return await month_total(session, match_id, today)

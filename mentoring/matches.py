@@ -1,0 +1,141 @@
+"""Matches: proposed by the coordinator, accepted by the mentor, closed with a reason."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.clock import add_months
+from mentoring.errors import DomainError, NotFound
+from mentoring.lookups import require_code
+from storage.models import Match, Mentor, Person, Programme, Youth
+
+OPEN = ("proposed", "active")
+
+
+async def open_match_count(session: AsyncSession, mentor_id: int) -> int:
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(Match)
+            .where(Match.mentor_id == mentor_id, Match.status.in_(OPEN))
+        )
+    ) or 0
+
+
+async def open_match_for(session: AsyncSession, person_id: int) -> Match | None:
+    """The youth's or mentor's most recent open match (a mentor with several: the newest)."""
+    return await session.scalar(
+        select(Match)
+        .where(
+            (Match.youth_id == person_id) | (Match.mentor_id == person_id), Match.status.in_(OPEN)
+        )
+        .order_by(Match.proposed_at.desc(), Match.id.desc())
+        .limit(1)
+    )
+
+
+async def create_match(
+    session: AsyncSession,
+    youth_id: int,
+    mentor_id: int,
+    *,
+    now: datetime,
+    coordinator_id: int | None = None,
+) -> Match:
+    """Propose a pair: the mentor must be approved with free capacity; one open match per youth."""
+    youth = await session.get(Youth, youth_id)
+    mentor = await session.get(Mentor, mentor_id)
+    if youth is None:
+        raise NotFound("youth", youth_id)
+    if mentor is None:
+        raise NotFound("mentor", mentor_id)
+    people = {
+        p.id: p
+        for p in await session.scalars(select(Person).where(Person.id.in_([youth_id, mentor_id])))
+    }
+    if people[youth_id].status != "active" or people[mentor_id].status != "active":
+        raise DomainError("person_not_active")
+    if mentor.approval != "approved":
+        raise DomainError("mentor_not_approved")
+    if await open_match_count(session, mentor_id) >= mentor.capacity:
+        raise DomainError("mentor_full", capacity=mentor.capacity)
+    taken = await session.scalar(
+        select(Match.id).where(Match.youth_id == youth_id, Match.status.in_(OPEN))
+    )
+    if taken is not None:
+        raise DomainError("youth_already_matched")
+    match = Match(
+        programme_id=people[youth_id].programme_id,
+        youth_id=youth_id,
+        mentor_id=mentor_id,
+        status="proposed",
+        proposed_at=now,
+        proposed_by=coordinator_id,
+    )
+    session.add(match)
+    await session.flush()
+    return match
+
+
+async def get_match(session: AsyncSession, match_id: int) -> Match:
+    match = await session.get(Match, match_id)
+    if match is None:
+        raise NotFound("match", match_id)
+    return match
+
+
+async def accept_match(
+    session: AsyncSession, match_id: int, *, now: datetime, today: date
+) -> Match:
+    """The mentor says yes: the 3 months start today (end = start + the programme's months)."""
+    match = await get_match(session, match_id)
+    if match.status != "proposed":
+        raise DomainError("match_not_proposed")
+    programme = await session.get(Programme, match.programme_id)
+    months = programme.pair_months if programme else 3
+    match.status, match.accepted_at = "active", now
+    match.starts_on, match.ends_on = today, add_months(today, months)
+    youth = await session.get(Youth, match.youth_id)
+    if youth is not None:
+        youth.waiting_since = None
+    return match
+
+
+async def decline_match(
+    session: AsyncSession, match_id: int, reason: str | None, *, now: datetime
+) -> Match:
+    """The mentor says no; the youth goes back to waiting, keeping their place in the queue."""
+    match = await get_match(session, match_id)
+    if match.status != "proposed":
+        raise DomainError("match_not_proposed")
+    match.status, match.decline_reason, match.ended_at = "declined", (reason or None), now
+    return match
+
+
+async def close_match(
+    session: AsyncSession, match_id: int, reason: str, *, now: datetime, today: date
+) -> Match:
+    """Close a pair: 'completed' when it ran its course, otherwise ended early with the reason."""
+    await require_code(session, "end_reason", reason)
+    match = await get_match(session, match_id)
+    if match.status not in OPEN:
+        raise DomainError("match_not_open")
+    full_term = match.ends_on is not None and today >= match.ends_on
+    match.status = "completed" if reason == "completed" or full_term else "ended_early"
+    match.ended_at, match.end_reason = now, reason
+    if reason == "rematch":
+        youth = await session.get(Youth, match.youth_id)
+        if youth is not None:
+            youth.waiting_since = now
+    return match
+
+
+async def extend_match(session: AsyncSession, match_id: int, months: int = 1) -> Match:
+    match = await get_match(session, match_id)
+    if match.status != "active" or match.ends_on is None:
+        raise DomainError("match_not_open")
+    match.ends_on = add_months(match.ends_on, months)
+    return match

@@ -1,0 +1,152 @@
+"""Meetings: one side proposes, the other confirms; rescheduling and cancelling; held or not."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.errors import DomainError, NotFound
+from mentoring.matches import get_match
+from storage.models import Match, Meeting
+
+MAX_AHEAD = timedelta(days=120)
+
+
+def _check_time(starts_at: datetime, now: datetime) -> None:
+    if starts_at.tzinfo is None:
+        raise ValueError("meeting times must be timezone-aware")
+    if starts_at <= now:
+        raise DomainError("meeting_in_past")
+    if starts_at > now + MAX_AHEAD:
+        raise DomainError("meeting_too_far_ahead")
+
+
+def _party(match: Match, person_id: int) -> None:
+    if person_id not in (match.youth_id, match.mentor_id):
+        raise DomainError("not_your_match")
+
+
+async def get_meeting(session: AsyncSession, meeting_id: int) -> Meeting:
+    meeting = await session.get(Meeting, meeting_id)
+    if meeting is None:
+        raise NotFound("meeting", meeting_id)
+    return meeting
+
+
+async def propose_meeting(
+    session: AsyncSession,
+    match_id: int,
+    proposed_by: int,
+    starts_at: datetime,
+    place: str | None,
+    *,
+    now: datetime,
+) -> Meeting:
+    match = await get_match(session, match_id)
+    if match.status != "active":
+        raise DomainError("match_not_active")
+    _party(match, proposed_by)
+    _check_time(starts_at, now)
+    meeting = Meeting(
+        match_id=match_id,
+        starts_at=starts_at,
+        place=(place or None),
+        status="proposed",
+        proposed_by=proposed_by,
+        proposed_at=now,
+        updated_at=now,
+    )
+    session.add(meeting)
+    await session.flush()
+    return meeting
+
+
+async def confirm_meeting(
+    session: AsyncSession, meeting_id: int, confirmed_by: int, *, now: datetime
+) -> Meeting:
+    """The other side says yes. Confirming your own proposal does not count."""
+    meeting = await get_meeting(session, meeting_id)
+    match = await get_match(session, meeting.match_id)
+    _party(match, confirmed_by)
+    if meeting.status == "confirmed":
+        return meeting
+    if meeting.status != "proposed":
+        raise DomainError("meeting_not_proposed")
+    if meeting.proposed_by == confirmed_by:
+        raise DomainError("cannot_confirm_own_proposal")
+    if meeting.starts_at <= now:
+        raise DomainError("meeting_in_past")
+    meeting.status, meeting.confirmed_by, meeting.confirmed_at = "confirmed", confirmed_by, now
+    meeting.updated_at = now
+    return meeting
+
+
+async def decline_meeting(
+    session: AsyncSession, meeting_id: int, declined_by: int, *, now: datetime
+) -> Meeting:
+    meeting = await get_meeting(session, meeting_id)
+    _party(await get_match(session, meeting.match_id), declined_by)
+    if meeting.status != "proposed":
+        raise DomainError("meeting_not_proposed")
+    meeting.status, meeting.updated_at = "declined", now
+    return meeting
+
+
+async def reschedule_meeting(
+    session: AsyncSession,
+    meeting_id: int,
+    by: int,
+    starts_at: datetime,
+    place: str | None,
+    *,
+    now: datetime,
+) -> Meeting:
+    """A new time for the same meeting: it needs confirming again by the other side."""
+    meeting = await get_meeting(session, meeting_id)
+    _party(await get_match(session, meeting.match_id), by)
+    if meeting.status not in ("proposed", "confirmed"):
+        raise DomainError("meeting_not_open")
+    _check_time(starts_at, now)
+    meeting.starts_at, meeting.place = starts_at, (place or meeting.place)
+    meeting.status, meeting.proposed_by, meeting.proposed_at = "proposed", by, now
+    meeting.confirmed_by = meeting.confirmed_at = None
+    meeting.sequence += 1
+    meeting.updated_at = now
+    return meeting
+
+
+async def cancel_meeting(
+    session: AsyncSession, meeting_id: int, by: int | None, *, now: datetime
+) -> Meeting:
+    meeting = await get_meeting(session, meeting_id)
+    if by is not None:
+        _party(await get_match(session, meeting.match_id), by)
+    if meeting.status not in ("proposed", "confirmed"):
+        raise DomainError("meeting_not_open")
+    meeting.status, meeting.updated_at = "cancelled", now
+    meeting.sequence += 1
+    return meeting
+
+
+async def mark_held(
+    session: AsyncSession, meeting_id: int, held: bool, *, now: datetime
+) -> Meeting:
+    """After the time has passed: held, or a no-show."""
+    meeting = await get_meeting(session, meeting_id)
+    if meeting.starts_at > now:
+        raise DomainError("meeting_not_yet")
+    if meeting.status not in ("confirmed", "proposed", "held", "no_show"):
+        raise DomainError("meeting_not_open")
+    meeting.status, meeting.updated_at = ("held" if held else "no_show"), now
+    return meeting
+
+
+async def open_meetings(session: AsyncSession, match_id: int) -> list[Meeting]:
+    rows = await session.scalars(
+        select(Meeting)
+        .where(Meeting.match_id == match_id, Meeting.status.in_(("proposed", "confirmed")))
+        .order_by(Meeting.starts_at)
+    )
+    return list(rows)

@@ -1,0 +1,131 @@
+"""Outcomes, companies and job openings: what the programme achieves for the committee."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+from stdnum.dk import cvr as stdnum_cvr
+from stdnum.exceptions import ValidationError as StdnumError
+
+from mentoring.errors import DomainError, NotFound
+from mentoring.lookups import require_code
+from storage.models import Company, JobOpening, Match, Outcome, Person, Youth
+
+
+def normalise_cvr(raw: str) -> str:
+    """'DK 1234 5674' -> '12345674'; the modulus-11 check digit must hold."""
+    try:
+        return str(stdnum_cvr.validate(raw))
+    except StdnumError:
+        raise DomainError("invalid_cvr") from None
+
+
+async def register_outcome(
+    session: AsyncSession,
+    youth_id: int,
+    category: str,
+    observed_on: date,
+    *,
+    source: str,
+    coordinator_id: int | None = None,
+) -> Outcome:
+    """Register or correct where a youth stands; the newest registration counts."""
+    await require_code(session, "outcome", category)
+    youth = await session.get(Youth, youth_id)
+    if youth is None:
+        raise NotFound("youth", youth_id)
+    match_id = await session.scalar(
+        select(Match.id)
+        .where(Match.youth_id == youth_id, Match.status.in_(("active", "completed", "ended_early")))
+        .order_by(Match.proposed_at.desc())
+        .limit(1)
+    )
+    person = await session.get(Person, youth_id)
+    outcome = Outcome(
+        programme_id=person.programme_id if person else 0,
+        youth_id=youth_id,
+        match_id=match_id,
+        target_group=youth.target_group,
+        category=category,
+        observed_on=observed_on,
+        source=source,
+        registered_by=coordinator_id,
+    )
+    session.add(outcome)
+    await session.flush()
+    return outcome
+
+
+async def register_company(
+    session: AsyncSession,
+    programme_id: int,
+    name: str,
+    *,
+    cvr: str | None = None,
+    industry: str | None = None,
+    outside_partnership: bool = False,
+    source: str | None = None,
+    first_contact_on: date | None = None,
+) -> Company:
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise DomainError("invalid_company_name")
+    number = normalise_cvr(cvr) if cvr else None
+    if industry:
+        await require_code(session, "interest", industry)
+    if number:
+        existing = await session.scalar(
+            select(Company).where(Company.programme_id == programme_id, Company.cvr == number)
+        )
+        if existing is not None:
+            return existing
+    company = Company(
+        programme_id=programme_id,
+        name=name,
+        cvr=number,
+        industry=industry,
+        outside_partnership=outside_partnership,
+        source=source,
+        first_contact_on=first_contact_on,
+    )
+    session.add(company)
+    await session.flush()
+    return company
+
+
+async def register_job_opening(
+    session: AsyncSession,
+    company_id: int,
+    kind: str,
+    created_on: date,
+    *,
+    origin: str | None = None,
+) -> JobOpening:
+    await require_code(session, "job_kind", kind)
+    company = await session.get(Company, company_id)
+    if company is None:
+        raise NotFound("company", company_id)
+    opening = JobOpening(
+        programme_id=company.programme_id,
+        company_id=company_id,
+        kind=kind,
+        origin=origin,
+        created_on=created_on,
+    )
+    session.add(opening)
+    await session.flush()
+    return opening
+
+
+async def fill_job_opening(
+    session: AsyncSession, opening_id: int, youth_id: int | None, filled_on: date
+) -> JobOpening:
+    opening = await session.get(JobOpening, opening_id)
+    if opening is None:
+        raise NotFound("job_opening", opening_id)
+    if youth_id is not None and await session.get(Youth, youth_id) is None:
+        raise NotFound("youth", youth_id)
+    opening.filled_by, opening.filled_on = youth_id, filled_on
+    return opening

@@ -1,0 +1,39 @@
+"""What a running process shares: settings, database sessions, the renderer and the clock.
+
+Built once in `cli`/`web.app` and handed down explicitly (aiogram workflow data, aiohttp AppKeys,
+function parameters), never kept in a module global.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from mentoring.clock import Clock, system_clock
+from messaging.render import Renderer
+from settings import Settings
+from storage.db import create_engine, session_factory
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    renderer: Renderer
+    clock: Clock = field(default=system_clock)
+
+    @classmethod
+    def build(cls, settings: Settings, clock: Clock = system_clock) -> Runtime:
+        engine = create_engine(settings.db_url)
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=session_factory(engine),
+            renderer=Renderer(tz=settings.tz),
+            clock=clock,
+        )
+
+    async def close(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,148 @@
+"""The one typed settings object: every environment variable of DESIGN.md's interfaces table."""
+
+from __future__ import annotations
+
+import secrets
+from enum import StrEnum
+from functools import cached_property
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+
+class AppEnv(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class SettingsError(Exception):
+    """A configuration value that stops start-up; the message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    app_env: AppEnv = AppEnv.DEVELOPMENT
+    data_dir: Path = Path("./var")
+    database_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=1, le=65535)
+    public_base_url: str | None = None
+    secret_key: SecretStr | None = None
+    timezone: str = "Europe/Copenhagen"
+    default_language: Literal["da", "en"] = "da"
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org"
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_from_number: str | None = None
+    twilio_messaging_service_sid: str | None = None
+    twilio_api_url: str = "https://api.twilio.com"
+
+    smtp_host: str | None = None
+    smtp_port: int | None = Field(default=None, ge=1, le=65535)
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    mail_from: str = "erhvervsmentor@localhost"
+
+    digest_recipients: str = ""
+    run_scheduler: bool = True
+
+    @field_validator("database_url")
+    @classmethod
+    def _parsable_url(cls, value: str | None) -> str | None:
+        if value:
+            try:
+                make_url(value)
+            except ArgumentError as exc:
+                raise ValueError("not a SQLAlchemy database URL") from exc
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("public_base_url", "telegram_api_url", "twilio_api_url")
+    @classmethod
+    def _strip_slash(cls, value: str | None) -> str | None:
+        return value.rstrip("/") if value else value
+
+    @property
+    def is_production(self) -> bool:
+        return self.app_env is AppEnv.PRODUCTION
+
+    @cached_property
+    def tz(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{(self.data_dir / 'mentorbot.db').resolve()}"
+
+    @property
+    def mail_outbox_dir(self) -> Path:
+        return self.data_dir / "outbox"
+
+    @property
+    def telegram_enabled(self) -> bool:
+        return self.telegram_bot_token is not None
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def digest_recipient_list(self) -> list[str]:
+        return [a.strip() for a in self.digest_recipients.split(",") if a.strip()]
+
+    def secret(self) -> str:
+        """The signing key; in development one is generated once into DATA_DIR."""
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        if self.is_production:
+            raise SettingsError("SECRET_KEY: must be set when APP_ENV=production")
+        path = self.data_dir / "secret_key"
+        if not path.exists():
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(48))
+            path.chmod(0o600)
+        return path.read_text().strip()
+
+    def check_production(self) -> None:
+        """Production refuses unsafe defaults rather than running with them."""
+        if not self.is_production:
+            return
+        if self.secret_key is None:
+            raise SettingsError("SECRET_KEY: must be set when APP_ENV=production")
+        if self.telegram_enabled and self.public_base_url and not self.telegram_webhook_secret:
+            raise SettingsError(
+                "TELEGRAM_WEBHOOK_SECRET: must be set when the Telegram webhook is on in production"
+            )
+        if self.twilio_account_sid and not self.twilio_auth_token:
+            raise SettingsError("TWILIO_AUTH_TOKEN: must be set when SMS is on in production")
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the environment (and `.env`); a bad value becomes one line naming the variable."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        name = str(first["loc"][0]).upper() if first["loc"] else "settings"
+        raise SettingsError(f"{name}: {first['msg']}") from None

@@ -1,0 +1,1 @@
+"""Storage: SQLAlchemy models, sessions, queries and Alembic migrations."""

@@ -1,0 +1,16 @@
+"""Assemble the aiohttp application from its parts; each part registers its own routes."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from mentoring.runtime import Runtime
+from web import health
+from web.keys import RUNTIME
+
+
+def create_app(runtime: Runtime) -> web.Application:
+    app = web.Application(client_max_size=1024**2)
+    app[RUNTIME] = runtime
+    app.add_routes(health.routes)
+    return app
