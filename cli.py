@@ -27,8 +27,8 @@ def _out(line: str) -> None:
 
 async def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
     from aiohttp import web
-
     from mentoring.demo import ensure_demo
+
     from storage.migrate import upgrade
     from web.app import create_app
 

@@ -25,7 +25,9 @@ from tests import factories
 from tests.conftest import NOW
 
 
-async def test_register_youth_normalises_phone_and_picks_target_group(session: AsyncSession) -> None:
+async def test_register_youth_normalises_phone_and_picks_target_group(
+    session: AsyncSession,
+) -> None:
     person = await factories.youth(session, NOW, phone="22 33 44 55", email="Sara@Example.DK")
     youth = await session.get(Youth, person.id)
     assert youth is not None and youth.target_group == "g1"
