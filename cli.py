@@ -1,4 +1,4 @@
-"""`mentorbot` command line. Exit codes: 0 success, 1 ran but reported problems, 2 bad usage/config."""
+"""`mentorbot` command line. Exit codes: 0 success, 1 reported problems, 2 bad usage or config."""
 
 from __future__ import annotations
 
