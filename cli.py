@@ -27,14 +27,11 @@ def _out(line: str) -> None:
 
 async def cmd_serve(args: argparse.Namespace, runtime: Runtime) -> int:
     from aiohttp import web
-    from mentoring.demo import ensure_demo
 
-    from storage.migrate import upgrade
+    from mentoring.demo import ensure_demo
     from web.app import create_app
 
     settings = runtime.settings
-    if is_sqlite(settings.db_url):
-        await upgrade(settings.db_url)
     if not settings.is_production:
         login = await ensure_demo(runtime)
         if login is not None:
@@ -136,6 +133,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 async def _run(args: argparse.Namespace, settings: Settings) -> int:
+    from storage.migrate import upgrade
+
+    if is_sqlite(settings.db_url):
+        await upgrade(settings.db_url)  # the embedded database is always kept up to date
     runtime = Runtime.build(settings)
     try:
         return int(await args.fn(args, runtime))

@@ -48,7 +48,7 @@ def configure_logging(production: bool, level: int = logging.INFO) -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
-    for noisy in ("aiohttp.access", "apscheduler.executors.default", "twilio.http_client"):
+    for noisy in ("aiohttp.access", "alembic", "apscheduler.executors", "twilio.http_client"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 

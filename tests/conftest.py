@@ -11,9 +11,11 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import asyncpg
 import pytest
@@ -24,10 +26,18 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.fakes.telegram_api import telegram_api  # noqa: F401  (a shared fixture)
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 KEEP_TABLES = {"lookups", "alembic_version"}
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # a Thursday
+T = TypeVar("T")
+
+
+def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a coroutine to completion from sync code, even when an event loop is running."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, coro).result()
 
 
 def _worker() -> str:
@@ -55,7 +65,7 @@ async def _make_pg_database() -> str:
 @pytest.fixture(scope="session")
 def pg_url() -> str:
     try:
-        return asyncio.run(_make_pg_database())
+        return run_blocking(_make_pg_database())
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         message = f"PostgreSQL not reachable at {make_url(PG_URL).host}: {exc}"
         if os.environ.get("CI") == "true":
@@ -66,7 +76,7 @@ def pg_url() -> str:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
-    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    run_blocking(upgrade(f"sqlite+aiosqlite:///{path}"))
     return path
 
 
@@ -80,7 +90,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         return
     url = request.getfixturevalue("pg_url")
     yield url
-    asyncio.run(_truncate(url))
+    run_blocking(_truncate(url))
 
 
 async def _truncate(url: str) -> None:
