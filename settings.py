@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     twilio_from_number: str | None = None
     twilio_messaging_service_sid: str | None = None
     twilio_api_url: str = "https://api.twilio.com"
+    twilio_messages_per_second: float = Field(default=1.0, gt=0)  # 1 for a long code
+    sms_allow_links: bool = False  # Danish operators filter SMS with links
 
     smtp_host: str | None = None
     smtp_port: int | None = Field(default=None, ge=1, le=65535)
