@@ -1,0 +1,103 @@
+"""Parsing what people type: yes/no, option numbers, hours, ages, names with numbers."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot import parsing
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ja", True),
+        ("Ja!", True),
+        ("jep", True),
+        ("OK", True),
+        ("ok.", True),
+        ("Yes", True),
+        ("det passer", True),
+        ("ja tak", True),
+        ("👍", True),
+        ("nej", False),
+        ("Nej tak", False),
+        ("kan ikke", False),
+        ("no", False),
+        ("nej, jeg kan ikke tirsdag", False),
+        ("måske", None),
+        ("", None),
+        ("tirsdag", None),
+    ],
+)
+def test_yes_no_reads_danish_and_english(text: str, expected: bool | None) -> None:
+    assert parsing.yes_no(text) is expected
+
+
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("2 timer", 120),
+        ("2", 120),
+        ("1,5", 90),
+        ("1.5 timer", 90),
+        ("90 min", 90),
+        ("/timer 2", 120),
+        ("timer 2", 120),
+        ("TIMER 2", 120),
+        ("1 time og 30 min", 90),
+        ("halvanden time", 90),
+        ("45", 45),
+        ("2t", 120),
+        ("3 hours", 180),
+        ("½", 30),
+        ("to timer", 120),
+        ("30 minutter", 30),
+    ],
+)
+def test_hours_minutes_reads_common_phrasings(text: str, minutes: int) -> None:
+    assert parsing.hours_minutes(text) == minutes
+
+
+@pytest.mark.parametrize("text", ["", "mange", "0", "13", "2 æbler", "-1"])
+def test_hours_minutes_refuses_unclear_input(text: str) -> None:
+    assert parsing.hours_minutes(text) is None
+
+
+def test_option_numbers_accept_lists_and_reject_out_of_range() -> None:
+    assert parsing.option_numbers("1 3", 5) == [0, 2]
+    assert parsing.option_numbers("1, 3 og 5", 5) == [0, 2, 4]
+    assert parsing.option_numbers("2+2", 5) == [1]
+    assert parsing.option_numbers("7", 5) is None
+    assert parsing.option_numbers("it og byg", 5) is None
+
+
+def test_choose_by_number_key_or_label() -> None:
+    keys, labels = ["yes", "no"], ["Ja", "Nej"]
+    assert parsing.choose("2", keys, labels) == "no"
+    assert parsing.choose("Ja", keys, labels) == "yes"
+    assert parsing.choose("3", keys, labels) is None
+
+
+def test_age_postcode_and_guardian_split() -> None:
+    assert parsing.age("Jeg er 17 år") == 17
+    assert parsing.age("17 eller 18") is None
+    assert parsing.postcode_or_town("8000 Aarhus C") == ("8000", "Aarhus C")
+    assert parsing.postcode_or_town("Vejle") == (None, "Vejle")
+    assert parsing.split_name_phone("Mette Hansen 12 34 56 78") == ("Mette Hansen", "12 34 56 78")
+    assert parsing.split_name_phone("Mette") is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_parsers_never_crash_on_any_text(text: str) -> None:
+    parsing.yes_no(text)
+    parsing.hours_minutes(text)
+    parsing.option_number(text, 5)
+    parsing.option_numbers(text, 5)
+    parsing.age(text)
+    parsing.postcode_or_town(text)
+    parsing.split_name_phone(text)
+    parsing.verification_code(text)
+    parsing.choose(text, ["a", "b"], ["A", "B"])
