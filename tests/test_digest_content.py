@@ -1,0 +1,171 @@
+"""The digest's figures on a hand-built programme, and its fixed number of SQL statements."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from mentoring.digest import Digest, default_week, load_digest, parse_week
+from mentoring.errors import DomainError
+from tests.digest_dataset import CPH, NOW, WEEK, build_programme, bulk_programme
+
+
+async def _digest(sessions: async_sessionmaker[AsyncSession]) -> tuple[Digest, dict[str, int]]:
+    async with sessions() as session:
+        built = await build_programme(session)
+    async with sessions() as session:
+        return await load_digest(session, built.programme_id, WEEK, NOW, CPH), built.ids
+
+
+async def test_digest_targets_match_hand_computed_values(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    digest, _ = await _digest(sessions)
+    # 100 of 200 days gone: half of each count target is expected by now.
+    matches = digest.target("matches")
+    assert (matches.value, matches.expected, matches.behind) == (8, 20, 12)
+    assert {p.youth_name for p in matches.pairs} == {
+        "Sara",
+        "Ali",
+        "Emma",
+        "Noah",
+        "Freja",
+        "Omar",
+        "Ida",
+        "Karl",
+    }
+    full = digest.target("full_term")  # Freja and Ida completed, Omar ended early
+    assert (full.numerator, full.denominator, full.behind) == (2, 3, 9)
+    assert full.value == pytest.approx(200 / 3)
+    selfsup = digest.target("self_supporting")  # Freja (education) of Freja and Ida (praktik)
+    assert (selfsup.numerator, selfsup.denominator, selfsup.value, selfsup.on_track) == (
+        1,
+        2,
+        50.0,
+        True,
+    )
+    assert [p.youth_name for p in selfsup.pairs] == ["Freja"]
+    student = digest.target("dropout_in_education")
+    assert (student.numerator, student.denominator, student.value) == (1, 1, 100.0)
+    subsidised = digest.target("subsidised")  # Ida's newest outcome is praktik
+    assert (subsidised.numerator, subsidised.value, subsidised.behind) == (1, 50.0, 0)
+    companies = digest.target("companies")
+    assert (companies.value, companies.expected, companies.behind) == (3, 5, 2)
+    openings = digest.target("job_openings")  # the 30 November opening is not there yet
+    assert (openings.value, openings.expected, openings.behind) == (3, 2, 0)
+    assert digest.savings.youths == 1
+    assert digest.savings.total_dkk == 69_227
+
+
+async def test_digest_compares_this_week_with_last_week(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    digest, _ = await _digest(sessions)
+    got = {c.key: (c.this_week, c.last_week) for c in digest.compare}
+    assert got == {
+        "new_matches": (1, 0),
+        "meetings_held": (1, 2),
+        "hours": (3.0, pytest.approx(200 / 60)),
+        "signups": (1, 1),
+        "companies": (1, 0),
+        "job_openings": (1, 1),
+    }
+
+
+async def test_digest_names_pairs_at_risk_and_why(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    digest, _ = await _digest(sessions)
+    risk = {r.pair.youth_name: r.reasons for r in digest.at_risk}
+    assert list(risk) == ["Ali", "Emma"]
+    ali = {r.code: r for r in risk["Ali"]}
+    assert set(ali) == {"no_meeting", "hours_behind", "unsure"}
+    assert (ali["no_meeting"].days, ali["no_meeting"].severe) == (24, True)
+    assert ali["hours_behind"].amount == 1.0
+    emma = {r.code: r for r in risk["Emma"]}
+    assert (emma["no_meeting"].days, emma["no_meeting"].severe) == (16, False)
+    assert emma["unanswered"].amount == 1
+
+
+async def test_digest_lists_what_is_waiting(sessions: async_sessionmaker[AsyncSession]) -> None:
+    digest, _ = await _digest(sessions)
+    assert [(u.pair.youth_name, u.waiting_days) for u in digest.unconfirmed] == [("Ali", 6)]
+    assert [(w.first_name, w.days) for w in digest.waiting] == [("Jonas", 21), ("Anna", 1)]
+    assert [(m.first_name, m.amount) for m in digest.mentors_free] == [("Henrik", 1), ("Jens", 1)]
+    assert [(u.first_name, u.detail) for u in digest.unreachable] == [
+        ("Ali", "sms:invalid"),
+        ("Kirsten", "telegram:blocked"),
+    ]
+    assert [(e.pair.youth_name, e.days) for e in digest.ending_soon] == [("Noah", 9)]
+    assert [(s.pair.youth_name, s.detail, s.days) for s in digest.surveys] == [("Omar", "due", 1)]
+    assert sorted((c.pair.youth_name, c.detail) for c in digest.calls_due) == [
+        ("Ali", "mentor"),
+        ("Ali", "youth"),
+        ("Emma", "mentor"),
+    ]
+    assert [(i.first_name, i.detail) for i in digest.inbox] == [
+        ("Ali", "unsure"),
+        ("Lars", "message"),
+    ]
+    hours = {p.youth_name: h for p, h in digest.hours_this_month}
+    assert hours == {
+        "Sara": 3.0,
+        "Ali": 1.0,
+        "Emma": 0.0,
+        "Noah": pytest.approx(200 / 60),
+        "Karl": 0.0,
+    }
+    assert digest.matches_over_time[0][1] == 1  # Ida, accepted on the programme's first day
+    assert digest.matches_over_time[-1][1] == 8
+
+
+async def test_digest_past_week_counts_as_of_its_end(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        built = await build_programme(session)
+    async with sessions() as session:
+        digest = await load_digest(session, built.programme_id, "2026-W47", NOW, CPH)
+    assert digest.as_of.astimezone(CPH).date().isoformat() == "2026-11-23"
+    assert digest.target("matches").value == 7  # Karl was matched on 24 November
+    assert digest.compared("meetings_held").this_week == 2
+
+
+def test_digest_week_parsing_and_default() -> None:
+    assert parse_week("2026-W48").isoformat() == "2026-11-23"
+    assert default_week(NOW, CPH) == "2026-W47"
+    with pytest.raises(DomainError):
+        parse_week("week 48")
+
+
+async def _statements(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], pairs: int
+) -> int:
+    async with sessions() as session:
+        programme_id = await bulk_programme(session, pairs)
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(args[2])
+
+    event.listen(engine.sync_engine, "before_cursor_execute", count)
+    try:
+        async with sessions() as session:
+            digest = await load_digest(session, programme_id, WEEK, NOW, CPH)
+    finally:
+        event.remove(engine.sync_engine, "before_cursor_execute", count)
+    assert len(digest.active_pairs) == pairs
+    assert len(digest.unreachable) == len(range(0, pairs, 7))
+    return len([s for s in statements if not s.startswith("BEGIN")])
+
+
+async def test_digest_queries_do_not_grow_with_programme_size(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    small = await _statements(engine, sessions, 10)
+    large = await _statements(engine, sessions, 1000)
+    assert small == large
+    assert small <= 20
