@@ -1,0 +1,342 @@
+"""Match suggestions with their reasons, and the best overall assignment for everyone waiting.
+
+The coordinator decides; this module only proposes. Each mentor-youth pair gets a score out of 100
+from shared industry/interests, distance between postcodes, a shared language, whether the mentor
+has said when they can meet, and free capacity. Reasons come back as structured data
+(`Reason(code, params)`) that templates put into words, never as text.
+
+Scores are computed for all pairs at once with numpy. Batch mode solves the assignment problem
+exactly: each mentor appears once per free place (an expanded matrix) and
+`scipy.optimize.linear_sum_assignment` maximises the total score, which greedy picking cannot
+promise. Scores are never negative, so filling every place the solver can fill never lowers the
+total.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from scipy.optimize import linear_sum_assignment
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.errors import NotFound
+from mentoring.matches import OPEN
+from mentoring.postcodes import PostcodeTable, distance_matrix, load_table
+from storage.models import Match, Mentor, Person, Youth
+
+W_INDUSTRY = 40.0
+W_DISTANCE = 30.0
+W_LANGUAGE = 20.0
+W_AVAILABILITY = 5.0
+W_FREE = 5.0
+NEAR_KM = 5.0  # full distance points up to here
+FAR_KM = 60.0  # no distance points from here
+UNKNOWN_DISTANCE = W_DISTANCE / 3  # neither rewarded nor ruled out
+
+Matrix = npt.NDArray[np.float64]
+Index = npt.NDArray[np.intp]
+
+
+@dataclass(frozen=True)
+class YouthProfile:
+    person_id: int
+    interests: tuple[str, ...]
+    postcode: str | None
+    language: str
+    first_name: str | None = None
+    waiting_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class MentorProfile:
+    person_id: int
+    industry: str | None
+    postcode: str | None
+    languages: tuple[str, ...]
+    availability: str | None
+    capacity: int
+    open_matches: int = 0
+    first_name: str | None = None
+
+    @property
+    def free(self) -> int:
+        return max(self.capacity - self.open_matches, 0)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a pair scores as it does; `code` names the wording in templates/web/_reasons.html."""
+
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+    positive: bool = True
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    mentor: MentorProfile
+    score: int
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class Proposal:
+    youth: YouthProfile
+    mentor: MentorProfile
+    score: int
+    reasons: tuple[Reason, ...]
+
+
+@dataclass(frozen=True)
+class ScoreParts:
+    """The score's components for every youth (rows) and mentor (columns)."""
+
+    industry: npt.NDArray[np.bool_]
+    km: Matrix
+    language: npt.NDArray[np.bool_]
+    availability: npt.NDArray[np.bool_]  # per mentor
+    free_share: Matrix  # per mentor: free places / capacity
+
+    def distance_points(self) -> Matrix:
+        share = np.clip((FAR_KM - self.km) / (FAR_KM - NEAR_KM), 0.0, 1.0)
+        points: Matrix = np.where(np.isnan(self.km), UNKNOWN_DISTANCE, W_DISTANCE * share)
+        return points
+
+    def total(self) -> Matrix:
+        total: Matrix = (
+            W_INDUSTRY * self.industry
+            + self.distance_points()
+            + W_LANGUAGE * self.language
+            + (W_AVAILABILITY * self.availability + W_FREE * self.free_share)[None, :]
+        )
+        return total
+
+
+def score_parts(
+    youths: list[YouthProfile], mentors: list[MentorProfile], table: PostcodeTable | None = None
+) -> ScoreParts:
+    table = table or load_table()
+    interests = sorted({code for y in youths for code in y.interests})
+    interest_index = {code: k for k, code in enumerate(interests)}
+    wants = np.zeros((len(youths), len(interests) + 1), dtype=bool)  # last column: "none"
+    for i, y in enumerate(youths):
+        for code in y.interests:
+            wants[i, interest_index[code]] = True
+    none_column = len(interests)
+    industry_col = np.array(
+        [interest_index.get(m.industry or "", none_column) for m in mentors], dtype=np.intp
+    )
+    industry = wants[:, industry_col]
+
+    languages = sorted(
+        {y.language for y in youths} | {lang for m in mentors for lang in m.languages}
+    )
+    language_index = {code: k for k, code in enumerate(languages)}
+    speaks = np.zeros((len(mentors), len(languages)), dtype=bool)
+    for j, m in enumerate(mentors):
+        for lang in m.languages:
+            speaks[j, language_index[lang]] = True
+    youth_language = np.array([language_index[y.language] for y in youths], dtype=np.intp)
+    language = speaks[:, youth_language].T
+
+    lat_y, lon_y = table.coordinate_arrays([y.postcode for y in youths])
+    lat_m, lon_m = table.coordinate_arrays([m.postcode for m in mentors])
+    km = distance_matrix(lat_y, lon_y, lat_m, lon_m)
+
+    availability = np.array([bool(m.availability) for m in mentors], dtype=bool)
+    capacity = np.array([max(m.capacity, 1) for m in mentors], dtype=np.float64)
+    free = np.array([m.free for m in mentors], dtype=np.float64)
+    return ScoreParts(industry, km, language, availability, free / capacity)
+
+
+def reasons_for(
+    parts: ScoreParts, i: int, j: int, youth: YouthProfile, mentor: MentorProfile
+) -> tuple[Reason, ...]:
+    reasons: list[Reason] = []
+    if parts.industry[i, j]:
+        reasons.append(Reason("same_industry", {"industry": mentor.industry}))
+    elif mentor.industry:
+        reasons.append(Reason("other_industry", {"industry": mentor.industry}, positive=False))
+    km = parts.km[i, j]
+    if np.isnan(km):
+        reasons.append(Reason("distance_unknown", positive=False))
+    else:
+        reasons.append(Reason("distance", {"km": round(float(km))}, positive=km < FAR_KM))
+    if parts.language[i, j]:
+        reasons.append(Reason("language", {"language": youth.language}))
+    else:
+        reasons.append(Reason("no_shared_language", {"language": youth.language}, positive=False))
+    if mentor.availability:
+        reasons.append(Reason("availability", {"text": mentor.availability}))
+    reasons.append(Reason("free_places", {"free": mentor.free, "capacity": mentor.capacity}))
+    return tuple(reasons)
+
+
+def suggest(
+    youth: YouthProfile,
+    mentors: list[MentorProfile],
+    *,
+    limit: int = 3,
+    table: PostcodeTable | None = None,
+) -> list[Suggestion]:
+    """The best mentors with a free place for one youth, best first (ties: lower id first)."""
+    open_mentors = [m for m in mentors if m.free > 0]
+    if not open_mentors:
+        return []
+    parts = score_parts([youth], open_mentors, table)
+    scores = parts.total()[0]
+    order = np.lexsort((np.array([m.person_id for m in open_mentors]), -scores))[:limit]
+    return [
+        Suggestion(
+            open_mentors[j],
+            round(float(scores[j])),
+            reasons_for(parts, 0, int(j), youth, open_mentors[j]),
+        )
+        for j in order
+    ]
+
+
+def assign_optimal(scores: Matrix, free: npt.NDArray[np.int_]) -> tuple[Index, Index]:
+    """Rows and mentor columns of the assignment with the highest total under the capacities."""
+    slots = np.repeat(np.arange(scores.shape[1]), free)
+    if scores.shape[0] == 0 or slots.size == 0:
+        empty = np.zeros(0, dtype=np.intp)
+        return empty, empty
+    rows, cols = linear_sum_assignment(scores[:, slots], maximize=True)
+    return rows.astype(np.intp), slots[cols].astype(np.intp)
+
+
+def assign_greedy(scores: Matrix, free: npt.NDArray[np.int_]) -> tuple[Index, Index]:
+    """The baseline: repeatedly take the best remaining pair. Fast, but not optimal."""
+    left = np.array(free, dtype=np.int64)
+    wanted = min(scores.shape[0], int(left.sum()))
+    taken = np.zeros(scores.shape[0], dtype=bool)
+    order = np.argsort(-scores, axis=None, kind="stable")
+    all_rows, all_cols = np.unravel_index(order, scores.shape)
+    rows: list[int] = []
+    cols: list[int] = []
+    for r, c in zip(all_rows.tolist(), all_cols.tolist(), strict=True):
+        if len(rows) == wanted:
+            break
+        if taken[r] or left[c] == 0:
+            continue
+        taken[r] = True
+        left[c] -= 1
+        rows.append(r)
+        cols.append(c)
+    return np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp)
+
+
+def batch(
+    youths: list[YouthProfile], mentors: list[MentorProfile], table: PostcodeTable | None = None
+) -> list[Proposal]:
+    """The best overall assignment of waiting youths to free mentor places, best first."""
+    mentors = [m for m in mentors if m.free > 0]
+    if not youths or not mentors:
+        return []
+    parts = score_parts(youths, mentors, table)
+    scores = parts.total()
+    free = np.array([m.free for m in mentors])
+    rows, cols = assign_optimal(scores, free)
+    proposals = [
+        Proposal(
+            youths[i],
+            mentors[j],
+            round(float(scores[i, j])),
+            reasons_for(parts, i, j, youths[i], mentors[j]),
+        )
+        for i, j in zip(rows.tolist(), cols.tolist(), strict=True)
+    ]
+    proposals.sort(key=lambda p: (-p.score, p.youth.person_id))
+    return proposals
+
+
+async def waiting_youths(session: AsyncSession, programme_id: int) -> list[YouthProfile]:
+    """Active youths waiting (no open match, not finished), longest waiting first."""
+    open_match = select(Match.id).where(Match.youth_id == Youth.person_id, Match.status.in_(OPEN))
+    rows = await session.execute(
+        select(Person, Youth)
+        .join(Youth, Youth.person_id == Person.id)
+        .where(
+            Person.programme_id == programme_id,
+            Person.role == "youth",
+            Person.status == "active",
+            Youth.waiting_since.is_not(None),
+            ~open_match.exists(),
+        )
+        .order_by(Youth.waiting_since.asc().nulls_last(), Person.id)
+    )
+    return [_youth_profile(p, y) for p, y in rows.all()]
+
+
+def _youth_profile(person: Person, youth: Youth) -> YouthProfile:
+    return YouthProfile(
+        person_id=person.id,
+        interests=tuple(str(i) for i in youth.interests or ()),
+        postcode=youth.postcode,
+        language=person.language,
+        first_name=person.first_name,
+        waiting_since=youth.waiting_since,
+    )
+
+
+async def available_mentors(session: AsyncSession, programme_id: int) -> list[MentorProfile]:
+    """Approved, active mentors with at least one free place."""
+    open_count = (
+        select(func.count())
+        .select_from(Match)
+        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(OPEN))
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(Person, Mentor, open_count)
+        .join(Mentor, Mentor.person_id == Person.id)
+        .where(
+            Person.programme_id == programme_id,
+            Person.status == "active",
+            Mentor.approval == "approved",
+            open_count < Mentor.capacity,
+        )
+        .order_by(Person.id)
+    )
+    return [
+        MentorProfile(
+            person_id=p.id,
+            industry=m.industry,
+            postcode=m.postcode,
+            languages=tuple(str(lang) for lang in m.languages or ()),
+            availability=m.availability,
+            capacity=m.capacity,
+            open_matches=int(n),
+            first_name=p.first_name,
+        )
+        for p, m, n in rows.all()
+    ]
+
+
+async def suggestions_for(
+    session: AsyncSession, youth_id: int, *, limit: int = 3
+) -> list[Suggestion]:
+    row = (
+        await session.execute(
+            select(Person, Youth)
+            .join(Youth, Youth.person_id == Person.id)
+            .where(Person.id == youth_id)
+        )
+    ).first()
+    if row is None:
+        raise NotFound("youth", youth_id)
+    person, youth = row[0], row[1]
+    mentors = await available_mentors(session, person.programme_id)
+    return suggest(_youth_profile(person, youth), mentors, limit=limit)
+
+
+async def batch_proposals(session: AsyncSession, programme_id: int) -> list[Proposal]:
+    youths = await waiting_youths(session, programme_id)
+    mentors = await available_mentors(session, programme_id)
+    return batch(youths, mentors)
