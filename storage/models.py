@@ -81,6 +81,9 @@ class Programme(Base):
     target_job_openings: Mapped[int] = mapped_column(default=125)
     yearly_cost_per_youth_dkk: Mapped[int] = mapped_column(default=69_227)
     inform_guardians: Mapped[bool] = mapped_column(default=True)
+    # Retention after a pair's programme ends: message bodies, then all personal data.
+    retain_bodies_days: Mapped[int] = mapped_column(default=30)
+    retain_personal_months: Mapped[int] = mapped_column(default=12)
     created_at: Mapped[datetime] = created_col()
 
 

@@ -1,0 +1,198 @@
+"""A person's rights and retention: see their data, export it, erase it; purge what is old.
+
+Erasure anonymises rather than deletes the rows the programme's figures rest on (matches,
+meetings, hours, outcomes): names, contact points, free text, consent and conversation state go;
+the target group, the dates and the counts stay, so the digest's totals do not move.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.audit import record
+from mentoring.clock import add_months
+from mentoring.errors import NotFound
+from mentoring.runtime import Runtime
+from storage.db import unit_of_work
+from storage.models import (
+    CheckinAnswer,
+    Consent,
+    ContactPoint,
+    ConversationState,
+    HoursReport,
+    InboxItem,
+    Match,
+    Meeting,
+    Mentor,
+    OutboxMessage,
+    Person,
+    Programme,
+    Youth,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _row(obj: object) -> dict[str, Any]:
+    table = obj.__table__  # type: ignore[attr-defined]
+    return {c.key: _plain(getattr(obj, c.key)) for c in table.columns}
+
+
+def _plain(value: object) -> object:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+async def export_person(session: AsyncSession, person_id: int) -> dict[str, Any]:
+    """Everything we hold about one person, as JSON-ready data (the access copy, art. 15)."""
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise NotFound("person", person_id)
+    data: dict[str, Any] = {"person": _row(person)}
+    for name, model, column in (
+        ("youth", Youth, Youth.person_id),
+        ("mentor", Mentor, Mentor.person_id),
+    ):
+        found = await session.scalar(select(model).where(column == person_id))
+        data[name] = _row(found) if found is not None else None
+    related: tuple[tuple[str, Any, Any], ...] = (
+        ("contact_points", ContactPoint, ContactPoint.person_id),
+        ("consents", Consent, Consent.person_id),
+        ("checkin_answers", CheckinAnswer, CheckinAnswer.person_id),
+        ("inbox_items", InboxItem, InboxItem.person_id),
+        ("messages", OutboxMessage, OutboxMessage.person_id),
+    )
+    for name, model, column in related:
+        data[name] = [
+            _row(r) for r in await session.scalars(select(model).where(column == person_id))
+        ]
+    matches = list(
+        await session.scalars(
+            select(Match).where((Match.youth_id == person_id) | (Match.mentor_id == person_id))
+        )
+    )
+    data["matches"] = [_row(m) for m in matches]
+    ids = [m.id for m in matches]
+    data["meetings"] = [
+        _row(m) for m in await session.scalars(select(Meeting).where(Meeting.match_id.in_(ids)))
+    ]
+    data["hours"] = [
+        _row(h)
+        for h in await session.scalars(select(HoursReport).where(HoursReport.match_id.in_(ids)))
+    ]
+    return data
+
+
+async def erase_person(session: AsyncSession, person_id: int, *, actor: str, now: datetime) -> None:
+    """Remove or anonymise a person's personal data; the programme's figures stay unchanged."""
+    person = await session.get(Person, person_id)
+    if person is None:
+        raise NotFound("person", person_id)
+    person.first_name, person.status, person.erased_at = None, "erased", now
+    personal: tuple[tuple[Any, Any], ...] = (
+        (ContactPoint, ContactPoint.person_id),
+        (Consent, Consent.person_id),
+        (ConversationState, ConversationState.person_id),
+    )
+    for table, key in personal:
+        for row in await session.scalars(select(table).where(key == person_id)):
+            await session.delete(row)
+    await session.execute(
+        update(Youth)
+        .where(Youth.person_id == person_id)
+        .values(
+            interests_text=None,
+            postcode=None,
+            area=None,
+            guardian_name=None,
+            guardian_phone=None,
+            external_ref=None,
+            waiting_since=None,
+        )
+    )
+    await session.execute(
+        update(Mentor)
+        .where(Mentor.person_id == person_id)
+        .values(last_name=None, role_title=None, availability=None, postcode=None, area=None,
+                external_ref=None)
+    )  # fmt: skip
+    await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.person_id == person_id)
+        .values(body=None, address=None, options=[])
+    )
+    await session.execute(
+        update(InboxItem).where(InboxItem.person_id == person_id).values(body=None)
+    )
+    await session.execute(
+        update(CheckinAnswer).where(CheckinAnswer.person_id == person_id).values(comment=None)
+    )
+    match_ids = select(Match.id).where(
+        (Match.youth_id == person_id) | (Match.mentor_id == person_id)
+    )
+    await session.execute(update(Meeting).where(Meeting.match_id.in_(match_ids)).values(place=None))
+    await session.execute(update(Match).where(Match.id.in_(match_ids)).values(decline_reason=None))
+    await record(session, actor, "person.erased", "person", person_id)
+
+
+async def purge(runtime: Runtime) -> dict[str, int]:
+    """The daily retention job: message bodies after N days, personal data after M months.
+
+    Counted from the end of the person's last programme (match). Logs how many rows it touched.
+    """
+    now = runtime.clock()
+    today = now.astimezone(runtime.settings.tz).date()
+    touched = {"message_bodies": 0, "people_erased": 0}
+    async with unit_of_work(runtime.sessions) as session:
+        for programme in await session.scalars(select(Programme)):
+            ended = (
+                select(
+                    Match.youth_id.label("youth"),
+                    Match.mentor_id.label("mentor"),
+                    func.max(Match.ended_at).label("ended"),
+                )
+                .where(
+                    Match.programme_id == programme.id,
+                    Match.status.in_(("completed", "ended_early")),
+                )
+                .group_by(Match.youth_id, Match.mentor_id)
+            )
+            rows = (await session.execute(ended)).all()
+            still_open = set(
+                await session.scalars(
+                    select(Match.youth_id).where(Match.status.in_(("proposed", "active")))
+                )
+            ) | set(
+                await session.scalars(
+                    select(Match.mentor_id).where(Match.status.in_(("proposed", "active")))
+                )
+            )
+            last_end: dict[int, datetime] = {}
+            for youth, mentor, ended_at in rows:
+                for pid in (youth, mentor):
+                    if pid not in still_open and ended_at is not None:
+                        last_end[pid] = max(last_end.get(pid, ended_at), ended_at)
+            body_cut = now - timedelta(days=programme.retain_bodies_days)
+            purge_bodies = [pid for pid, end in last_end.items() if end <= body_cut]
+            if purge_bodies:
+                result = await session.execute(
+                    update(OutboxMessage)
+                    .where(
+                        OutboxMessage.person_id.in_(purge_bodies), OutboxMessage.body.is_not(None)
+                    )
+                    .values(body=None)
+                )
+                touched["message_bodies"] += result.rowcount or 0  # type: ignore[attr-defined]
+            for pid, end in last_end.items():
+                cut = add_months(end.astimezone(runtime.settings.tz).date(),
+                                 programme.retain_personal_months)  # fmt: skip
+                person = await session.get(Person, pid)
+                if cut <= today and person is not None and person.status != "erased":
+                    await erase_person(session, pid, actor="system:retention", now=now)
+                    touched["people_erased"] += 1
+    log.info("retention purge", extra=touched)
+    return touched
