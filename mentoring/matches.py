@@ -7,6 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mentoring import followups
 from mentoring.clock import add_months
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
@@ -77,6 +78,7 @@ async def create_match(
     )
     session.add(match)
     await session.flush()
+    await followups.on_match_created(session, match, now)
     return match
 
 
@@ -101,6 +103,7 @@ async def accept_match(
     youth = await session.get(Youth, match.youth_id)
     if youth is not None:
         youth.waiting_since = None
+    await followups.on_match_accepted(session, match, now)
     return match
 
 
@@ -112,6 +115,7 @@ async def decline_match(
     if match.status != "proposed":
         raise DomainError("match_not_proposed")
     match.status, match.decline_reason, match.ended_at = "declined", (reason or None), now
+    await followups.on_match_closed(session, match, now)
     return match
 
 
@@ -130,6 +134,7 @@ async def close_match(
         youth = await session.get(Youth, match.youth_id)
         if youth is not None:
             youth.waiting_since = now
+    await followups.on_match_closed(session, match, now)
     return match
 
 
@@ -138,4 +143,5 @@ async def extend_match(session: AsyncSession, match_id: int, months: int = 1) ->
     if match.status != "active" or match.ends_on is None:
         raise DomainError("match_not_open")
     match.ends_on = add_months(match.ends_on, months)
+    await followups.on_match_extended(session, match)
     return match

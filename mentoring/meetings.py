@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mentoring import followups
 from mentoring.errors import DomainError, NotFound
 from mentoring.matches import get_match
 from storage.models import Match, Meeting
@@ -60,6 +61,7 @@ async def propose_meeting(
     )
     session.add(meeting)
     await session.flush()
+    await followups.on_meeting_changed(session, meeting, now)
     return meeting
 
 
@@ -80,6 +82,7 @@ async def confirm_meeting(
         raise DomainError("meeting_in_past")
     meeting.status, meeting.confirmed_by, meeting.confirmed_at = "confirmed", confirmed_by, now
     meeting.updated_at = now
+    await followups.on_meeting_changed(session, meeting, now)
     return meeting
 
 
@@ -91,6 +94,7 @@ async def decline_meeting(
     if meeting.status != "proposed":
         raise DomainError("meeting_not_proposed")
     meeting.status, meeting.updated_at = "declined", now
+    await followups.on_meeting_changed(session, meeting, now)
     return meeting
 
 
@@ -114,6 +118,7 @@ async def reschedule_meeting(
     meeting.confirmed_by = meeting.confirmed_at = None
     meeting.sequence += 1
     meeting.updated_at = now
+    await followups.on_meeting_changed(session, meeting, now)
     return meeting
 
 
@@ -127,6 +132,7 @@ async def cancel_meeting(
         raise DomainError("meeting_not_open")
     meeting.status, meeting.updated_at = "cancelled", now
     meeting.sequence += 1
+    await followups.on_meeting_changed(session, meeting, now)
     return meeting
 
 
@@ -140,6 +146,7 @@ async def mark_held(
     if meeting.status not in ("confirmed", "proposed", "held", "no_show"):
         raise DomainError("meeting_not_open")
     meeting.status, meeting.updated_at = ("held" if held else "no_show"), now
+    await followups.on_meeting_changed(session, meeting, now)
     return meeting
 
 
