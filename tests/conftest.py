@@ -41,7 +41,10 @@ def run_blocking(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def _worker() -> str:
-    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+    """Unique per test run and worker, so parallel runs never share a database."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    run = os.getppid() if worker else os.getpid()
+    return f"{run}_{worker or 'main'}"
 
 
 def _asyncpg_dsn(url: str) -> str:
@@ -62,15 +65,25 @@ async def _make_pg_database() -> str:
     return url
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> str:
+async def _drop_pg_database(url: str) -> None:
+    conn = await asyncpg.connect(_asyncpg_dsn(PG_URL), timeout=5)
     try:
-        return run_blocking(_make_pg_database())
+        await conn.execute(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    try:
+        url = run_blocking(_make_pg_database())
     except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
         message = f"PostgreSQL not reachable at {make_url(PG_URL).host}: {exc}"
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message + " (set TEST_POSTGRES_URL; CI treats this as a failure)")
+    yield url
+    run_blocking(_drop_pg_database(url))
 
 
 @pytest.fixture(scope="session")

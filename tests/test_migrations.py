@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import asyncpg
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -17,9 +19,10 @@ from tests.conftest import PG_URL, _asyncpg_dsn, _worker
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
-async def empty_db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
+async def empty_db_url(request: pytest.FixtureRequest, tmp_path: object) -> AsyncIterator[str]:
     if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path}/empty.db"
+        yield f"sqlite+aiosqlite:///{tmp_path}/empty.db"
+        return
     request.getfixturevalue("pg_url")  # skips or fails clearly without PostgreSQL
     name = f"mentorbot_migrations_{_worker()}"
     conn = await asyncpg.connect(_asyncpg_dsn(PG_URL))
@@ -28,7 +31,12 @@ async def empty_db_url(request: pytest.FixtureRequest, tmp_path: object) -> str:
         await conn.execute(f'CREATE DATABASE "{name}"')
     finally:
         await conn.close()
-    return PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    yield PG_URL.rsplit("/", 1)[0] + f"/{name}"
+    conn = await asyncpg.connect(_asyncpg_dsn(PG_URL))
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:
