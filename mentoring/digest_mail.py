@@ -1,0 +1,160 @@
+"""The digest as an e-mail: HTML (inlined CSS) + text, with inline chart images; and its sending."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import logging
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from babel.dates import format_date
+from premailer import Premailer
+from sqlalchemy import select
+
+from mentoring.digest import Digest, default_week, load_digest
+from mentoring.programmes import current_programme
+from messaging.charts import hours_chart, progress_chart
+from messaging.email import Mailer
+from messaging.render import Renderer
+from storage.models import Coordinator
+
+if TYPE_CHECKING:
+    from mentoring.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Rendered:
+    subject: str
+    html: str
+    text: str
+    images: dict[str, bytes]  # content-id (without brackets) -> PNG
+
+
+def charts(digest: Digest) -> dict[str, bytes]:
+    span = max((digest.ends_on - digest.starts_on).days, 1)
+    actual = [((d - digest.starts_on).days / span, n) for d, n in digest.matches_over_time]
+    target = digest.target("matches").target
+    top = max(target, *(n for _, n in digest.matches_over_time)) * 1.05
+    hours = sorted((h for _, h in digest.hours_this_month), reverse=True)
+    return {
+        "matches": progress_chart(actual, target, top),
+        "hours": hours_chart(hours, digest.monthly_hours),
+    }
+
+
+def _short_day(renderer: Renderer, language: str) -> object:
+    pattern = renderer.gettext(language, "d MMM yyyy")
+    return lambda d: format_date(d, pattern, locale=language)
+
+
+def render_digest(digest: Digest, renderer: Renderer, language: str) -> Rendered:
+    """Subject, HTML with CSS inlined (premailer), text part and the chart images."""
+    images = charts(digest)
+    domain = "mentorbot.local"
+    cids = {name: make_msgid(name, domain)[1:-1] for name in images}
+    for html in (False, True):
+        renderer.env(language, html).filters["shortday"] = _short_day(renderer, language)
+    hours_top = max([digest.monthly_hours * 1.5, *(h for _, h in digest.hours_this_month)])
+    context = {
+        "d": digest,
+        "cids": cids,
+        "hours_top": hours_top,
+        "matches_top": max(
+            digest.target("matches").target, *(n for _, n in digest.matches_over_time)
+        )
+        * 1.05,
+        "pairs_behind_hours": sum(
+            1 for _, h in digest.hours_this_month if h < digest.monthly_hours
+        ),
+    }
+    subject = renderer.render("email/digest_subject.txt.j2", language, **context)
+    text = renderer.render("email/digest.txt.j2", language, **context)
+    raw_html = renderer.render("email/digest.html.j2", language, **context)
+    html = Premailer(
+        raw_html,
+        keep_style_tags=True,
+        strip_important=False,
+        allow_network=False,
+        disable_validation=True,
+        cssutils_logging_level=logging.CRITICAL,
+    ).transform()
+    return Rendered(" ".join(subject.split()), html, text, {cids[k]: v for k, v in images.items()})
+
+
+def compose(rendered: Rendered, to: str, mail_from: str) -> EmailMessage:
+    """multipart/alternative: text, then multipart/related (HTML + inline PNGs by Content-ID)."""
+    message = EmailMessage()
+    message["Subject"] = rendered.subject
+    message["From"] = mail_from
+    message["To"] = to
+    message.set_content(rendered.text)
+    message.add_alternative(rendered.html, subtype="html")
+    html_part = message.get_payload()[1]  # type: ignore[index]
+    assert isinstance(html_part, EmailMessage)
+    for cid, png in rendered.images.items():
+        html_part.add_related(
+            png,
+            maintype="image",
+            subtype="png",
+            cid=f"<{cid}>",
+            filename=f"{cid.split('.')[0]}.png",
+        )
+    return message
+
+
+def preview_html(rendered: Rendered) -> str:
+    """The HTML with the images embedded as data: URIs, for a browser."""
+    html = rendered.html
+    for cid, png in rendered.images.items():
+        data = base64.b64encode(png).decode("ascii")
+        html = html.replace(f"cid:{cid}", f"data:image/png;base64,{data}")
+    return html
+
+
+async def recipients(runtime: Runtime) -> list[tuple[str, str]]:
+    """(address, language): DIGEST_RECIPIENTS, or all coordinators, each in their language."""
+    async with runtime.sessions() as session:
+        rows = (await session.execute(select(Coordinator.email, Coordinator.language))).all()
+    languages = {email.lower(): language for email, language in rows}
+    listed = runtime.settings.digest_recipient_list
+    if listed:
+        default = runtime.settings.default_language
+        return [(a, languages.get(a.lower(), default)) for a in listed]
+    return sorted((email, language or "da") for email, language in rows)
+
+
+async def digest_for(runtime: Runtime, week: str | None) -> Digest:
+    now = runtime.clock()
+    tz = runtime.settings.tz
+    week = week or default_week(now, tz)
+    async with runtime.sessions() as session, session.begin():
+        programme = await current_programme(session, now.astimezone(tz).date())
+        return await load_digest(session, programme.id, week, now, tz)
+
+
+async def write_preview(runtime: Runtime, week: str | None, path: Path, language: str) -> Path:
+    digest = await digest_for(runtime, week)
+    html = preview_html(render_digest(digest, runtime.renderer, language))
+    await asyncio.to_thread(path.write_text, html, "utf-8")
+    return path
+
+
+async def send_digest(runtime: Runtime, week: str | None, mailer: Mailer | None = None) -> int:
+    """One e-mail per recipient (rendered in their language); returns how many were sent."""
+    mailer = mailer or Mailer(runtime.settings)
+    digest = await digest_for(runtime, week)
+    sent = 0
+    cache: dict[str, Rendered] = {}
+    for address, language in await recipients(runtime):
+        if language not in cache:
+            cache[language] = render_digest(digest, runtime.renderer, language)
+        await mailer.send(compose(cache[language], address, runtime.settings.mail_from))
+        sent += 1
+    log.info("digest sent", extra={"week": digest.week, "emails": sent})
+    return sent
