@@ -107,6 +107,26 @@ async def cmd_import(args: argparse.Namespace, runtime: Runtime) -> int:
     return 1 if result.rejected else 0
 
 
+async def cmd_followups(args: argparse.Namespace, runtime: Runtime) -> int:
+    from datetime import timedelta
+
+    from mentoring.followups import due_within
+
+    if args.days < 0:
+        _out("--days must be 0 or more.")
+        return 2
+    now = runtime.clock()
+    async with runtime.sessions() as session:
+        rows = await due_within(session, now, now + timedelta(days=args.days), limit=10_000)
+    tz = runtime.settings.tz
+    for row in rows:
+        late = " (overdue)" if row.due_at <= now else ""
+        due = row.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        _out(f"{due}  {row.kind:<20} {row.key}{late}")
+    _out(f"{len(rows)} follow-ups due in the next {args.days} days.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -129,6 +149,10 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
     imp.set_defaults(fn=cmd_import)
+
+    fol = sub.add_parser("followups", help="list the follow-ups due in the next N days")
+    fol.add_argument("--days", type=int, default=7)
+    fol.set_defaults(fn=cmd_followups)
     return parser
 
 

@@ -13,4 +13,8 @@ def create_app(runtime: Runtime) -> web.Application:
     app = web.Application(client_max_size=1024**2)
     app[RUNTIME] = runtime
     app.add_routes(health.routes)
+    if runtime.settings.run_scheduler:
+        import scheduler
+
+        scheduler.setup(app, runtime)
     return app

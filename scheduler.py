@@ -1,0 +1,177 @@
+"""APScheduler wiring: which recurring jobs run when. No business rules live here.
+
+Jobs are plain async functions taking the Runtime, so tests call them directly:
+- the follow-up sweep every minute (mentoring.sweep),
+- the weekly digest, Monday 07:00 programme time (mentoring.digest.send_weekly_digest),
+- the daily retention clean-up at 03:30 (mentoring.privacy.purge).
+
+Misfire policy: every job coalesces a backlog into one run (`coalesce=True`, at most one
+instance). The sweep gets a short grace time (60 s): it catches up on late rows by itself, so
+a missed minute needs no replay. The digest may still go out up to 6 hours late (a restart on a
+Monday morning should not skip the week) and the clean-up up to 12 hours late; beyond that the
+run is skipped and logged, and the next regular run does the work.
+
+Only one process runs the scheduler: the one holding the leader lock (storage.leader). Others
+keep trying every LEADER_CHECK seconds and take over when the leader goes away.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+from aiohttp import web
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_MISSED, JobExecutionEvent
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from mentoring.runtime import Runtime
+from storage.leader import Leader, make_leader
+
+log = logging.getLogger(__name__)
+
+SWEEP_JOB = "followup-sweep"
+DIGEST_JOB = "weekly-digest"
+RETENTION_JOB = "retention-purge"
+LEADER_CHECK = 30.0  # seconds between leadership checks; well inside the SQLite lease
+
+
+async def sweep_job(runtime: Runtime) -> None:
+    from mentoring.sweep import sweep
+
+    result = await sweep(runtime)
+    if result.claimed:
+        log.info(
+            "sweep",
+            extra={"done": result.done, "dropped": result.dropped, "failed": result.failed},
+        )
+
+
+async def digest_job(runtime: Runtime) -> None:
+    from mentoring.digest import send_weekly_digest
+
+    await send_weekly_digest(runtime)
+
+
+async def retention_job(runtime: Runtime) -> None:
+    from mentoring.privacy import purge
+
+    await purge(runtime)
+
+
+def _log_event(event: JobExecutionEvent) -> None:
+    if event.code == EVENT_JOB_MISSED:
+        log.warning(
+            "scheduled job missed",
+            extra={"job_id": event.job_id, "scheduled": str(event.scheduled_run_time)},
+        )
+    else:
+        log.error(
+            "scheduled job failed",
+            extra={"job_id": event.job_id, "error": repr(event.exception)},
+            exc_info=event.exception,
+        )
+
+
+def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
+    """The scheduler with its jobs added (not started)."""
+    tz = runtime.settings.tz
+    scheduler = AsyncIOScheduler(timezone=tz, job_defaults={"coalesce": True, "max_instances": 1})
+    common: dict[str, Any] = {"args": [runtime], "replace_existing": True, "coalesce": True}
+    scheduler.add_job(
+        sweep_job,
+        IntervalTrigger(minutes=1, timezone=tz),
+        id=SWEEP_JOB,
+        misfire_grace_time=60,
+        **common,
+    )
+    scheduler.add_job(
+        digest_job,
+        CronTrigger(day_of_week="mon", hour=7, minute=0, timezone=tz),
+        id=DIGEST_JOB,
+        misfire_grace_time=6 * 3600,
+        **common,
+    )
+    scheduler.add_job(
+        retention_job,
+        CronTrigger(hour=3, minute=30, timezone=tz),
+        id=RETENTION_JOB,
+        misfire_grace_time=12 * 3600,
+        **common,
+    )
+    scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)
+    return scheduler
+
+
+class SchedulerService:
+    """Runs the scheduler while this process holds the leader lock."""
+
+    def __init__(self, runtime: Runtime, leader: Leader | None = None) -> None:
+        holder = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
+        self.runtime = runtime
+        self.leader = leader or make_leader(runtime.engine, holder, runtime.clock)
+        self.scheduler: AsyncIOScheduler | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    @property
+    def running(self) -> bool:
+        return self.scheduler is not None
+
+    async def check(self) -> bool:
+        """One leadership step: start the scheduler on winning, stop it on losing."""
+        try:
+            leading = await (self.leader.renew() if self.running else self.leader.acquire())
+        except Exception:
+            log.exception("leader check failed")
+            leading = False
+        if leading and self.scheduler is None:
+            self.scheduler = build_scheduler(self.runtime)
+            self.scheduler.start()
+            log.info("scheduler started (leader)")
+        elif not leading and self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+            log.warning("scheduler stopped (leadership lost)")
+        return leading
+
+    async def _loop(self) -> None:
+        while True:
+            await self.check()
+            await asyncio.sleep(LEADER_CHECK)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        if self.scheduler is not None:
+            self.scheduler.shutdown(wait=False)
+            self.scheduler = None
+        await self.leader.release()
+
+
+SERVICE: web.AppKey[SchedulerService] = web.AppKey("scheduler_service", SchedulerService)
+
+
+def setup(app: web.Application, runtime: Runtime) -> None:
+    """Run the scheduler for the app's lifetime (when this process wins the leader lock)."""
+
+    service = SchedulerService(runtime)
+    app[SERVICE] = service
+
+    async def lifetime(app: web.Application) -> AsyncIterator[None]:
+        service.start()
+        yield
+        await service.stop()
+
+    app.cleanup_ctx.append(lifetime)
