@@ -201,6 +201,36 @@ def suggest(
     ]
 
 
+def suggest_all(
+    youths: list[YouthProfile],
+    mentors: list[MentorProfile],
+    *,
+    limit: int = 3,
+    table: PostcodeTable | None = None,
+) -> list[list[Suggestion]]:
+    """`suggest` for many youths at once (one score matrix), in the order of `youths`."""
+    open_mentors = [m for m in mentors if m.free > 0]
+    if not youths or not open_mentors:
+        return [[] for _ in youths]
+    parts = score_parts(youths, open_mentors, table)
+    scores = parts.total()
+    ids = np.array([m.person_id for m in open_mentors])
+    result = []
+    for i, y in enumerate(youths):
+        order = np.lexsort((ids, -scores[i]))[:limit]
+        result.append(
+            [
+                Suggestion(
+                    open_mentors[j],
+                    round(float(scores[i, j])),
+                    reasons_for(parts, i, int(j), y, open_mentors[j]),
+                )
+                for j in order
+            ]
+        )
+    return result
+
+
 def assign_optimal(scores: Matrix, free: npt.NDArray[np.int_]) -> tuple[Index, Index]:
     """Rows and mentor columns of the assignment with the highest total under the capacities."""
     slots = np.repeat(np.arange(scores.shape[1]), free)

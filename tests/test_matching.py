@@ -15,6 +15,7 @@ from mentoring.matching import (
     batch,
     batch_proposals,
     suggest,
+    suggest_all,
     suggestions_for,
     waiting_youths,
 )
@@ -133,3 +134,11 @@ async def test_suggestions_for_reads_waiting_youths_and_free_mentors(session: As
     assert [y.person_id for y in await waiting_youths(session, prog.id)] == [sara.id]
     assert await suggestions_for(session, sara.id) == []  # Henrik's only place is taken
     assert await batch_proposals(session, prog.id) == []
+
+
+def test_suggest_all_gives_each_youth_the_same_as_suggest() -> None:
+    youths = [youth(1, ("it",), "2200"), youth(2, ("retail",), "8000")]
+    mentors = [mentor(10, "it", "2100"), mentor(11, "retail", "8000"), mentor(12, "health", "5000")]
+    together = suggest_all(youths, mentors, limit=2)
+    assert together == [suggest(y, mentors, limit=2) for y in youths]
+    assert [s.mentor.person_id for s in together[1]] == [11, 10]

@@ -1,0 +1,23 @@
+"""The coordinator dashboard under `/`: login, overview, matching, pairs, mentors, companies,
+job openings, outcomes, inbox and the digest preview. `setup(app)` registers every route."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from templates import TEMPLATE_DIR
+from web.dashboard import login, overview, youths
+
+STYLESHEET = TEMPLATE_DIR / "web" / "dashboard.css"
+
+
+async def stylesheet(request: web.Request) -> web.StreamResponse:
+    response = web.FileResponse(STYLESHEET, headers={"Cache-Control": "max-age=3600"})
+    response.content_type = "text/css"
+    return response
+
+
+def setup(app: web.Application) -> None:
+    for module in (login, overview, youths):
+        app.add_routes(module.routes)
+    app.router.add_get("/dashboard.css", stylesheet)

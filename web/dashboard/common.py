@@ -1,0 +1,156 @@
+"""What every dashboard page shares: rendering in the coordinator's language, flash messages,
+form parsing and running one coordinator action as one audited unit of work."""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
+from typing import Any
+
+import jinja2
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.clock import local_date
+from mentoring.errors import DomainError
+from mentoring.programmes import current_programme
+from storage.db import unit_of_work
+from storage.models import Programme
+from web.auth import COORDINATOR, LANGUAGES, SignedIn, csrf_token, language_of
+from web.keys import RUNTIME
+
+FLASH_COOKIE = "mb_flash"
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
+Action = Callable[[AsyncSession, SignedIn], Awaitable[tuple[str, dict[str, Any]]]]
+
+
+def now_and_today(request: web.Request) -> tuple[datetime, date]:
+    runtime = request.app[RUNTIME]
+    now = runtime.clock()
+    return now, local_date(now, runtime.settings.tz)
+
+
+async def programme_of(request: web.Request, db: AsyncSession) -> Programme:
+    return await current_programme(db, now_and_today(request)[1])
+
+
+def me(request: web.Request) -> SignedIn:
+    return request[COORDINATOR]
+
+
+def _read_flash(request: web.Request) -> dict[str, str] | None:
+    raw = request.cookies.get(FLASH_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(raw.encode()))
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("kind") not in ("ok", "error"):
+        return None
+    return {"kind": str(data["kind"]), "text": str(data.get("text", ""))}
+
+
+def render(
+    request: web.Request, template: str, *, status: int = 200, **context: Any
+) -> web.Response:
+    """A page in the coordinator's language, with the CSRF token and any flash message."""
+    runtime = request.app[RUNTIME]
+    language = language_of(request)
+    flash = _read_flash(request)
+    html = runtime.renderer.render(
+        template,
+        language,
+        csrf=csrf_token(request),
+        me=request.get(COORDINATOR),
+        path=request.path,
+        path_qs=request.path_qs,
+        other_language=next(lang for lang in LANGUAGES if lang != language),
+        flash=flash,
+        **context,
+    )
+    response = web.Response(text=html, content_type="text/html", status=status)
+    response.headers.update(SECURITY_HEADERS)
+    if flash is not None:
+        response.del_cookie(FLASH_COOKIE, path="/")
+    return response
+
+
+def error_text(request: web.Request, error: DomainError) -> str:
+    """The explanation of a broken rule, from templates/errors/<key>.j2."""
+    renderer = request.app[RUNTIME].renderer
+    language = language_of(request)
+    try:
+        return renderer.error(error.key, language, channel="web", **error.params)
+    except jinja2.TemplateNotFound:
+        return renderer.render("web/unexplained_error.j2", language, key=error.key)
+
+
+def notice_text(request: web.Request, key: str, **params: Any) -> str:
+    renderer = request.app[RUNTIME].renderer
+    return renderer.render("web/notice.j2", language_of(request), key=key, **params)
+
+
+def redirect_with(location: str, kind: str, text: str) -> web.HTTPSeeOther:
+    response = web.HTTPSeeOther(location)
+    value = base64.urlsafe_b64encode(json.dumps({"kind": kind, "text": text}).encode()).decode()
+    response.set_cookie(FLASH_COOKIE, value, max_age=120, httponly=True, samesite="Lax", path="/")
+    return response
+
+
+async def act(request: web.Request, back: str, action: Action) -> web.StreamResponse:
+    """Run one coordinator action in one transaction, then show what happened.
+
+    The action returns a notice key and its parameters; a DomainError rolls everything back
+    and is explained to the coordinator on the page they came from.
+    """
+    runtime = request.app[RUNTIME]
+    try:
+        async with unit_of_work(runtime.sessions) as db:
+            key, params = await action(db, me(request))
+    except DomainError as error:
+        raise redirect_with(back, "error", error_text(request, error)) from None
+    raise redirect_with(back, "ok", notice_text(request, key, **params))
+
+
+def text_field(form: dict[str, str], name: str, *, required: bool = True) -> str:
+    value = form.get(name, "").strip()
+    if required and not value:
+        raise DomainError("dashboard_field_missing", field=name)
+    return value
+
+
+def int_field(form: dict[str, str], name: str) -> int:
+    value = text_field(form, name)
+    try:
+        return int(value)
+    except ValueError:
+        raise DomainError("dashboard_field_invalid", field=name) from None
+
+
+def date_field(form: dict[str, str], name: str, default: date | None = None) -> date:
+    value = text_field(form, name, required=default is None)
+    if not value and default is not None:
+        return default
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise DomainError("dashboard_field_invalid", field=name) from None
+
+
+def route_id(request: web.Request, name: str = "id") -> int:
+    try:
+        return int(request.match_info[name])
+    except (KeyError, ValueError):
+        raise web.HTTPNotFound() from None

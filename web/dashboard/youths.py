@@ -1,0 +1,133 @@
+"""Waiting youths with suggested mentors, the batch proposal, and making a match.
+
+A match made here is proposed to the mentor: `mentoring.introductions.introduce` queues the
+introduction messages in the outbox in the same transaction.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.audit import record
+from mentoring.introductions import introduce
+from mentoring.matches import create_match
+from mentoring.matching import available_mentors, batch, suggest_all, waiting_youths
+from mentoring.people import SHARE_CONSENT
+from storage.models import Consent, Youth
+from web.auth import SignedIn, check_csrf, login_required
+from web.dashboard.common import act, int_field, now_and_today, programme_of, render, route_id
+from web.keys import RUNTIME
+
+routes = web.RouteTableDef()
+
+
+async def _youth_details(db: AsyncSession, ids: list[int]) -> dict[int, Youth]:
+    if not ids:
+        return {}
+    return {y.person_id: y for y in await db.scalars(select(Youth).where(Youth.person_id.in_(ids)))}
+
+
+async def _consented(db: AsyncSession, ids: list[int]) -> set[int]:
+    if not ids:
+        return set()
+    rows = await db.scalars(
+        select(Consent.person_id).where(
+            Consent.person_id.in_(ids),
+            Consent.kind == SHARE_CONSENT,
+            Consent.withdrawn_at.is_(None),
+        )
+    )
+    return set(rows)
+
+
+@routes.get("/youths")
+@login_required
+async def waiting(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    _, today = now_and_today(request)
+    async with runtime.sessions() as db:
+        programme = await programme_of(request, db)
+        youths = await waiting_youths(db, programme.id)
+        mentors = await available_mentors(db, programme.id)
+        ids = [y.person_id for y in youths]
+        details = await _youth_details(db, ids)
+        consented = await _consented(db, ids)
+    suggestions = suggest_all(youths, mentors, limit=3)
+    rows = [
+        {
+            "youth": y,
+            "details": details[y.person_id],
+            "consent": y.person_id in consented,
+            "days": (today - runtime.renderer.local(y.waiting_since).date()).days
+            if y.waiting_since
+            else 0,
+            "suggestions": suggestions[i],
+        }
+        for i, y in enumerate(youths)
+    ]
+    return render(
+        request, "web/youths.html", rows=rows, today=today, free_places=sum(m.free for m in mentors)
+    )
+
+
+@routes.get("/batch")
+@login_required
+async def batch_page(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    async with runtime.sessions() as db:
+        programme = await programme_of(request, db)
+        youths = await waiting_youths(db, programme.id)
+        mentors = await available_mentors(db, programme.id)
+    proposals = batch(youths, mentors)
+    total = sum(p.score for p in proposals)
+    return render(request, "web/batch.html", proposals=proposals, total=total, waiting=len(youths))
+
+
+async def _make_match(
+    request: web.Request, db: AsyncSession, who: SignedIn, youth_id: int, mentor_id: int, via: str
+) -> tuple[str, dict[str, Any]]:
+    runtime = request.app[RUNTIME]
+    now, _ = now_and_today(request)
+    match = await create_match(db, youth_id, mentor_id, now=now, coordinator_id=who.id)
+    await introduce(db, runtime.renderer, match.id, now=now)
+    await record(
+        db,
+        who.actor,
+        "match_created",
+        "match",
+        match.id,
+        youth_id=youth_id,
+        mentor_id=mentor_id,
+        via=via,
+    )
+    return "match_made", {"match_id": match.id}
+
+
+@routes.post("/youths/{id}/match")
+@login_required
+async def make_match(request: web.Request) -> web.StreamResponse:
+    youth_id = route_id(request)
+    form = await check_csrf(request)
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        return await _make_match(
+            request, db, who, youth_id, int_field(form, "mentor_id"), "suggestion"
+        )
+
+    return await act(request, "/youths", action)
+
+
+@routes.post("/batch/confirm")
+@login_required
+async def confirm_proposal(request: web.Request) -> web.StreamResponse:
+    form = await check_csrf(request)
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        youth_id, mentor_id = int_field(form, "youth_id"), int_field(form, "mentor_id")
+        return await _make_match(request, db, who, youth_id, mentor_id, "batch")
+
+    return await act(request, "/batch", action)
