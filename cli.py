@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 from collections.abc import Awaitable, Callable
+from datetime import date
 from pathlib import Path
 
 from logsetup import configure_logging
@@ -127,6 +128,39 @@ async def cmd_followups(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
+async def cmd_digest(args: argparse.Namespace, runtime: Runtime) -> int:
+    from mentoring.digest import parse_week, send_weekly_digest
+    from mentoring.digest_mail import write_preview
+    from mentoring.errors import DomainError
+
+    language = runtime.settings.default_language
+    try:
+        if args.week:
+            parse_week(args.week)
+        if args.preview:
+            path = await write_preview(runtime, args.week, Path(args.preview), language)
+            _out(f"Digest preview written to {path}.")
+            return 0
+        sent = await send_weekly_digest(runtime, args.week)
+    except DomainError as exc:
+        _out(runtime.renderer.error(exc.key, language, **exc.params))
+        return 2
+    _out(f"Digest sent in {sent} e-mail(s).")
+    return 0 if sent else 1
+
+
+async def cmd_report(args: argparse.Namespace, runtime: Runtime) -> int:
+    from mentoring.report import write_report
+
+    out = Path(args.out)
+    if out.suffix.lower() not in (".xlsx", ".csv") or args.date_from > args.date_to:
+        _out("Give --out FILE.xlsx or FILE.csv, and --from on or before --to.")
+        return 2
+    await write_report(runtime, args.date_from, args.date_to, out)
+    _out(f"Report written to {out}.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentorbot", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -149,6 +183,19 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
     imp.set_defaults(fn=cmd_import)
+
+    dig = sub.add_parser("digest", help="preview or send the weekly digest")
+    dig.add_argument("--week", help="ISO week, e.g. 2026-W48 (default: last week)")
+    how = dig.add_mutually_exclusive_group(required=True)
+    how.add_argument("--preview", metavar="FILE", help="write the digest as an HTML page")
+    how.add_argument("--send", action="store_true", help="e-mail it to the recipients")
+    dig.set_defaults(fn=cmd_digest)
+
+    rep = sub.add_parser("report", help="the committee report as .xlsx or .csv")
+    rep.add_argument("--from", dest="date_from", type=date.fromisoformat, required=True)
+    rep.add_argument("--to", dest="date_to", type=date.fromisoformat, required=True)
+    rep.add_argument("--out", required=True, metavar="FILE")
+    rep.set_defaults(fn=cmd_report)
 
     fol = sub.add_parser("followups", help="list the follow-ups due in the next N days")
     fol.add_argument("--days", type=int, default=7)

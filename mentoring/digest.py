@@ -490,6 +490,18 @@ async def load_digest(
     return build_digest(facts, week, as_of, tz)
 
 
+async def load_period(
+    session: AsyncSession, programme_id: int, start: date, end: date, now: datetime, tz: ZoneInfo
+) -> tuple[DigestFacts, Digest]:
+    """Facts for a period (its sums cover start..end) and the figures as of the period's end."""
+    period_start, period_end = _local_midnight(start, tz), _local_midnight(end + timedelta(1), tz)
+    as_of = min(now, period_end)
+    facts = await digest_facts(
+        session, programme_id, as_of=as_of, week_start=period_start, week_end=period_end
+    )
+    return facts, build_digest(facts, iso_week(end), as_of, tz)
+
+
 async def send_weekly_digest(runtime: Runtime, week: str | None = None) -> int:
     """The scheduler's weekly job: one e-mail per recipient; returns how many were sent."""
     from mentoring.digest_mail import send_digest

@@ -1,0 +1,208 @@
+"""The committee report: targets, the period's process and result figures, the pairs behind them,
+companies contacted and job openings; as XLSX (real number and date cells) or CSV.
+
+Figures come from the same facts and rules as the digest, so the report's totals equal the
+digest's for the same day. Words (headings, target names, statuses) are rendered from
+templates/email/report_words.txt.j2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from mentoring.digest import Digest, load_period
+from mentoring.programmes import current_programme
+from mentoring.runtime import Runtime
+from storage.queries import DigestFacts
+
+Cell = str | int | float | date | None
+
+
+@dataclass
+class Sheet:
+    key: str
+    header: list[str]
+    rows: list[list[Cell]]
+
+
+class Words:
+    """Headings and labels for one language, rendered from the report's word template."""
+
+    def __init__(self, runtime: Runtime, language: str) -> None:
+        self.renderer, self.language = runtime.renderer, language
+
+    def __call__(self, key: str, **context: Any) -> str:
+        text = self.renderer.render("email/report_words.txt.j2", self.language, key=key, **context)
+        return " ".join(text.split())
+
+
+def _local_day(moment: datetime | None, runtime: Runtime) -> date | None:
+    return moment.astimezone(runtime.settings.tz).date() if moment else None
+
+
+def build_sheets(
+    facts: DigestFacts, digest: Digest, start: date, end: date, runtime: Runtime, language: str
+) -> list[Sheet]:
+    w = Words(runtime, language)
+    refs = {t.key: {p.match_id for p in t.pairs} for t in digest.targets if t.key != "companies"}
+    targets = Sheet(
+        "targets",
+        [w(k) for k in ("target", "value", "goal", "expected", "status_heading", "numerator",
+                        "denominator", "pairs")],
+        [
+            [
+                w("target_name", target=t.key),
+                round(t.value, 1),
+                t.target,
+                round(t.expected, 1),
+                w("pace", t=t),
+                t.numerator if t.unit == "pct" else None,
+                t.denominator if t.unit == "pct" else None,
+                ", ".join(f"{p.youth_name} ({p.match_id})" for p in t.pairs),
+            ]
+            for t in digest.targets
+        ],
+    )  # fmt: skip
+
+    def within(moment: datetime | None) -> bool:
+        day = _local_day(moment, runtime)
+        return day is not None and start <= day <= end
+
+    in_period = [p for p in facts.pairs if within(p.accepted_at)]
+    ended = [
+        p for p in facts.pairs if p.status in ("completed", "ended_early") and within(p.ended_at)
+    ]
+    held = [m for m in facts.meetings if m.status == "held" and within(m.starts_at)]
+    contacted = [c for c in facts.companies if start <= c.contacted_on <= end]
+    created = [o for o in facts.openings if start <= o.created_on <= end]
+    period = Sheet(
+        "period",
+        [w("figure"), w("value")],
+        [
+            [w("new_matches"), len(in_period)],
+            [w("meetings_held"), len(held)],
+            [w("hours"), round(facts.hours_this_week / 60, 2)],
+            [w("signups"), facts.signups_this_week],
+            [w("pairs_ended"), len(ended)],
+            [w("pairs_full_term"), sum(p.status == "completed" for p in ended)],
+            [w("companies_contacted"), len(contacted)],
+            [w("companies_outside"), sum(c.outside_partnership for c in contacted)],
+            [w("job_openings"), len(created)],
+            [w("savings_youths"), digest.savings.youths],
+            [w("savings_dkk"), digest.savings.total_dkk],
+            [w("savings_caveat"), None],
+        ],
+    )
+    latest = {o.youth_id: o for o in facts.outcomes if o.youth_id is not None}
+    risk = {r.pair.match_id: r for r in digest.at_risk}
+    pairs = Sheet(
+        "pairs",
+        [w(k) for k in ("match_id", "youth", "youth_id", "mentor", "mentor_id", "status_heading",
+                        "starts_on", "ends_on", "ended_on", "hours_total", "last_meeting",
+                        "outcome", "counts_matches", "counts_full_term",
+                        "counts_self_supporting", "at_risk")],
+        [
+            [
+                p.match_id, p.youth_name, p.youth_id, p.mentor_name, p.mentor_id,
+                w("pair_status", status=p.status), p.starts_on, p.ends_on,
+                _local_day(p.ended_at, runtime), round(sum(p.minutes_by_month.values()) / 60, 2),
+                _local_day(p.last_meeting_at, runtime),
+                latest[p.youth_id].category if p.youth_id in latest else None,
+                int(p.match_id in refs["matches"]), int(p.match_id in refs["full_term"]),
+                int(p.match_id in refs["self_supporting"]),
+                "; ".join(w("reason", r=r) for r in risk[p.match_id].reasons)
+                if p.match_id in risk else None,
+            ]
+            for p in facts.pairs
+        ],
+    )  # fmt: skip
+    names = {c.company_id: c.name for c in facts.companies}
+    companies = Sheet(
+        "companies",
+        [w(k) for k in ("company_id", "company", "outside", "contacted_on", "source")],
+        [
+            [c.company_id, c.name, w("yes" if c.outside_partnership else "no"), c.contacted_on,
+             c.source]
+            for c in contacted
+        ],
+    )  # fmt: skip
+    openings = Sheet(
+        "openings",
+        [w(k) for k in ("opening_id", "company", "kind", "created_on", "filled_by")],
+        [
+            [o.opening_id, names.get(o.company_id), o.kind, o.created_on, o.filled_by]
+            for o in created
+        ],
+    )
+    return [targets, period, pairs, companies, openings]
+
+
+async def build_report(
+    runtime: Runtime, start: date, end: date, language: str | None = None
+) -> tuple[Digest, list[Sheet]]:
+    language = language or runtime.settings.default_language
+    tz = runtime.settings.tz
+    async with runtime.sessions() as session, session.begin():
+        programme = await current_programme(session, end)
+        facts, digest = await load_period(session, programme.id, start, end, runtime.clock(), tz)
+    return digest, build_sheets(facts, digest, start, end, runtime, language)
+
+
+def write_xlsx(sheets: list[Sheet], titles: dict[str, str], path: Path) -> None:
+    book = Workbook()
+    book.remove(book.active)
+    for sheet in sheets:
+        ws = book.create_sheet(titles[sheet.key][:31])
+        ws.append(sheet.header)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        for row in sheet.rows:
+            ws.append(row)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                if isinstance(cell.value, date):
+                    cell.number_format = "yyyy-mm-dd"
+                elif isinstance(cell.value, float):
+                    cell.number_format = "0.0#"
+                elif isinstance(cell.value, int) and abs(cell.value) >= 10_000:
+                    cell.number_format = "#,##0"
+        for index, column in enumerate(ws.columns, start=1):
+            width = max(len(str(c.value)) if c.value is not None else 0 for c in column)
+            ws.column_dimensions[get_column_letter(index)].width = min(max(width + 2, 8), 60)
+        ws.freeze_panes = "A2"
+    book.save(path)
+
+
+def write_csv(sheets: list[Sheet], titles: dict[str, str], path: Path) -> None:
+    """One file, the sections one after another, each with its title and header row."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";")
+    for sheet in sheets:
+        writer.writerow([titles[sheet.key]])
+        writer.writerow(sheet.header)
+        for row in sheet.rows:
+            writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v
+                             for v in row])  # fmt: skip
+        writer.writerow([])
+    path.write_text(buf.getvalue(), encoding="utf-8-sig")
+
+
+async def write_report(runtime: Runtime, start: date, end: date, path: Path) -> Digest:
+    """Write the report as .xlsx or .csv (by the file's suffix); returns the digest behind it."""
+    digest, sheets = await build_report(runtime, start, end)
+    words = Words(runtime, runtime.settings.default_language)
+    titles = {s.key: words(f"sheet_{s.key}") for s in sheets}
+    if path.suffix.lower() == ".xlsx":
+        write_xlsx(sheets, titles, path)
+    else:
+        write_csv(sheets, titles, path)
+    return digest
