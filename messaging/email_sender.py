@@ -1,0 +1,119 @@
+"""E-mail as an outbox channel: multipart text + HTML with reply instructions; a meeting that
+waits for this person's confirmation also carries an iCalendar invite and a one-click link.
+
+Confirm links are signed with settings.secret() and expire when the meeting starts (at most
+LINK_TTL ahead); `GET /links/confirm/<token>` (web/links.py) uses each once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from messaging.email import Mailer
+from messaging.ical import Invite, build_invite, meeting_uid
+from messaging.links import sign
+from messaging.render import Renderer
+from messaging.senders import PermanentFailure, Sent
+from settings import Settings
+from storage.models import ConversationState, Match, Meeting, OutboxMessage, Person
+
+LINK_TTL = timedelta(days=14)
+MEETING_LENGTH = timedelta(hours=1)
+
+
+def base_url(settings: Settings) -> str:
+    return settings.public_base_url or f"http://{settings.host}:{settings.port}"
+
+
+def confirm_link(settings: Settings, meeting_id: int, person_id: int, expires: datetime) -> str:
+    token = sign(settings.secret(), {"m": meeting_id, "p": person_id}, expires)
+    return f"{base_url(settings)}/links/confirm/{token}"
+
+
+class EmailSender:
+    channel = "email"
+
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: async_sessionmaker[AsyncSession],
+        renderer: Renderer,
+        mailer: Mailer,
+        clock: Callable[[], datetime],
+    ) -> None:
+        self.settings, self.sessions, self.renderer = settings, sessions, renderer
+        self.mailer, self.clock = mailer, clock
+
+    async def _meeting(self, person_id: int | None) -> dict[str, Any] | None:
+        """The meeting this person is asked to confirm, with the other side's first name."""
+        if person_id is None:
+            return None
+        async with self.sessions() as session:
+            state = await session.get(ConversationState, person_id)
+            if state is None or state.flow != "meeting_confirm":
+                return None
+            meeting = await session.get(Meeting, int(state.data.get("meeting_id", 0)))
+            if meeting is None or meeting.status != "proposed":
+                return None
+            match = await session.get(Match, meeting.match_id)
+            assert match is not None
+            other_id = match.youth_id if person_id == match.mentor_id else match.mentor_id
+            other = await session.get(Person, other_id)
+            return {"meeting": meeting, "other": other.first_name if other else ""}
+
+    async def send(self, message: OutboxMessage) -> Sent:
+        if not message.address:
+            raise PermanentFailure("no address", "invalid")
+        now = self.clock()
+        async with self.sessions() as session:
+            person = await session.get(Person, message.person_id) if message.person_id else None
+        language = person.language if person else self.settings.default_language
+        found = await self._meeting(message.person_id) if message.awaiting_reply else None
+        context: dict[str, Any] = {
+            "body": message.body or "",
+            "options": message.options,
+            "awaiting_reply": message.awaiting_reply,
+            "person": person,
+            "confirm_url": None,
+            "meeting": None,
+        }
+        if found and person is not None:
+            meeting: Meeting = found["meeting"]
+            expires = min(meeting.starts_at, now + LINK_TTL)
+            context["confirm_url"] = confirm_link(self.settings, meeting.id, person.id, expires)
+            context["meeting"], context["other"] = meeting, found["other"]
+        subject = self.renderer.render("email/channel_subject.txt.j2", language, **context)
+        email = EmailMessage()
+        email["Subject"] = " ".join(subject.split())
+        email["From"] = self.settings.mail_from
+        email["To"] = message.address
+        email.set_content(self.renderer.render("email/channel.txt.j2", language, **context))
+        email.add_alternative(
+            self.renderer.render("email/channel.html.j2", language, **context), subtype="html"
+        )
+        if context["meeting"] is not None and person is not None:
+            meeting = context["meeting"]
+            invite = Invite(
+                uid=meeting_uid(meeting.id, self.settings.mail_from.rpartition("@")[2]),
+                sequence=meeting.sequence,
+                starts_at=meeting.starts_at,
+                duration=MEETING_LENGTH,
+                summary=self.renderer.render(
+                    "email/invite_summary.txt.j2", language, other=context["other"]
+                ),
+                location=meeting.place,
+                organizer=(self.settings.mail_from, self.renderer.render(
+                    "email/invite_organizer.txt.j2", language)),
+                attendee=(message.address, person.first_name or ""),
+            )  # fmt: skip
+            ics = build_invite(invite, "REQUEST", now, self.settings.tz)
+            email.add_alternative(
+                ics.decode("utf-8"), subtype="calendar", params={"method": "REQUEST"}
+            )
+        message_id = await self.mailer.send(email)
+        return Sent(provider_id=message_id[:64])
