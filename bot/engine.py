@@ -1,0 +1,229 @@
+"""The conversation engine: one inbound event, one transaction, replies queued in the outbox.
+
+`process` is what every channel calls (Telegram handlers, POST /sms/inbound, the simulator):
+de-duplicate, find or create the sender, refuse CPR numbers and media, run service commands
+(help, stop, my data, language, write to the coordinator, "I'm unsure", meeting, hours) or the
+step of the flow the person is in, render every reply in the receiver's language for their
+channel and queue it, then commit. Options are stored on the outbox row as
+`[{"key": str, "label": str}]` and passed to templates as `choices` (SMS shows them as words).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.events import Incoming, Option, Reply
+from bot.flows import feedback, matching, meetings, service, signup_mentor, signup_youth
+from bot.turn import Turn
+from mentoring.cpr import contains_cpr
+from mentoring.errors import DomainError
+from mentoring.notify import notify
+from mentoring.people import person_by_contact
+from mentoring.programmes import current_programme
+from mentoring.runtime import Runtime
+from messaging.outbox import enqueue
+from storage.db import unit_of_work
+from storage.models import ContactPoint, ConversationState, InboundKey, Invitation, Person
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[Turn], Awaitable[None]]
+
+FLOW_HANDLERS: dict[str, Handler] = {
+    "signup_youth": signup_youth.handle,
+    "signup_mentor": signup_mentor.handle,
+    "accept_match": matching.handle_accept,
+    "meeting": meetings.handle_propose,
+    "meeting_confirm": meetings.handle_confirm,
+    "meeting_held": meetings.handle_held,
+    "hours": meetings.handle_hours,
+    "checkin": feedback.handle_checkin,
+    "closure": feedback.handle_closure,
+    "outcome_survey": feedback.handle_outcome,
+    "coordinator": service.handle_write,
+    "language": service.handle_language,
+}
+
+
+async def process(
+    runtime: Runtime, incoming: Incoming, *, dedupe: tuple[str, str] | None = None
+) -> bool:
+    """Handle one inbound event in one transaction; False if `dedupe` was seen before."""
+    try:
+        async with unit_of_work(runtime.sessions) as session:
+            return await handle(session, runtime, incoming, dedupe=dedupe)
+    except IntegrityError:
+        if dedupe is None:
+            raise
+        # Two workers raced on the same update: the other one has it.
+        return False
+
+
+async def seen_before(session: AsyncSession, dedupe: tuple[str, str]) -> bool:
+    """Record the inbound key; True when it was already there."""
+    channel, key = dedupe
+    found = await session.scalar(
+        select(InboundKey.id).where(InboundKey.channel == channel, InboundKey.key == key)
+    )
+    if found is not None:
+        return True
+    session.add(InboundKey(channel=channel, key=key[:64]))
+    await session.flush()
+    return False
+
+
+async def handle(
+    session: AsyncSession,
+    runtime: Runtime,
+    incoming: Incoming,
+    *,
+    dedupe: tuple[str, str] | None = None,
+    person: Person | None = None,
+) -> bool:
+    """The engine inside a session the caller commits (aiogram's middleware opens it)."""
+    if dedupe is not None and await seen_before(session, dedupe):
+        return False
+    now = runtime.clock()
+    if person is None:
+        person = await person_by_contact(session, incoming.channel, incoming.address)
+    if person is None:
+        person = await _new_person(session, runtime, incoming)
+    state = await session.get(ConversationState, person.id)
+    if state is None:
+        state = ConversationState(person_id=person.id, data={}, misses=0, updated_at=now)
+        session.add(state)
+    turn = Turn(session, runtime, incoming, person, state, now)
+    await _step(turn)
+    await _deliver(turn)
+    log.info(
+        "inbound handled",
+        extra={"person_id": person.id, "channel": incoming.channel, "flow": state.flow},
+    )
+    return True
+
+
+async def _new_person(session: AsyncSession, runtime: Runtime, incoming: Incoming) -> Person:
+    """An unknown sender: a person in sign-up, reachable where they wrote from."""
+    now = runtime.clock()
+    programme = await current_programme(session, now.astimezone(runtime.settings.tz).date())
+    hint = (incoming.language_hint or "").lower()
+    language = "en" if hint.startswith("en") else runtime.settings.default_language
+    person = Person(programme_id=programme.id, role="unknown", language=language)
+    person.status = "signing_up"
+    session.add(person)
+    await session.flush()
+    session.add(
+        ContactPoint(
+            person_id=person.id,
+            channel=incoming.channel,
+            address=incoming.address,
+            verified=incoming.channel in ("telegram", "sms", "web"),
+        )
+    )
+    await session.flush()
+    return person
+
+
+async def _invitation(turn: Turn, code: str) -> Invitation | None:
+    invitation = await turn.session.scalar(select(Invitation).where(Invitation.code == code))
+    if invitation is None or invitation.used_at is not None:
+        return None
+    if invitation.expires_at is not None and invitation.expires_at <= turn.now:
+        return None
+    return invitation
+
+
+async def _step(turn: Turn) -> None:
+    """Decide what this event means and run it; domain rule breaks become friendly errors."""
+    try:
+        await _route(turn)
+    except DomainError as err:
+        turn.say("error", error_key=err.key, **err.params)
+
+
+async def _route(turn: Turn) -> None:
+    incoming, person, state = turn.incoming, turn.person, turn.state
+    if contains_cpr(incoming.text):
+        turn.say("cpr_refused")
+        return
+    if incoming.media and not incoming.text:
+        turn.say("text_only")
+        return
+    payload = incoming.start_payload
+    if person.role == "unknown" and state.flow is None:
+        invitation = await _invitation(turn, payload) if payload else None
+        if invitation is not None:
+            await signup_mentor.start(turn, invitation.id)
+        elif payload == "mentor" or service.command_of(turn.text) == "mentor":
+            await signup_mentor.start(turn, None)
+        else:
+            await signup_youth.start(turn)
+        return
+    command, rest = service.command(turn.text, incoming.option)
+    if person.status == "paused" and command not in ("start", "help", "mydata", "language"):
+        turn.say("paused_reminder")
+        return
+    if command is not None and await service.run(turn, command, rest):
+        return
+    handler = FLOW_HANDLERS.get(state.flow or "")
+    if handler is not None:
+        await handler(turn)
+        return
+    await service.idle(turn)
+
+
+def _labels(
+    turn: Turn, options: tuple[Option, ...], language: str, channel: str
+) -> list[dict[str, Any]]:
+    renderer = turn.runtime.renderer
+    return [
+        {"key": o.key, "label": renderer.message(o.label_template, language, channel, **o.context)}
+        for o in options
+    ]
+
+
+async def _deliver(turn: Turn) -> None:
+    """Render and queue every reply: to the sender where they wrote, to others by notify()."""
+    renderer = turn.runtime.renderer
+    for reply in turn.replies:
+        if reply.person_id is None or reply.person_id == turn.person.id:
+            await _to_sender(turn, reply)
+            continue
+        other = await turn.session.get(Person, reply.person_id)
+        if other is None:
+            continue
+        choices = _labels(turn, reply.options, other.language, "telegram")
+        await notify(
+            turn.session,
+            renderer,
+            other.id,
+            reply.template,
+            {**reply.context, "choices": choices},
+            options=choices or None,
+            awaiting_reply=bool(choices),
+        )
+
+
+async def _to_sender(turn: Turn, reply: Reply) -> None:
+    incoming, person = turn.incoming, turn.person
+    language, channel = person.language, incoming.channel
+    choices = _labels(turn, reply.options, language, channel)
+    body = turn.runtime.renderer.message(
+        reply.template, language, channel, person=person, choices=choices, **reply.context
+    )
+    await enqueue(
+        turn.session,
+        channel=channel,
+        address=incoming.address,
+        template=reply.template,
+        body=body,
+        person_id=person.id,
+        options=choices,
+        awaiting_reply=bool(choices),
+    )

@@ -1,0 +1,1 @@
+"""The flows: each module handles the steps of one part of the conversation."""

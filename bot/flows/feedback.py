@@ -1,0 +1,154 @@
+"""Answers to the follow-ups' questions: check-in (1-5, comment), closure (1-5, comment, extend?)
+and the outcome survey (an outcome code). Option keys: "1".."5" for scores, "yes"/"no", "skip",
+and the outcome lookup codes themselves; typed numbers and words work the same way."""
+
+from __future__ import annotations
+
+from bot import parsing
+from bot.events import Option
+from bot.turn import Turn, opt, yes_no_options
+from mentoring.lookups import lookup
+from mentoring.matches import get_match
+from mentoring.outcomes import register_outcome
+from storage.models import CheckinAnswer, InboxItem
+
+SCORE_WORDS = {
+    "dårligt": 1,
+    "skidt": 2,
+    "okay": 3,
+    "ok": 3,
+    "godt": 4,
+    "super": 5,
+    "bad": 1,
+    "good": 4,
+    "great": 5,
+}
+
+
+def _scores() -> tuple[Option, ...]:
+    return tuple(opt(str(n), "label_number", number=n) for n in range(1, 6))
+
+
+def _score(turn: Turn) -> int | None:
+    option = turn.incoming.option
+    if option in {"1", "2", "3", "4", "5"}:
+        return int(option)
+    index = parsing.option_number(turn.text, 5)
+    if index is not None:
+        return index + 1
+    return SCORE_WORDS.get(parsing.normalise(turn.text))
+
+
+def _comment(turn: Turn) -> str | None:
+    if turn.incoming.option == "skip" or parsing.is_skip(turn.text):
+        return None
+    return turn.text[:2000] or None
+
+
+async def _answer(turn: Turn, kind: str) -> CheckinAnswer:
+    """The person's answer row for this question, created at the score."""
+    answer_id = turn.data.get("answer_id")
+    if answer_id is not None:
+        row = await turn.session.get(CheckinAnswer, int(answer_id))
+        if row is not None:
+            return row
+    row = CheckinAnswer(
+        match_id=int(turn.data["match_id"]),
+        person_id=turn.person.id,
+        kind=kind,
+        answered_at=turn.now,
+    )
+    turn.session.add(row)
+    await turn.session.flush()
+    turn.set(answer_id=row.id)
+    return row
+
+
+async def _score_step(turn: Turn, kind: str) -> bool:
+    score = _score(turn)
+    if score is None:
+        turn.miss("score_again", _scores())
+        return False
+    await get_match(turn.session, int(turn.data["match_id"]))
+    row = await _answer(turn, kind)
+    row.score = score
+    if score <= 2:
+        match = await get_match(turn.session, row.match_id)
+        turn.session.add(
+            InboxItem(
+                programme_id=match.programme_id,
+                person_id=turn.person.id,
+                match_id=match.id,
+                kind="low_score",
+                created_at=turn.now,
+            )
+        )
+    turn.ask("comment", "comment_ask", (opt("skip", "label_skip"),), score=score)
+    return True
+
+
+async def handle_checkin(turn: Turn) -> None:
+    """Flow `checkin` {"match_id"}: how is it going 1-5, then an optional comment."""
+    if turn.state.step == "comment":
+        row = await _answer(turn, "checkin")
+        row.comment = _comment(turn)
+        turn.goto(None, None, {})
+        turn.say("feedback_thanks")
+        return
+    await _score_step(turn, "checkin")
+
+
+async def handle_closure(turn: Turn) -> None:
+    """Flow `closure` {"match_id"}: feedback 1-5, a comment, and whether to extend."""
+    step = turn.state.step
+    if step == "comment":
+        row = await _answer(turn, "closure")
+        row.comment = _comment(turn)
+        turn.ask("extend", "closure_extend", yes_no_options())
+        return
+    if step == "extend":
+        answer = turn.answer_yes_no()
+        if answer is None:
+            turn.miss("closure_extend", yes_no_options())
+            return
+        row = await _answer(turn, "closure")
+        row.wants_extension = answer
+        if answer:
+            match = await get_match(turn.session, row.match_id)
+            turn.session.add(
+                InboxItem(
+                    programme_id=match.programme_id,
+                    person_id=turn.person.id,
+                    match_id=match.id,
+                    kind="extension",
+                    created_at=turn.now,
+                )
+            )
+        turn.goto(None, None, {})
+        turn.say("closure_thanks", extend=answer)
+        return
+    await _score_step(turn, "closure")
+
+
+async def outcome_options(turn: Turn) -> tuple[Option, ...]:
+    codes = await lookup(turn.session, "outcome")
+    return tuple(opt(code, "lookup_label", kind="outcome", code=code) for code in codes)
+
+
+async def handle_outcome(turn: Turn) -> None:
+    """Flow `outcome_survey` {"youth_id"}: where the youth stands now (an outcome code)."""
+    options = await outcome_options(turn)
+    labels = [
+        turn.runtime.renderer.message(
+            "lookup_label", turn.person.language, kind="outcome", code=o.key
+        )
+        for o in options
+    ]
+    chosen = turn.pick(options, labels)
+    if chosen is None:
+        turn.miss("outcome_again", options)
+        return
+    youth_id = int(turn.data.get("youth_id", turn.person.id))
+    await register_outcome(turn.session, youth_id, chosen, turn.today, source="survey")
+    turn.goto(None, None, {})
+    turn.say("outcome_thanks", code=chosen)

@@ -1,0 +1,60 @@
+"""The mentor's answer to a proposed match (flow `accept_match`, data {"match_id"}).
+
+Yes: the match starts; the youth hears the mentor's first name, company and role, and both get
+a suggested first step. No: the mentor is asked for a reason (free text, may be skipped) and the
+youth keeps their place in the queue.
+"""
+
+from __future__ import annotations
+
+from bot import parsing
+from bot.turn import Turn, opt, yes_no_options
+from mentoring.matches import accept_match, decline_match, get_match
+from storage.models import Company, InboxItem, Mentor, Person
+
+
+async def handle_accept(turn: Turn) -> None:
+    match_id = int(turn.data["match_id"])
+    if turn.state.step == "reason":
+        reason = (
+            None if (turn.incoming.option == "skip" or parsing.is_skip(turn.text)) else turn.text
+        )
+        match = await decline_match(
+            turn.session, match_id, (reason or "")[:200] or None, now=turn.now
+        )
+        turn.session.add(
+            InboxItem(
+                programme_id=match.programme_id,
+                person_id=turn.person.id,
+                match_id=match.id,
+                kind="match_declined",
+                body=reason,
+                created_at=turn.now,
+            )
+        )
+        turn.goto(None, None, {})
+        turn.say("match_declined_thanks")
+        return
+    answer = turn.answer_yes_no()
+    if answer is None:
+        turn.miss("match_offer_again", yes_no_options())
+        return
+    if not answer:
+        await get_match(turn.session, match_id)
+        turn.ask("reason", "match_decline_reason", (opt("skip", "label_skip"),))
+        return
+    match = await accept_match(turn.session, match_id, now=turn.now, today=turn.today)
+    mentor = await turn.session.get(Mentor, match.mentor_id)
+    youth = await turn.session.get(Person, match.youth_id)
+    company = (
+        await turn.session.get(Company, mentor.company_id) if mentor and mentor.company_id else None
+    )
+    turn.goto(None, None, {})
+    turn.say("match_accepted_mentor", youth_name=youth.first_name if youth else "")
+    turn.tell(
+        match.youth_id,
+        "match_accepted_youth",
+        mentor_name=turn.person.first_name,
+        company=company.name if company else None,
+        role_title=mentor.role_title if mentor else None,
+    )

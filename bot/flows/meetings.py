@@ -1,0 +1,298 @@
+"""Meetings and hours: propose (slots or free text), confirm / decline / counter-propose, move,
+cancel, "was it held?", and hours against the month's commitment. Every time is read back."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from typing import Any
+
+from bot import parsing
+from bot.events import Option
+from bot.parsing_dates import parse_when
+from bot.turn import Turn, opt, yes_no_options
+from mentoring.errors import DomainError
+from mentoring.hours import report_hours
+from mentoring.matches import open_match_for
+from mentoring.meetings import (
+    cancel_meeting,
+    confirm_meeting,
+    decline_meeting,
+    get_meeting,
+    mark_held,
+    open_meetings,
+    propose_meeting,
+    reschedule_meeting,
+)
+from mentoring.prompts import set_state
+from storage.models import Match, Meeting, Person
+
+SLOT_TIME = time(15, 0)
+SLOT_DAYS = 3
+
+
+async def _active_match(turn: Turn) -> Match | None:
+    match = await open_match_for(turn.session, turn.person.id)
+    return match if match is not None and match.status == "active" else None
+
+
+async def has_active_match(turn: Turn) -> bool:
+    return await _active_match(turn) is not None
+
+
+def _other(match: Match, person_id: int) -> int:
+    return match.mentor_id if match.youth_id == person_id else match.youth_id
+
+
+async def _name(turn: Turn, person_id: int) -> str:
+    person = await turn.session.get(Person, person_id)
+    return (person.first_name or "") if person else ""
+
+
+def _slots(turn: Turn) -> tuple[Option, ...]:
+    """The next weekdays at 15:00 local time, as buttons."""
+    tz = turn.runtime.settings.tz
+    slots: list[Option] = []
+    day = turn.today + timedelta(days=1)
+    while len(slots) < SLOT_DAYS:
+        if day.weekday() < 5:
+            moment = datetime.combine(day, SLOT_TIME, tzinfo=tz)
+            slots.append(opt(f"s:{moment:%Y%m%d%H%M}", "label_slot", at=moment))
+        day += timedelta(days=1)
+    return tuple(slots)
+
+
+def _slot_time(turn: Turn, key: str) -> datetime | None:
+    try:
+        naive = datetime.strptime(key[2:], "%Y%m%d%H%M")  # noqa: DTZ007  (local, zone added next)
+    except ValueError:
+        return None
+    return naive.replace(tzinfo=turn.runtime.settings.tz)
+
+
+async def start_propose(turn: Turn, rest: str) -> None:
+    match = await _active_match(turn)
+    if match is None:
+        turn.say("no_active_match")
+        return
+    turn.goto("meeting", "when", {"match_id": match.id})
+    if rest:
+        await handle_propose(turn)
+        return
+    turn.say("meeting_when", _slots(turn))
+
+
+async def start_move(turn: Turn) -> None:
+    match = await _active_match(turn)
+    meetings = await open_meetings(turn.session, match.id) if match else []
+    if match is None or not meetings:
+        turn.say("no_open_meeting")
+        return
+    meeting = meetings[0]
+    turn.goto("meeting", "when", {"match_id": match.id, "meeting_id": meeting.id})
+    turn.say("meeting_move_when", _slots(turn), at=meeting.starts_at)
+
+
+async def cancel(turn: Turn) -> None:
+    match = await _active_match(turn)
+    meetings = await open_meetings(turn.session, match.id) if match else []
+    if match is None or not meetings:
+        turn.say("no_open_meeting")
+        return
+    meeting = await cancel_meeting(turn.session, meetings[0].id, turn.person.id, now=turn.now)
+    turn.goto(None, None, {})
+    turn.say("meeting_cancelled", at=meeting.starts_at)
+    turn.tell(
+        _other(match, turn.person.id),
+        "meeting_cancelled_by_other",
+        at=meeting.starts_at,
+        partner=turn.person.first_name,
+    )
+
+
+async def handle_propose(turn: Turn) -> None:
+    """Flow `meeting`: steps when -> (time) -> (place) -> proposed."""
+    step, data = turn.state.step, turn.data
+    text = turn.text
+    if turn.incoming.option and turn.incoming.option.startswith("s:"):
+        at = _slot_time(turn, turn.incoming.option)
+        if at is None:
+            turn.miss("meeting_when_again", _slots(turn))
+            return
+        turn.set(at=at.isoformat())
+        turn.ask("place", "meeting_place", (opt("skip", "label_skip"),))
+        return
+    if step == "place":
+        place = None if (turn.incoming.option == "skip" or parsing.is_skip(text)) else text[:200]
+        await _propose(turn, datetime.fromisoformat(data["at"]), place)
+        return
+    if step == "when" and text.lower().startswith(("møde", "/mode", "mode ", "meeting")):
+        text = text.split(" ", 1)[1] if " " in text else ""
+    when = parse_when(text, turn.now, turn.runtime.settings.tz)
+    if step == "time" and when is not None and when.clock is not None:
+        day = datetime.fromisoformat(data["day"]).date() if when.starts_at is None else None
+        at = (
+            datetime.combine(day, when.clock, tzinfo=turn.runtime.settings.tz)
+            if day and when.day in (None, turn.today, turn.today + timedelta(days=1))
+            else when.starts_at
+        )
+        if at is None:
+            turn.miss("meeting_time_again")
+            return
+        await _propose(turn, at, when.place or data.get("place"))
+        return
+    if when is None:
+        turn.miss("meeting_when_again", _slots(turn))
+        return
+    if when.starts_at is None and when.day is not None:
+        turn.set(day=datetime.combine(when.day, time(0)).isoformat(), place=when.place)
+        turn.ask("time", "meeting_time", day=when.day)
+        return
+    assert when.starts_at is not None
+    if when.place is None:
+        turn.set(at=when.starts_at.isoformat())
+        turn.ask("place", "meeting_place", (opt("skip", "label_skip"),))
+        return
+    await _propose(turn, when.starts_at, when.place)
+
+
+async def _propose(turn: Turn, at: datetime, place: str | None) -> None:
+    data = turn.data
+    match_id = int(data["match_id"])
+    try:
+        if data.get("meeting_id"):
+            meeting = await reschedule_meeting(
+                turn.session, int(data["meeting_id"]), turn.person.id, at, place, now=turn.now
+            )
+        else:
+            meeting = await propose_meeting(
+                turn.session, match_id, turn.person.id, at, place, now=turn.now
+            )
+    except DomainError as err:
+        if err.key in ("meeting_in_past", "meeting_too_far_ahead"):
+            turn.say("error", error_key=err.key, **err.params)
+            turn.ask("when", "meeting_when_again", _slots(turn))
+            return
+        raise
+    turn.goto(None, None, {})
+    await _ask_other(turn, meeting)
+
+
+async def _ask_other(turn: Turn, meeting: Meeting) -> None:
+    """Tell the proposer what was proposed and ask the other side to confirm it."""
+    match = await turn.session.get(Match, meeting.match_id)
+    assert match is not None
+    other = _other(match, turn.person.id)
+    context: dict[str, Any] = {"at": meeting.starts_at, "place": meeting.place}
+    turn.say("meeting_proposed", partner=await _name(turn, other), **context)
+    await set_state(turn.session, other, "meeting_confirm", "ask", {"meeting_id": meeting.id})
+    turn.tell(
+        other, "meeting_confirm_ask", yes_no_options(), partner=turn.person.first_name, **context
+    )
+
+
+async def handle_confirm(turn: Turn) -> None:
+    """Flow `meeting_confirm` {"meeting_id"}: yes / no / a new time as a counter-proposal."""
+    meeting = await get_meeting(turn.session, int(turn.data["meeting_id"]))
+    match = await turn.session.get(Match, meeting.match_id)
+    assert match is not None
+    other = _other(match, turn.person.id)
+    answer = turn.answer_yes_no()
+    context: dict[str, Any] = {"at": meeting.starts_at, "place": meeting.place}
+    if answer is True:
+        await confirm_meeting(turn.session, meeting.id, turn.person.id, now=turn.now)
+        turn.goto(None, None, {})
+        turn.say("meeting_confirmed", partner=await _name(turn, other), **context)
+        turn.tell(other, "meeting_confirmed", partner=turn.person.first_name, **context)
+        return
+    when = parse_when(turn.text, turn.now, turn.runtime.settings.tz) if answer is None else None
+    if when is not None and when.starts_at is not None:
+        moved = await reschedule_meeting(
+            turn.session, meeting.id, turn.person.id, when.starts_at, when.place, now=turn.now
+        )
+        turn.goto(None, None, {})
+        await _ask_other(turn, moved)
+        return
+    if answer is False:
+        await decline_meeting(turn.session, meeting.id, turn.person.id, now=turn.now)
+        turn.goto(None, None, {})
+        turn.say("meeting_declined_ack")
+        turn.tell(other, "meeting_declined", partner=turn.person.first_name, **context)
+        return
+    turn.miss("meeting_confirm_again", yes_no_options(), **context)
+
+
+def _hour_options() -> tuple[Option, ...]:
+    return tuple(opt(f"h:{m}", "label_hours", minutes=m) for m in (60, 90, 120, 180))
+
+
+def _minutes(turn: Turn) -> int | None:
+    option = turn.incoming.option or ""
+    if option.startswith("h:") and option[2:].isdigit():
+        return int(option[2:])
+    return parsing.hours_minutes(turn.text)
+
+
+async def handle_held(turn: Turn) -> None:
+    """Flow `meeting_held` {"meeting_id"}: was it held (yes/no), then how many hours."""
+    meeting_id = int(turn.data["meeting_id"])
+    if turn.state.step == "hours":
+        await _report(turn, int(turn.data["match_id"]), meeting_id)
+        return
+    answer = turn.answer_yes_no()
+    minutes = parsing.hours_minutes(turn.text) if answer is None else None
+    if answer is None and minutes is None:
+        turn.miss("meeting_held_again", yes_no_options())
+        return
+    meeting = await mark_held(turn.session, meeting_id, answer is not False, now=turn.now)
+    if answer is False:
+        turn.goto(None, None, {})
+        turn.say("meeting_not_held")
+        return
+    turn.set(match_id=meeting.match_id)
+    if minutes is not None:
+        await _report(turn, meeting.match_id, meeting_id)
+        return
+    turn.ask("hours", "hours_ask", _hour_options())
+
+
+async def start_hours(turn: Turn, rest: str) -> None:
+    match = await _active_match(turn)
+    if match is None:
+        turn.say("no_active_match")
+        return
+    turn.goto("hours", "amount", {"match_id": match.id})
+    if rest:
+        await _report(turn, match.id, None, rest)
+    else:
+        turn.say("hours_ask", _hour_options())
+
+
+async def handle_hours(turn: Turn) -> None:
+    await _report(turn, int(turn.data["match_id"]), None)
+
+
+async def _report(
+    turn: Turn, match_id: int, meeting_id: int | None, text: str | None = None
+) -> None:
+    minutes = parsing.hours_minutes(text) if text is not None else _minutes(turn)
+    if minutes is None:
+        turn.miss("hours_again", _hour_options())
+        return
+    total = await report_hours(
+        turn.session,
+        match_id,
+        minutes,
+        reported_by=turn.person.id,
+        today=turn.today,
+        now=turn.now,
+        meeting_id=meeting_id,
+    )
+    turn.goto(None, None, {})
+    turn.say(
+        "hours_total",
+        reported=minutes / 60,
+        total=total.hours,
+        commitment=total.commitment_minutes / 60,
+        missing=total.missing_minutes / 60,
+        met=total.met,
+    )

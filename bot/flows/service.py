@@ -1,0 +1,286 @@
+"""What anyone can say at any time: help, stop, start, my data, language, write to the
+coordinator, "I'm unsure", and the doors into meetings and hours."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from bot import parsing
+from bot.flows import meetings
+from bot.turn import Turn, opt
+from mentoring.audit import record
+from mentoring.matches import open_match_for
+from mentoring.people import has_consent
+from storage.models import ContactPoint, HoursReport, InboxItem, Meeting, Mentor, Person, Youth
+
+# First words (normalised) that name a command, in Danish and English, with and without "/".
+COMMANDS: dict[str, str] = {
+    "hjælp": "help",
+    "hjaelp": "help",
+    "help": "help",
+    "?": "help",
+    "menu": "help",
+    "stop": "stop",
+    "pause": "stop",
+    "stopp": "stop",
+    "start": "start",
+    "fortsæt": "start",
+    "fortsaet": "start",
+    "resume": "start",
+    "data": "mydata",
+    "mine data": "mydata",
+    "my data": "mydata",
+    "mydata": "mydata",
+    "skriv": "write",
+    "koordinator": "write",
+    "write": "write",
+    "coordinator": "write",
+    "usikker": "unsure",
+    "unsure": "unsure",
+    "jeg er usikker": "unsure",
+    "i'm unsure": "unsure",
+    "english": "english",
+    "engelsk": "english",
+    "dansk": "danish",
+    "danish": "danish",
+    "sprog": "language",
+    "language": "language",
+    "møde": "meeting",
+    "mode": "meeting",
+    "moede": "meeting",
+    "meeting": "meeting",
+    "aflys": "cancel",
+    "cancel": "cancel",
+    "flyt": "move",
+    "reschedule": "move",
+    "timer": "hours",
+    "hours": "hours",
+    "mentor": "mentor",
+    "bliv mentor": "mentor",
+}
+OPTION_COMMANDS = {"write": "write", "help": "help", "lang:da": "danish", "lang:en": "english"}
+
+
+def command(text: str, option: str | None) -> tuple[str | None, str]:
+    """('meeting', 'tirsdag 15.00 Café X') for 'MØDE tirsdag 15.00 Café X'."""
+    if option is not None:
+        return OPTION_COMMANDS.get(option), ""
+    said = text.strip()
+    if not said:
+        return None, ""
+    lowered = " ".join(said.lower().split())
+    whole = parsing.normalise(lowered.lstrip("/"))
+    if whole in COMMANDS:
+        return COMMANDS[whole], ""
+    first = lowered.partition(" ")[0]
+    first = first.lstrip("/").split("@", 1)[0]
+    if first in COMMANDS and COMMANDS[first] in ("meeting", "hours", "start"):
+        return COMMANDS[first], said.split(" ", 1)[1].strip() if " " in said else ""
+    return None, ""
+
+
+def command_of(text: str) -> str | None:
+    return command(text, None)[0]
+
+
+async def run(turn: Turn, name: str, rest: str) -> bool:
+    """Run a command; False when it does not apply here and the flow should read the text."""
+    if name == "hours" and turn.state.flow in ("meeting_held", "hours") and rest:
+        return False
+    if name in ("english", "danish") and turn.state.step == "languages":
+        return False  # the mentor sign-up asks which languages they speak
+    if name == "start":
+        return await _start(turn)
+    if name == "help":
+        turn.say("help", role=turn.person.role)
+    elif name == "stop":
+        turn.person.status = "paused"
+        await record(turn.session, f"person:{turn.person.id}", "paused", "person", turn.person.id)
+        turn.say("stopped")
+    elif name == "mydata":
+        await _my_data(turn)
+    elif name in ("english", "danish"):
+        turn.person.language = "en" if name == "english" else "da"
+        turn.say("language_set")
+        await _reprompt(turn)
+    elif name == "language":
+        _remember(turn)
+        turn.goto("language", "ask")
+        turn.say(
+            "language_ask",
+            (
+                opt("lang:da", "label_language", code="da"),
+                opt("lang:en", "label_language", code="en"),
+            ),
+        )
+    elif name == "write":
+        _remember(turn)
+        turn.goto("coordinator", "write", {"resume": turn.data.get("resume")})
+        turn.say("write_ask")
+    elif name == "unsure":
+        await _unsure(turn)
+    elif name == "mentor" or not _member(turn):
+        return False
+    elif name == "meeting":
+        await meetings.start_propose(turn, rest)
+    elif name == "cancel":
+        await meetings.cancel(turn)
+    elif name == "move":
+        await meetings.start_move(turn)
+    elif name == "hours":
+        await meetings.start_hours(turn, rest)
+    return True
+
+
+def _member(turn: Turn) -> bool:
+    """A signed-up youth or mentor (not someone half-way through sign-up)."""
+    return turn.person.role in ("youth", "mentor") and turn.person.status == "active"
+
+
+async def _start(turn: Turn) -> bool:
+    if turn.person.status == "paused":
+        turn.person.status = "active" if turn.person.role in ("youth", "mentor") else "signing_up"
+        await record(turn.session, f"person:{turn.person.id}", "resumed", "person", turn.person.id)
+        turn.say("resumed")
+        return True
+    if turn.person.status == "signing_up":
+        await _reprompt(turn)
+        return True
+    turn.say("help", role=turn.person.role)
+    return True
+
+
+def _remember(turn: Turn) -> None:
+    """Keep the flow the person was in, so a side trip (write, language) can return to it."""
+    if turn.state.flow not in (None, "coordinator", "language"):
+        turn.set(resume={"flow": turn.state.flow, "step": turn.state.step, "data": turn.data})
+
+
+async def back(turn: Turn) -> None:
+    """Return to the remembered flow, asking its question again."""
+    resume = turn.data.get("resume")
+    if resume:
+        turn.goto(resume["flow"], resume["step"], resume["data"])
+        await _reprompt(turn)
+    else:
+        turn.goto(None, None, {})
+
+
+async def _reprompt(turn: Turn) -> None:
+    from bot.flows import signup_mentor, signup_youth
+
+    if turn.state.flow == "signup_youth":
+        await signup_youth.ask_step(turn, turn.state.step or "consent")
+    elif turn.state.flow == "signup_mentor":
+        await signup_mentor.ask_step(turn, turn.state.step or "name")
+
+
+async def handle_write(turn: Turn) -> None:
+    if not turn.text:
+        turn.miss("write_ask")
+        return
+    match = await open_match_for(turn.session, turn.person.id)
+    turn.session.add(
+        InboxItem(
+            programme_id=turn.person.programme_id,
+            person_id=turn.person.id,
+            match_id=match.id if match else None,
+            kind="message",
+            body=turn.text[:2000],
+            created_at=turn.now,
+        )
+    )
+    turn.say("write_sent")
+    await back(turn)
+
+
+async def handle_language(turn: Turn) -> None:
+    chosen = {"lang:da": "da", "lang:en": "en"}.get(turn.incoming.option or "")
+    if chosen is None:
+        said = parsing.normalise(turn.text)
+        chosen = {
+            "dansk": "da",
+            "da": "da",
+            "1": "da",
+            "english": "en",
+            "en": "en",
+            "2": "en",
+            "engelsk": "en",
+        }.get(said)
+    if chosen is None:
+        turn.miss("language_ask")
+        return
+    turn.person.language = chosen
+    turn.say("language_set")
+    await back(turn)
+
+
+async def _unsure(turn: Turn) -> None:
+    match = await open_match_for(turn.session, turn.person.id)
+    if match is not None and match.unsure_flag_at is None:
+        match.unsure_flag_at = turn.now
+    turn.session.add(
+        InboxItem(
+            programme_id=turn.person.programme_id,
+            person_id=turn.person.id,
+            match_id=match.id if match else None,
+            kind="unsure",
+            created_at=turn.now,
+        )
+    )
+    turn.say("unsure_noted")
+
+
+async def _my_data(turn: Turn) -> None:
+    session, person = turn.session, turn.person
+    points = list(
+        await session.scalars(select(ContactPoint).where(ContactPoint.person_id == person.id))
+    )
+    youth = await session.get(Youth, person.id)
+    mentor = await session.get(Mentor, person.id)
+    match = await open_match_for(session, person.id)
+    partner = None
+    meetings_count = minutes = 0
+    if match is not None:
+        other_id = match.mentor_id if match.youth_id == person.id else match.youth_id
+        other = await session.get(Person, other_id)
+        partner = other.first_name if other else None
+        meetings_count = int(
+            await session.scalar(
+                select(func.count()).select_from(Meeting).where(Meeting.match_id == match.id)
+            )
+            or 0
+        )
+        minutes = int(
+            await session.scalar(
+                select(func.coalesce(func.sum(HoursReport.minutes), 0)).where(
+                    HoursReport.match_id == match.id
+                )
+            )
+            or 0
+        )
+    turn.say(
+        "my_data",
+        first_name=person.first_name,
+        role=person.role,
+        birth_year=youth.birth_year if youth else None,
+        situation=youth.situation if youth else None,
+        interests=list(youth.interests) if youth else [],
+        interests_text=youth.interests_text if youth else None,
+        area=(youth.area or youth.postcode) if youth else (mentor.area if mentor else None),
+        guardian=bool(youth and youth.guardian_name),
+        contacts=[{"channel": p.channel, "address": p.address} for p in points],
+        consent=await has_consent(session, person.id),
+        partner=partner,
+        meetings=meetings_count,
+        hours=minutes / 60,
+    )
+
+
+async def idle(turn: Turn) -> None:
+    """Text outside any flow: a time proposes a meeting, a number of hours reports hours."""
+    hours = _member(turn) and parsing.hours_minutes(turn.text) is not None
+    if hours and await meetings.has_active_match(turn):
+        await meetings.start_hours(turn, turn.text)
+        return
+    turn.miss("not_understood", role=turn.person.role)

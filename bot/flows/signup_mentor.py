@@ -1,0 +1,239 @@
+"""Mentor sign-up: by invitation (`/start <code>` made by the coordinator: approved at once) or
+open (pending the coordinator's approval). Name, company (optional CVR), role, industry, area,
+capacity 1-3, languages, availability, then a summary to confirm."""
+
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import select
+
+from bot import parsing
+from bot.events import Option
+from bot.turn import Turn, opt, yes_no_options
+from mentoring.audit import record
+from mentoring.contacts import tidy_name
+from mentoring.errors import DomainError
+from mentoring.lookups import lookup
+from mentoring.outcomes import normalise_cvr, register_company
+from mentoring.people import MentorForm, register_mentor
+from storage.models import Company, Invitation
+
+FLOW = "signup_mentor"
+STEPS = (
+    "name",
+    "company",
+    "role",
+    "industry",
+    "area",
+    "capacity",
+    "languages",
+    "availability",
+    "confirm",
+)
+LANGUAGES = ("da", "en", "ar", "so", "uk", "tr", "de", "other")
+
+
+async def start(turn: Turn, invitation_id: int | None) -> None:
+    turn.goto(FLOW, "name", {"invitation_id": invitation_id})
+    turn.say("mentor_welcome", invited=invitation_id is not None)
+    await ask_step(turn, "name")
+
+
+async def _industries(turn: Turn) -> tuple[Option, ...]:
+    codes = await lookup(turn.session, "interest")
+    return tuple(opt(f"i:{code}", "lookup_label", kind="interest", code=code) for code in codes)
+
+
+def _capacities() -> tuple[Option, ...]:
+    return tuple(opt(f"c:{n}", "label_number", number=n) for n in (1, 2, 3))
+
+
+def _languages() -> tuple[Option, ...]:
+    return (
+        opt("l:da", "label_languages", codes=["da"]),
+        opt("l:da,en", "label_languages", codes=["da", "en"]),
+    )
+
+
+async def ask_step(turn: Turn, step: str) -> None:
+    if step == "industry":
+        turn.ask(step, "mentor_industry", await _industries(turn))
+    elif step == "capacity":
+        turn.ask(step, "mentor_capacity", _capacities())
+    elif step == "languages":
+        turn.ask(step, "mentor_languages", _languages())
+    elif step == "confirm":
+        turn.ask(step, "mentor_summary", yes_no_options(), **turn.data)
+    else:
+        turn.ask(step, f"mentor_{step}")
+
+
+async def _next(turn: Turn, step: str) -> None:
+    await ask_step(turn, STEPS[STEPS.index(step) + 1])
+
+
+async def handle(turn: Turn) -> None:
+    step = turn.state.step or "name"
+    text = turn.text
+    if step == "name":
+        try:
+            parts = tidy_name(text, 160).split(" ", 1)
+        except DomainError:
+            turn.miss("mentor_name")
+            return
+        turn.set(first_name=parts[0], last_name=parts[1] if len(parts) > 1 else None)
+    elif step == "company":
+        found = re.search(
+            r"(?:cvr[:\s-]*)?((?:dk)?\s?\d{2}\s?\d{2}\s?\d{2}\s?\d{2})\s*$",
+            text,
+            flags=re.IGNORECASE,
+        )
+        name, cvr = text, None
+        if found:
+            try:
+                cvr = normalise_cvr(found.group(1))
+            except DomainError:
+                turn.miss("mentor_company_cvr")
+                return
+            name = re.sub(r"[\s,;:-]*(?:cvr)?[\s:]*$", "", text[: found.start()], flags=re.I)
+        name = " ".join(name.split())
+        if not name or len(name) > 200:
+            turn.miss("mentor_company")
+            return
+        turn.set(company=name, cvr=cvr)
+    elif step in ("role", "availability"):
+        if not text or len(text) > 200:
+            turn.miss(f"mentor_{step}")
+            return
+        turn.set(**{step: text})
+    elif step == "industry":
+        options = await _industries(turn)
+        labels = [
+            turn.runtime.renderer.message(
+                "lookup_label", turn.person.language, kind="interest", code=o.key[2:]
+            )
+            for o in options
+        ]
+        chosen = turn.pick(options, labels)
+        if chosen is None:
+            turn.miss("mentor_industry", options)
+            return
+        turn.set(industry=chosen[2:])
+    elif step == "area":
+        place = parsing.postcode_or_town(text)
+        if place is None or (place[0] is not None and place[0][0] == "0"):
+            turn.miss("mentor_area")
+            return
+        turn.set(postcode=place[0], area=place[1])
+    elif step == "capacity":
+        chosen = turn.pick(_capacities())
+        if chosen is None:
+            number = parsing.option_number(text, 3)
+            chosen = f"c:{number + 1}" if number is not None else None
+        if chosen is None:
+            turn.miss("mentor_capacity", _capacities())
+            return
+        turn.set(capacity=int(chosen[2:]))
+    elif step == "languages":
+        await _languages_answer(turn)
+        return
+    elif step == "confirm":
+        answer = turn.answer_yes_no()
+        if answer is None:
+            turn.miss("mentor_summary", yes_no_options(), **turn.data)
+        elif answer:
+            await _finish(turn)
+        else:
+            turn.say("signup_restart")
+            await ask_step(turn, "name")
+        return
+    await _next(turn, step)
+
+
+async def _languages_answer(turn: Turn) -> None:
+    if turn.incoming.option and turn.incoming.option.startswith("l:"):
+        codes = turn.incoming.option[2:].split(",")
+    else:
+        words = re.split(r"[\s,]+|\bog\b|\band\b", parsing.normalise(turn.text))
+        names = {
+            "dansk": "da",
+            "danish": "da",
+            "da": "da",
+            "engelsk": "en",
+            "english": "en",
+            "en": "en",
+            "arabisk": "ar",
+            "arabic": "ar",
+            "somali": "so",
+            "ukrainsk": "uk",
+            "ukrainian": "uk",
+            "tyrkisk": "tr",
+            "turkish": "tr",
+            "tysk": "de",
+            "german": "de",
+            "1": "da",
+        }
+        codes = []
+        for word in filter(None, words):
+            code = names.get(word, "other")
+            if code not in codes:
+                codes.append(code)
+        if parsing.option_number(turn.text, 2) == 1:
+            codes = ["da", "en"]
+    if not codes:
+        turn.miss("mentor_languages", _languages())
+        return
+    turn.set(languages=codes)
+    await _next(turn, "languages")
+
+
+async def _finish(turn: Turn) -> None:
+    data = turn.data
+    programme_id = turn.person.programme_id
+    company = None
+    if data.get("cvr"):
+        company = await turn.session.scalar(
+            select(Company).where(Company.programme_id == programme_id, Company.cvr == data["cvr"])
+        )
+    if company is None:
+        company = await register_company(
+            turn.session,
+            programme_id,
+            data["company"],
+            cvr=data.get("cvr"),
+            industry=data.get("industry"),
+            source="mentor",
+            first_contact_on=turn.today,
+        )
+    invitation = None
+    if data.get("invitation_id"):
+        invitation = await turn.session.get(Invitation, int(data["invitation_id"]))
+    form = MentorForm(
+        first_name=data["first_name"],
+        last_name=data.get("last_name"),
+        company_id=company.id,
+        role_title=data.get("role"),
+        industry=data.get("industry"),
+        capacity=int(data.get("capacity", 1)),
+        languages=list(data.get("languages") or ["da"]),
+        postcode=data.get("postcode"),
+        area=data.get("area"),
+        availability=data.get("availability"),
+        language=turn.person.language,
+    )
+    person = await register_mentor(
+        turn.session, programme_id, form, person=turn.person, approved=invitation is not None
+    )
+    if invitation is not None:
+        invitation.used_by, invitation.used_at = person.id, turn.now
+    await record(
+        turn.session,
+        f"person:{person.id}",
+        "mentor_signed_up",
+        "person",
+        person.id,
+        invited=invitation is not None,
+    )
+    turn.goto(None, None, {})
+    turn.say("mentor_done", first_name=person.first_name, approved=invitation is not None)

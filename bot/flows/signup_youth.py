@@ -1,0 +1,319 @@
+"""Youth sign-up in at most 9 answers: consent, name, age, situation, interests, area, other
+contact (optional), guardian (under 18 only), summary. The answers live in the conversation
+state until the summary is confirmed; then mentoring.people.register_youth stores them."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+from bot import parsing
+from bot.events import Option
+from bot.turn import Turn, opt, yes_no_options
+from mentoring.audit import record
+from mentoring.contacts import normalise_email, normalise_phone, tidy_name
+from mentoring.errors import DomainError
+from mentoring.lookups import lookup
+from mentoring.people import (
+    MAX_AGE,
+    MIN_AGE,
+    SHARE_CONSENT,
+    YouthForm,
+    add_contact,
+    check_postcode,
+    record_consent,
+    register_youth,
+)
+from messaging.outbox import enqueue
+from storage.models import ContactPoint, Youth
+
+FLOW = "signup_youth"
+CONSENT_VERSION = "2026-11"
+
+
+async def start(turn: Turn) -> None:
+    turn.goto(FLOW, "consent", {})
+    turn.say("signup_welcome", channel_name=turn.incoming.channel)
+    await ask_step(turn, "consent")
+
+
+async def _situations(turn: Turn) -> tuple[Option, ...]:
+    age = int(turn.data.get("age", 0))
+    codes = await lookup(turn.session, "situation")
+    return tuple(
+        opt(f"sit:{code}", "lookup_label", kind="situation", code=code)
+        for code, attrs in codes.items()
+        if attrs.get("min_age", MIN_AGE) <= age <= attrs.get("max_age", MAX_AGE)
+    )
+
+
+async def _interests(turn: Turn) -> tuple[Option, ...]:
+    codes = await lookup(turn.session, "interest")
+    return tuple(opt(f"i:{code}", "lookup_label", kind="interest", code=code) for code in codes)
+
+
+async def ask_step(turn: Turn, step: str) -> None:
+    """Ask the question of `step` (also used to repeat it after a side trip)."""
+    if step == "consent":
+        turn.ask(step, "signup_consent", yes_no_options())
+    elif step == "name":
+        turn.ask(step, "signup_name")
+    elif step == "age":
+        turn.ask(step, "signup_age", first_name=turn.data.get("first_name"))
+    elif step == "situation":
+        turn.ask(step, "signup_situation", await _situations(turn))
+    elif step == "interests":
+        turn.ask(step, "signup_interests", await _interests(turn))
+    elif step == "area":
+        turn.ask(step, "signup_area")
+    elif step == "contact":
+        turn.ask(step, "signup_contact", (opt("skip", "label_skip"),))
+    elif step == "code":
+        turn.ask(step, "signup_code")
+    elif step == "guardian":
+        turn.ask(step, "signup_guardian")
+    elif step == "confirm":
+        turn.ask(step, "signup_summary", yes_no_options(), **turn.data)
+
+
+async def _next_after_area(turn: Turn) -> None:
+    if turn.incoming.channel == "sms":
+        turn.set(phone=turn.incoming.address)
+        await _next_after_contact(turn)
+    else:
+        await ask_step(turn, "contact")
+
+
+async def _next_after_contact(turn: Turn) -> None:
+    if int(turn.data["age"]) < 18:
+        await ask_step(turn, "guardian")
+    else:
+        await ask_step(turn, "confirm")
+
+
+async def handle(turn: Turn) -> None:
+    step = turn.state.step or "consent"
+    data = turn.data
+    if step == "consent":
+        answer = turn.answer_yes_no()
+        if answer is None:
+            turn.miss("signup_consent", yes_no_options())
+        elif answer:
+            await record_consent(
+                turn.session, turn.person.id, SHARE_CONSENT, CONSENT_VERSION, turn.incoming.channel
+            )
+            await ask_step(turn, "name")
+        else:
+            turn.say("signup_consent_needed", yes_no_options())
+    elif step == "name":
+        try:
+            first_name = tidy_name(turn.text)
+        except DomainError:
+            turn.miss("signup_name_again")
+            return
+        turn.set(first_name=first_name)
+        await ask_step(turn, "age")
+    elif step == "age":
+        age = parsing.age(turn.text)
+        if age is None:
+            turn.miss("signup_age_again")
+        elif not MIN_AGE <= age <= MAX_AGE:
+            turn.say("signup_age_outside", age=age, min=MIN_AGE, max=MAX_AGE)
+            turn.goto(None, "closed", {})
+        else:
+            turn.set(age=age, birth_year=turn.today.year - age)
+            await ask_step(turn, "situation")
+    elif step == "situation":
+        options = await _situations(turn)
+        labels = [
+            turn.runtime.renderer.message(
+                "lookup_label", turn.person.language, kind="situation", code=o.key[4:]
+            )
+            for o in options
+        ]
+        chosen = turn.pick(options, labels)
+        if chosen is None:
+            turn.miss("signup_situation", options)
+            return
+        turn.set(situation=chosen[4:])
+        await ask_step(turn, "interests")
+    elif step == "interests":
+        await _interests_answer(turn)
+    elif step == "area":
+        found = parsing.postcode_or_town(turn.text)
+        try:
+            postcode = check_postcode(found[0]) if found else None
+        except DomainError:
+            found = None
+        if found is None:
+            turn.miss("signup_area_again")
+            return
+        turn.set(postcode=postcode, area=found[1])
+        await _next_after_area(turn)
+    elif step == "contact":
+        await _contact_answer(turn)
+    elif step == "code":
+        if parsing.verification_code(turn.text) == data.get("code"):
+            point = await _sms_point(turn)
+            if point is not None:
+                point.verified = True
+            turn.set(code=None, phone_verified=True)
+            turn.say("signup_code_ok")
+            await _next_after_contact(turn)
+        elif parsing.is_skip(turn.text) or turn.incoming.option == "skip":
+            await _drop_phone(turn)
+            await _next_after_contact(turn)
+        else:
+            turn.miss("signup_code_again", (opt("skip", "label_skip"),))
+    elif step == "guardian":
+        pair = parsing.split_name_phone(turn.text)
+        phone: str | None = None
+        name: str | None = None
+        try:
+            phone = normalise_phone(pair[1]) if pair else None
+            name = tidy_name(pair[0], 120) if pair else None
+        except DomainError:
+            phone = None
+        if pair is None or phone is None:
+            turn.miss("signup_guardian_again")
+            return
+        turn.set(guardian_name=name, guardian_phone=phone)
+        await ask_step(turn, "confirm")
+    elif step == "confirm":
+        answer = turn.answer_yes_no()
+        if answer is None:
+            turn.miss("signup_summary", yes_no_options(), **data)
+        elif answer:
+            await _finish(turn)
+        else:
+            turn.say("signup_restart")
+            await ask_step(turn, "name")
+    else:
+        turn.say("signup_closed")
+
+
+async def _interests_answer(turn: Turn) -> None:
+    options = await _interests(turn)
+    codes = [o.key[2:] for o in options]
+    renderer, language = turn.runtime.renderer, turn.person.language
+    labels = [renderer.message("lookup_label", language, kind="interest", code=c) for c in codes]
+    chosen: list[str] = []
+    free: str | None = None
+    if turn.incoming.option and turn.incoming.option.startswith("i:"):
+        if turn.incoming.option[2:] in codes:
+            chosen = [turn.incoming.option[2:]]
+    else:
+        lowered = [parsing.normalise(label) for label in labels]
+        rest = []
+        for word in re.split(r",|\bog\b|\band\b|\s(?=\d)|(?<=\d)\s", turn.text):
+            said = parsing.normalise(word)
+            if not said:
+                continue
+            if said.isdigit() and 1 <= int(said) <= len(codes):
+                code = codes[int(said) - 1]
+            elif said in lowered:
+                code = codes[lowered.index(said)]
+            else:
+                rest.append(word.strip())
+                continue
+            if code not in chosen:
+                chosen.append(code)
+        free = ", ".join(rest)[:200] or None
+    if not chosen and not free:
+        turn.miss("signup_interests", options)
+        return
+    turn.set(interests=chosen, interests_text=free)
+    await ask_step(turn, "area")
+
+
+async def _sms_point(turn: Turn) -> ContactPoint | None:
+    phone = turn.data.get("phone")
+    if not phone:
+        return None
+    from sqlalchemy import select
+
+    return await turn.session.scalar(
+        select(ContactPoint).where(ContactPoint.channel == "sms", ContactPoint.address == phone)
+    )
+
+
+async def _drop_phone(turn: Turn) -> None:
+    point = await _sms_point(turn)
+    if point is not None and not point.verified:
+        await turn.session.delete(point)
+    turn.set(phone=None, code=None)
+
+
+async def _contact_answer(turn: Turn) -> None:
+    if turn.incoming.option == "skip" or parsing.is_skip(turn.text):
+        await _next_after_contact(turn)
+        return
+    said = turn.text
+    try:
+        if "@" in said:
+            email = normalise_email(said)
+            await add_contact(turn.session, turn.person, "email", email, verified=False)
+            turn.set(email=email)
+            await _next_after_contact(turn)
+            return
+        phone = normalise_phone(said)
+    except DomainError as err:
+        turn.miss("signup_contact_again", (opt("skip", "label_skip"),), problem=err.key)
+        return
+    await add_contact(turn.session, turn.person, "sms", phone, verified=False)
+    code = f"{secrets.randbelow(10_000):04d}"
+    turn.set(phone=phone, code=code)
+    # The only message an unverified SMS number may receive (the SMS dispatcher enforces it).
+    body = turn.runtime.renderer.message("verify_code", turn.person.language, "sms", code=code)
+    await enqueue(
+        turn.session,
+        channel="sms",
+        address=phone,
+        template="verify_code",
+        body=body,
+        person_id=turn.person.id,
+        dedupe_key=f"verify:{turn.person.id}:{phone}:{code}",
+    )
+    await ask_step(turn, "code")
+
+
+async def _finish(turn: Turn) -> None:
+    data = turn.data
+    form = YouthForm(
+        first_name=data["first_name"],
+        birth_year=int(data["birth_year"]),
+        situation=data["situation"],
+        interests=list(data.get("interests") or []),
+        interests_text=data.get("interests_text"),
+        postcode=data.get("postcode"),
+        area=data.get("area"),
+        email=data.get("email"),
+        language=turn.person.language,
+        guardian_name=data.get("guardian_name"),
+        guardian_phone=data.get("guardian_phone"),
+    )
+    person = await register_youth(
+        turn.session, turn.person.programme_id, form, now=turn.now, person=turn.person
+    )
+    youth = await turn.session.get(Youth, person.id)
+    if youth is not None and youth.guardian_phone:
+        body = turn.runtime.renderer.message(
+            "guardian_informed",
+            person.language,
+            "sms",
+            youth_name=person.first_name,
+            guardian_name=youth.guardian_name,
+        )
+        await enqueue(
+            turn.session,
+            channel="sms",
+            address=youth.guardian_phone,
+            template="guardian_informed",
+            body=body,
+            person_id=None,
+            dedupe_key=f"guardian:{person.id}",
+        )
+        youth.guardian_informed_at = turn.now
+    await record(turn.session, f"person:{person.id}", "youth_signed_up", "person", person.id)
+    turn.goto(None, None, {})
+    turn.say("signup_done", first_name=person.first_name)

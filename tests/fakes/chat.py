@@ -1,0 +1,97 @@
+"""Talking to the conversation engine as a person would, on any channel, with a fixed clock."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from bot.engine import process
+from bot.events import Incoming
+from mentoring.runtime import Runtime
+from messaging.render import Renderer
+from settings import load_settings
+from storage.models import OutboxMessage
+
+
+@dataclass
+class MovableClock:
+    now: datetime
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def make_runtime(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], now: datetime, **settings: Any
+) -> Runtime:
+    return Runtime(
+        settings=load_settings(**settings),
+        engine=engine,
+        sessions=sessions,
+        renderer=Renderer(),
+        clock=MovableClock(now),
+    )
+
+
+@dataclass
+class Chat:
+    """One person's side of a conversation: send text or tap options, read what came back."""
+
+    runtime: Runtime
+    channel: str = "web"
+    address: str = "sim-1"
+    language_hint: str | None = None
+    seen: int = 0
+    log: list[OutboxMessage] = field(default_factory=list)
+    _update: int = 0
+
+    async def send(
+        self,
+        text: str | None = None,
+        *,
+        option: str | None = None,
+        start: str | None = None,
+        media: bool = False,
+    ) -> list[OutboxMessage]:
+        self._update += 1
+        await process(
+            self.runtime,
+            Incoming(
+                self.channel,
+                self.address,
+                text=text,
+                option=option,
+                start_payload=start,
+                language_hint=self.language_hint,
+                media=media,
+            ),
+            dedupe=(self.channel, f"{self.address}:{self._update}"),
+        )
+        return await self.replies()
+
+    async def replies(self) -> list[OutboxMessage]:
+        """Messages to this address since the last call."""
+        async with self.runtime.sessions() as session:
+            rows = list(
+                await session.scalars(
+                    select(OutboxMessage)
+                    .where(
+                        OutboxMessage.channel == self.channel,
+                        OutboxMessage.address == self.address,
+                        OutboxMessage.id > self.seen,
+                    )
+                    .order_by(OutboxMessage.id)
+                )
+            )
+        if rows:
+            self.seen = rows[-1].id
+        self.log.extend(rows)
+        return rows
+
+    async def text(self, text: str | None = None, **kwargs: Any) -> str:
+        """Send, and return the replies' bodies joined: what the person reads."""
+        return "\n---\n".join(m.body or "" for m in await self.send(text, **kwargs))
