@@ -1,0 +1,102 @@
+"""A sweep costs what is due, not what is pending: 100 due among 1,000 vs 1,000,000 pending.
+
+Run with `python -m bench` (every bench_*.py) or `python -m bench.bench_sweep`. SQLite, the
+embedded default; the 1,000,000 rows are bulk-inserted with the stdlib driver to keep the run
+well under a minute. Each figure is the median of a few sweeps over fresh due rows; the ratio
+(1,000,000 / 1,000) should stay near 1 because the claim walks the (state, due_at) index.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import statistics
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from mentoring.programmes import current_programme
+from mentoring.runtime import Runtime
+from mentoring.sweep import sweep
+from settings import Settings
+from storage.db import unit_of_work
+from storage.migrate import upgrade
+
+NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
+DUE = 100
+ROUNDS = 5
+SQL = (
+    "INSERT INTO followups (programme_id, key, kind, due_at, state, payload) "
+    "VALUES (1, ?, 'outcome_coordinator', ?, 'pending', '{}')"
+)
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _fill(path: Path, pending: int) -> None:
+    conn = sqlite3.connect(path)
+    with conn:
+        later = NOW + timedelta(days=30)
+        rows = ((f"bench:{n}", _stamp(later + timedelta(seconds=n))) for n in range(pending))
+        conn.executemany(SQL, rows)
+    conn.close()
+
+
+def _add_due(path: Path, round_no: int) -> None:
+    conn = sqlite3.connect(path)
+    with conn:
+        conn.executemany(
+            SQL,
+            (
+                (f"due:{round_no}:{n}", _stamp(NOW - timedelta(minutes=1, seconds=n)))
+                for n in range(DUE)
+            ),
+        )
+    conn.close()
+
+
+async def _time_sweeps(path: Path) -> float:
+    url = f"sqlite+aiosqlite:///{path}"
+    runtime = Runtime.build(Settings(database_url=url, run_scheduler=False), clock=lambda: NOW)
+    try:
+        await sweep(runtime, NOW)  # warm up the connection and caches
+        times = []
+        for round_no in range(ROUNDS):
+            _add_due(path, round_no)
+            start = time.perf_counter()
+            result = await sweep(runtime, NOW)
+            times.append(time.perf_counter() - start)
+            assert result.done == DUE, result
+        return statistics.median(times)
+    finally:
+        await runtime.close()
+
+
+async def _measure(pending: int, folder: Path) -> float:
+    path = folder / f"sweep_{pending}.db"
+    url = f"sqlite+aiosqlite:///{path}"
+    await upgrade(url)
+    runtime = Runtime.build(Settings(database_url=url, run_scheduler=False))
+    async with unit_of_work(runtime.sessions) as session:
+        await current_programme(session, NOW.date())  # the programme the rows belong to (id 1)
+    await runtime.close()
+    _fill(path, pending)
+    return await _time_sweeps(path)
+
+
+def run() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        small = asyncio.run(_measure(1_000, Path(tmp)))
+        large = asyncio.run(_measure(1_000_000, Path(tmp)))
+    ratio = large / small
+    print(f"sweep of {DUE} due among 1,000 pending:     {small * 1000:7.1f} ms")  # noqa: T201
+    print(f"sweep of {DUE} due among 1,000,000 pending: {large * 1000:7.1f} ms")  # noqa: T201
+    print(f"ratio (1,000,000 / 1,000): {ratio:.2f}")  # noqa: T201
+    return {"small_ms": small * 1000, "large_ms": large * 1000, "ratio": ratio}
+
+
+if __name__ == "__main__":
+    run()
