@@ -1,29 +1,329 @@
-"""Sending due outbox rows through their channel's sender: one pass, no pacing.
+"""Sending outbox rows: claim them, decide whether they may go, send, record what happened.
 
-The paced, retrying dispatcher (messaging/dispatcher.py) builds on `send_one`; tests and the
-simulator can drain the outbox with `send_due_once`.
+These are the building blocks of the paced, long-running dispatcher (messaging/dispatcher.py);
+`send_due_once` drains the outbox in one pass for tests and the simulator. Both claim rows the
+same way, so they never send the same row twice at the same time.
+
+A claimed row has status "sending" and `next_attempt_at` = the end of its lease: if the process
+dies, the row is claimed again once the lease runs out (the only case where a message can go out
+twice: it was sent, but the process died before recording it).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import Mapping
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy import Table, and_, bindparam, case, exists, not_, select, tuple_, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from messaging.senders import PermanentFailure, Sender, TemporaryFailure
-from storage.models import ContactPoint, OutboxMessage
+from storage.models import ContactPoint, OutboxMessage, Person
 
 log = logging.getLogger(__name__)
+
 MAX_ATTEMPTS = 8
+LEASE = timedelta(seconds=60)
+SEND_TIMEOUT = 30.0
+
+# Sent to an unverified SMS number: only the code that verifies it (DESIGN.md: a typo in a number
+# never sends a stranger our messages). Other rows to that number wait until it is verified.
+UNVERIFIED_SMS_ALLOWED = frozenset({"verify_code", "sms_opted_out", "sms_opted_in"})
+# Sent even to an opted-out number or a paused person: the confirmation they just asked for.
+ALWAYS_ALLOWED = frozenset({"sms_opted_out", "stop_confirmed"})
+
+outbox = cast(Table, OutboxMessage.__table__)
+contacts = cast(Table, ContactPoint.__table__)
+people = cast(Table, Person.__table__)
+
+CLAIM_COLUMNS = (
+    outbox.c.id,
+    outbox.c.person_id,
+    outbox.c.channel,
+    outbox.c.address,
+    outbox.c.template,
+    outbox.c.body,
+    outbox.c.options,
+    outbox.c.attempts,
+)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff with jitter, `retry_after` honoured, dead letter after `max_attempts`."""
+
+    max_attempts: int = MAX_ATTEMPTS
+    base_seconds: float = 2.0
+    cap_seconds: float = 3600.0
+
+    def delay(self, attempts: int, retry_after: float | None) -> timedelta:
+        if retry_after is not None:
+            return timedelta(seconds=retry_after)
+        ceiling = min(self.base_seconds**attempts, self.cap_seconds)
+        return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
 
 
 def backoff(attempts: int, retry_after: float | None) -> timedelta:
-    if retry_after is not None:
-        return timedelta(seconds=retry_after)
-    return timedelta(seconds=min(2**attempts, 3600))
+    return RetryPolicy().delay(attempts, retry_after)
+
+
+@dataclass
+class Outcome:
+    """What became of one claimed row; recorded in groups by `record`."""
+
+    message_id: int
+    status: str  # sent, pending (retry or deferred), failed, dead
+    attempts: int
+    provider_id: str | None = None
+    next_attempt_at: datetime | None = None
+    error: str | None = None
+    contact: tuple[str, str, str] | None = None  # channel, address, new state
+    retry_after: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def as_message(row: Any) -> OutboxMessage:
+    """A claimed row as the (detached) OutboxMessage the Sender protocol takes."""
+    return OutboxMessage(
+        id=row.id,
+        person_id=row.person_id,
+        channel=row.channel,
+        address=row.address,
+        template=row.template,
+        body=row.body,
+        options=row.options or [],
+        attempts=row.attempts,
+    )
+
+
+def _held_unverified(rows: Any) -> Any:
+    """Rows waiting for their SMS number to be verified (not claimed, not lost)."""
+    return and_(
+        rows.c.channel == "sms",
+        rows.c.template.not_in(sorted(UNVERIFIED_SMS_ALLOWED)),
+        exists().where(
+            contacts.c.channel == "sms",
+            contacts.c.address == rows.c.address,
+            contacts.c.verified.is_(False),
+        ),
+    )
+
+
+async def claim(
+    conn: AsyncConnection,
+    channels: Sequence[str],
+    now: datetime,
+    limit: int,
+    lease: timedelta = LEASE,
+) -> list[OutboxMessage]:
+    """Mark up to `limit` due rows "sending" until `now + lease`, and return them.
+
+    A row is due when pending and its time has come, or when "sending" with an expired lease (the
+    process that claimed it died). PostgreSQL: FOR UPDATE SKIP LOCKED, so several dispatchers
+    take disjoint rows. SQLite: the write transaction (BEGIN IMMEDIATE) serialises claims.
+    """
+    rows = outbox.alias("due")
+    due = (
+        select(rows.c.id)
+        .where(
+            rows.c.status.in_(("pending", "sending")),
+            rows.c.next_attempt_at <= now,
+            rows.c.channel.in_(list(channels)),
+            not_(_held_unverified(rows)),
+        )
+        .order_by(rows.c.next_attempt_at, rows.c.id)
+        .limit(limit)
+    )
+    if conn.dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    stmt = (
+        update(outbox)
+        .where(outbox.c.id.in_(due.scalar_subquery()))
+        .values(status="sending", next_attempt_at=now + lease)
+        .returning(*CLAIM_COLUMNS)
+    )
+    claimed = (await conn.execute(stmt)).all()
+    return sorted((as_message(r) for r in claimed), key=lambda m: m.id)
+
+
+async def screen(conn: AsyncConnection, claimed: Sequence[OutboxMessage]) -> dict[int, str]:
+    """Claimed rows that must not go out, with the reason: never to a contact point that is not
+    "ok", never to a paused or erased person, except what they just asked for."""
+    if not claimed:
+        return {}
+    pairs = {(m.channel, m.address) for m in claimed if m.address}
+    states: dict[tuple[str, str], str] = {}
+    if pairs:
+        result = await conn.execute(
+            select(contacts.c.channel, contacts.c.address, contacts.c.state).where(
+                tuple_(contacts.c.channel, contacts.c.address).in_(sorted(pairs))
+            )
+        )
+        states = {(c, a): s for c, a, s in result.all()}
+    person_ids = {m.person_id for m in claimed if m.person_id is not None}
+    statuses: dict[int, str] = {}
+    if person_ids:
+        found = await conn.execute(
+            select(people.c.id, people.c.status).where(people.c.id.in_(sorted(person_ids)))
+        )
+        statuses = {i: s for i, s in found.all()}
+    refused: dict[int, str] = {}
+    for m in claimed:
+        if m.template in ALWAYS_ALLOWED:
+            continue
+        state = states.get((m.channel, m.address or ""), "ok")
+        status = statuses.get(m.person_id or 0, "active")
+        if state != "ok":
+            refused[m.id] = f"suppressed: contact {state}"
+        elif status in ("paused", "erased"):
+            refused[m.id] = f"suppressed: person {status}"
+    return refused
+
+
+async def attempt(
+    sender: Sender,
+    message: OutboxMessage,
+    now: datetime,
+    policy: RetryPolicy = RetryPolicy(),
+    send_timeout: float = SEND_TIMEOUT,
+) -> Outcome:
+    """Send one claimed message and say what should be recorded (nothing is written here)."""
+    attempts = message.attempts + 1
+    try:
+        async with asyncio.timeout(send_timeout):
+            sent = await sender.send(message)
+    except TemporaryFailure as exc:
+        return retry_outcome(message, now, exc.reason, exc.retry_after, policy)
+    except PermanentFailure as exc:
+        log.info("send failed", extra={"outbox_id": message.id, "reason": exc.reason})
+        contact = (message.channel, message.address, exc.state) if message.address else None
+        return Outcome(message.id, "failed", attempts, error=exc.reason, contact=contact)
+    except TimeoutError:
+        return retry_outcome(message, now, "timeout", None, policy)
+    except Exception as exc:  # a bug or an unexpected library error: retry, then dead-letter
+        log.exception("sender raised", extra={"outbox_id": message.id})
+        return retry_outcome(message, now, type(exc).__name__, None, policy)
+    return Outcome(message.id, "sent", attempts, provider_id=sent.provider_id)
+
+
+def retry_outcome(
+    message: OutboxMessage,
+    now: datetime,
+    reason: str,
+    retry_after: float | None,
+    policy: RetryPolicy,
+) -> Outcome:
+    attempts = message.attempts + 1
+    if attempts >= policy.max_attempts:
+        log.warning("dead letter", extra={"outbox_id": message.id, "reason": reason})
+        return Outcome(message.id, "dead", attempts, error=reason)
+    log.info("send deferred", extra={"outbox_id": message.id, "reason": reason})
+    return Outcome(
+        message.id,
+        "pending",
+        attempts,
+        next_attempt_at=now + policy.delay(attempts, retry_after),
+        error=reason,
+        retry_after=retry_after,
+    )
+
+
+_SENT = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("mid"))
+    .values(
+        # A status callback may already have said "delivered" (or asked for a retry).
+        status=case((outbox.c.status == "sending", "sent"), else_=outbox.c.status),
+        attempts=bindparam("attempts"),
+        provider_id=bindparam("provider_id"),
+        sent_at=bindparam("at"),
+        last_error=None,
+    )
+)
+_RETRY = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("mid"), outbox.c.status == "sending")
+    .values(
+        status="pending",
+        attempts=bindparam("attempts"),
+        next_attempt_at=bindparam("next_at"),
+        last_error=bindparam("error"),
+    )
+)
+_FINAL = (
+    update(outbox)
+    .where(outbox.c.id == bindparam("mid"), outbox.c.status == "sending")
+    .values(
+        status=bindparam("new_status"),
+        attempts=bindparam("attempts"),
+        last_error=bindparam("error"),
+    )
+)
+_CONTACT = (
+    update(contacts)
+    .where(contacts.c.channel == bindparam("ch"), contacts.c.address == bindparam("addr"))
+    .values(
+        state=bindparam("state"), state_reason=bindparam("reason"), state_changed_at=bindparam("at")
+    )
+)
+
+
+async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], now: datetime) -> None:
+    """Write many outcomes in a few executemany statements (one transaction: group commit)."""
+    sent, retry, final, contact = [], [], [], []
+    for o in outcomes:
+        error = (o.error or "")[:120] or None
+        if o.status == "sent":
+            sent.append(
+                {
+                    "mid": o.message_id,
+                    "attempts": o.attempts,
+                    "provider_id": o.provider_id,
+                    "at": now,
+                }
+            )
+        elif o.status == "pending":
+            retry.append(
+                {
+                    "mid": o.message_id,
+                    "attempts": o.attempts,
+                    "next_at": o.next_attempt_at,
+                    "error": error,
+                }
+            )
+        else:
+            final.append(
+                {
+                    "mid": o.message_id,
+                    "attempts": o.attempts,
+                    "new_status": o.status,
+                    "error": error,
+                }
+            )
+        if o.contact is not None:
+            channel, address, state = o.contact
+            contact.append(
+                {
+                    "ch": channel,
+                    "addr": address,
+                    "state": state,
+                    "reason": error and error[:40],
+                    "at": now,
+                }
+            )
+    for stmt, params in ((_SENT, sent), (_RETRY, retry), (_FINAL, final), (_CONTACT, contact)):
+        if params:
+            await conn.execute(stmt, params)
+
+
+def refusals(refused: Mapping[int, str], claimed: Sequence[OutboxMessage]) -> list[Outcome]:
+    by_id = {m.id: m for m in claimed}
+    return [Outcome(i, "failed", by_id[i].attempts, error=reason) for i, reason in refused.items()]
 
 
 async def send_one(
@@ -32,56 +332,27 @@ async def send_one(
     message: OutboxMessage,
     now: datetime,
 ) -> str:
-    """Send one message and record the result; returns the new status."""
-    status, fields = "sent", {}
-    try:
-        sent = await sender.send(message)
-        fields = {"provider_id": sent.provider_id, "sent_at": now}
-    except TemporaryFailure as exc:
-        attempts = message.attempts + 1
-        status = "dead" if attempts >= MAX_ATTEMPTS else "pending"
-        fields = {"next_attempt_at": now + backoff(attempts, exc.retry_after)}
-        fields["last_error"] = exc.reason[:120]
-        log.info("send deferred", extra={"outbox_id": message.id, "reason": exc.reason})
-    except PermanentFailure as exc:
-        status, fields = "failed", {"last_error": exc.reason[:120]}
-        log.info("send failed", extra={"outbox_id": message.id, "reason": exc.reason})
-        async with sessions() as session, session.begin():
-            await session.execute(
-                update(ContactPoint)
-                .where(
-                    ContactPoint.channel == message.channel,
-                    ContactPoint.address == message.address,
-                )
-                .values(state=exc.state, state_reason=exc.reason[:40], state_changed_at=now)
-            )
+    """Send one already-claimed message and record the result; returns the new status."""
+    outcome = await attempt(sender, message, now)
     async with sessions() as session, session.begin():
-        await session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message.id)
-            .values(status=status, attempts=OutboxMessage.attempts + 1, **fields)
-        )
-    return status
+        conn = await session.connection()
+        await record(conn, [outcome], now)
+    return outcome.status
 
 
 async def send_due_once(
     sessions: async_sessionmaker[AsyncSession],
     senders: Mapping[str, Sender],
     now: datetime,
+    limit: int = 1000,
 ) -> int:
-    """Send every pending message that is due, once each. Returns how many were attempted."""
-    async with sessions() as session:
-        due = list(
-            await session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.status == "pending",
-                    OutboxMessage.next_attempt_at <= now,
-                    OutboxMessage.channel.in_(list(senders)),
-                )
-                .order_by(OutboxMessage.id)
-            )
-        )
-    for message in due:
-        await send_one(sessions, senders[message.channel], message, now)
-    return len(due)
+    """Send every message that is due, once each, without pacing. Returns how many were tried."""
+    async with sessions() as session, session.begin():
+        conn = await session.connection()
+        claimed = await claim(conn, list(senders), now, limit)
+        refused = await screen(conn, claimed)
+        await record(conn, refusals(refused, claimed), now)
+    for message in claimed:
+        if message.id not in refused:
+            await send_one(sessions, senders[message.channel], message, now)
+    return len(claimed) - len(refused)

@@ -53,6 +53,7 @@ class FakeTwilio:
     account_sid: str
     auth_token: str
     accepted: list[dict[str, str]] = field(default_factory=list)
+    accepted_at: list[float] = field(default_factory=list)  # loop time of each accepted message
     requests: int = 0
     scripted: dict[str, list[str]] = field(default_factory=dict)  # To -> failures to answer next
     delay: float = 0.0  # seconds before answering each request (slow network)
@@ -126,6 +127,7 @@ class FakeTwilio:
                 status=status,
             )
         self.accepted.append(form)
+        self.accepted_at.append(asyncio.get_running_loop().time())
         return web.json_response(self._created(form), status=201)
 
     def _created(self, form: dict[str, str]) -> dict[str, Any]:

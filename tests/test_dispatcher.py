@@ -1,0 +1,206 @@
+"""The outbox dispatcher against the fake Twilio server: pacing, retries, dead letters,
+permanent failures on the contact point, and the rows it must never send."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from messaging.delivery import RetryPolicy, send_due_once
+from messaging.dispatcher import Dispatcher, DispatcherConfig, Pacer, Pacing
+from messaging.sms import TwilioSender
+from storage.models import ContactPoint, OutboxMessage, Person
+from storage.types import utcnow
+from tests.conftest import NOW
+from tests.factories import youth
+from tests.fakes.twilio_api import FakeTwilio
+from tests.outbox_helpers import ACCOUNT, TOKEN, eventually, queue_sms, sms_settings, statuses
+
+NUMBER = "+4520123456"
+
+
+@pytest.fixture
+async def twilio() -> AsyncIterator[FakeTwilio]:
+    fake = FakeTwilio(ACCOUNT, TOKEN)
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+@pytest.fixture
+async def sender(twilio: FakeTwilio) -> AsyncIterator[TwilioSender]:
+    s = await TwilioSender.open(sms_settings(twilio.base_url))
+    yield s
+    await s.close()
+
+
+def config(rate: float = 1000.0, max_attempts: int = 8) -> DispatcherConfig:
+    return DispatcherConfig(
+        pacing={"sms": Pacing(rate=rate)},
+        policy=RetryPolicy(max_attempts=max_attempts, base_seconds=0.02),
+        poll_interval=0.05,
+    )
+
+
+@pytest.fixture
+async def dispatcher(
+    sessions: async_sessionmaker[AsyncSession], sender: TwilioSender
+) -> AsyncIterator[Dispatcher]:
+    d = Dispatcher(sessions, {"sms": sender}, config(max_attempts=3))
+    d.start()
+    yield d
+    await d.stop()
+
+
+async def person_with_sms(
+    sessions: async_sessionmaker[AsyncSession],
+    number: str = NUMBER,
+    verified: bool = True,
+    status: str | None = None,
+) -> int:
+    async with sessions() as session, session.begin():
+        person = await youth(session, NOW)
+        session.add(
+            ContactPoint(person_id=person.id, channel="sms", address=number, verified=verified)
+        )
+        if status:
+            person.status = status
+        await session.flush()
+        return person.id
+
+
+async def test_dispatcher_sends_due_messages_and_waits_for_later_ones(
+    sessions: async_sessionmaker[AsyncSession], twilio: FakeTwilio, dispatcher: Dispatcher
+) -> None:
+    [now_id] = await queue_sms(sessions, [NUMBER])
+    [later_id] = await queue_sms(sessions, ["+4520000002"], due=utcnow() + timedelta(hours=3))
+    dispatcher.wake()
+    await eventually(lambda: len(twilio.accepted) == 1)
+
+    async def recorded() -> bool:
+        return (await statuses(sessions))[now_id] == "sent"
+
+    await eventually(recorded)
+    assert (await statuses(sessions))[later_id] == "pending"
+    assert twilio.bodies_to(NUMBER) == ["msg 0"]
+
+
+async def test_dispatcher_paces_sms_at_the_configured_rate(
+    sessions: async_sessionmaker[AsyncSession], twilio: FakeTwilio, sender: TwilioSender
+) -> None:
+    await queue_sms(sessions, [f"+452000{i:04d}" for i in range(9)])
+    d = Dispatcher(sessions, {"sms": sender}, config(rate=20.0))
+    await d.run(until_empty=True)
+    assert len(twilio.accepted) == 9
+    spread = twilio.accepted_at[-1] - twilio.accepted_at[0]
+    assert spread >= 8 / 20 * 0.9
+
+
+def test_dispatcher_pacer_telegram_overall_and_per_chat() -> None:
+    clock = [100.0]
+    pacer = Pacer(Pacing(rate=30.0, per_address_gap=1.0), monotonic=lambda: clock[0])
+    waits = [pacer.reserve(str(chat)) for chat in range(30)]
+    assert waits[0] == 0 and waits[-1] == pytest.approx(29 / 30)
+    same_chat = [pacer.reserve("7") for _ in range(3)]
+    assert same_chat[1] - same_chat[0] >= 1.0 and same_chat[2] - same_chat[1] >= 1.0
+    pacer.hold(30)
+    assert pacer.reserve("99") >= 30
+
+
+async def test_dispatcher_retries_429_and_500_then_delivers_once(
+    sessions: async_sessionmaker[AsyncSession], twilio: FakeTwilio, sender: TwilioSender
+) -> None:
+    twilio.fail(NUMBER, "429", "500")
+    [mid] = await queue_sms(sessions, [NUMBER])
+    await Dispatcher(sessions, {"sms": sender}, config()).run(until_empty=True)
+    assert twilio.bodies_to(NUMBER) == ["msg 0"]
+    assert twilio.requests == 3
+    async with sessions() as session:
+        row = await session.get(OutboxMessage, mid)
+        assert row is not None and (row.status, row.attempts) == ("sent", 3)
+
+
+async def test_dispatcher_dead_letters_after_the_retry_policy(
+    sessions: async_sessionmaker[AsyncSession], twilio: FakeTwilio, sender: TwilioSender
+) -> None:
+    twilio.fail(NUMBER, "500", "500", "500", "500")
+    [mid] = await queue_sms(sessions, [NUMBER])
+    await Dispatcher(sessions, {"sms": sender}, config(max_attempts=3)).run(until_empty=True)
+    assert twilio.requests == 3 and twilio.accepted == []
+    async with sessions() as session:
+        row = await session.get(OutboxMessage, mid)
+        assert row is not None and row.status == "dead" and row.last_error
+
+
+@pytest.mark.parametrize(("code", "state"), [("21610", "opted_out"), ("21211", "invalid")])
+async def test_dispatcher_permanent_failure_marks_the_number_and_stops_sending(
+    sessions: async_sessionmaker[AsyncSession],
+    twilio: FakeTwilio,
+    sender: TwilioSender,
+    code: str,
+    state: str,
+) -> None:
+    person_id = await person_with_sms(sessions)
+    twilio.fail(NUMBER, code)
+    await queue_sms(sessions, [NUMBER], person_id=person_id)
+    await Dispatcher(sessions, {"sms": sender}, config()).run(until_empty=True)
+    await queue_sms(sessions, [NUMBER], person_id=person_id)
+    await Dispatcher(sessions, {"sms": sender}, config()).run(until_empty=True)
+    assert twilio.requests == 1 and twilio.accepted == []
+    async with sessions() as session:
+        point = await session.scalar(select(ContactPoint).where(ContactPoint.address == NUMBER))
+        assert point is not None and point.state == state
+        rows = list(await session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
+        assert [r.status for r in rows] == ["failed", "failed"]
+        assert rows[1].last_error == f"suppressed: contact {state}"
+
+
+async def test_dispatcher_holds_unverified_number_except_its_code(
+    sessions: async_sessionmaker[AsyncSession], twilio: FakeTwilio, sender: TwilioSender
+) -> None:
+    person_id = await person_with_sms(sessions, verified=False)
+    [nudge] = await queue_sms(sessions, [NUMBER], template="meeting_reminder", person_id=person_id)
+    [code] = await queue_sms(sessions, [NUMBER], template="verify_code", person_id=person_id)
+    assert await send_due_once(sessions, {"sms": sender}, utcnow()) == 1
+    assert twilio.bodies_to(NUMBER) == ["msg 0"]
+    rows = await statuses(sessions)
+    assert (rows[code], rows[nudge]) == ("sent", "pending")
+    async with sessions() as session, session.begin():
+        await session.execute(update(ContactPoint).values(verified=True))
+    assert await send_due_once(sessions, {"sms": sender}, utcnow()) == 1
+    assert (await statuses(sessions))[nudge] == "sent"
+
+
+async def test_dispatcher_sends_a_paused_person_only_the_stop_confirmation(
+    sessions: async_sessionmaker[AsyncSession], twilio: FakeTwilio, sender: TwilioSender
+) -> None:
+    person_id = await person_with_sms(sessions, status="paused")
+    [nudge] = await queue_sms(sessions, [NUMBER], template="hours_nudge", person_id=person_id)
+    [stop] = await queue_sms(sessions, [NUMBER], template="sms_opted_out", person_id=person_id)
+    await send_due_once(sessions, {"sms": sender}, utcnow())
+    rows = await statuses(sessions)
+    assert (rows[nudge], rows[stop]) == ("failed", "sent")
+    assert len(twilio.accepted) == 1
+    async with sessions() as session:
+        person = await session.get(Person, person_id)
+        assert person is not None and person.status == "paused"
+
+
+async def test_dispatcher_wake_sends_without_waiting_for_the_poll(
+    sessions: async_sessionmaker[AsyncSession], twilio: FakeTwilio, sender: TwilioSender
+) -> None:
+    cfg = config()
+    cfg.poll_interval = 60
+    d = Dispatcher(sessions, {"sms": sender}, cfg)
+    d.start()
+    try:
+        await eventually(lambda: twilio.requests == 0)
+        await queue_sms(sessions, [NUMBER])
+        d.wake()
+        await eventually(lambda: len(twilio.accepted) == 1, seconds=3)
+    finally:
+        await d.stop()
