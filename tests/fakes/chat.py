@@ -93,5 +93,9 @@ class Chat:
         return rows
 
     async def text(self, text: str | None = None, **kwargs: Any) -> str:
-        """Send, and return the replies' bodies joined: what the person reads."""
-        return "\n---\n".join(m.body or "" for m in await self.send(text, **kwargs))
+        """Send (nothing: just read), and return the new messages joined: what the person reads."""
+        if text is None and not kwargs:
+            rows = await self.replies()
+        else:
+            rows = await self.send(text, **kwargs)
+        return "\n---\n".join(m.body or "" for m in rows)
