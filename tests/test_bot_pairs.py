@@ -96,7 +96,7 @@ async def test_meeting_proposed_in_text_and_confirmed_with_one_tap(runtime: Runt
 async def test_meeting_slots_counter_proposal_decline_and_cancel(runtime: Runtime) -> None:
     youth_chat, mentor_chat, _ = await _pair(runtime)
     [slots] = await mentor_chat.send("møde")
-    assert [o["key"] for o in slots.options][0] == "s:202611271500"
+    assert slots.options[0]["key"] == "s:202611271500"
     assert "Hvor skal I mødes?" in await mentor_chat.text(option="s:202611271500")
     await mentor_chat.send("spring over")
     assert "fredag d. 27. november kl. 15.00" in await youth_chat.text()
@@ -116,7 +116,7 @@ async def test_meeting_slots_counter_proposal_decline_and_cancel(runtime: Runtim
 
 
 async def test_hours_reported_anytime_show_the_month_total(runtime: Runtime) -> None:
-    youth_chat, _, match_id = await _pair(runtime)
+    youth_chat, _, _ = await _pair(runtime)
     first = await youth_chat.text("/timer 2")
     assert "2 timer er gemt" in first and "2 af 3 timer" in first and "1 timer mangler" in first
     second = await youth_chat.text("90 min")
