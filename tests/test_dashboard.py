@@ -10,16 +10,51 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
+from babel.messages.pofile import read_po
+from jinja2.ext import babel_extract
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from mentoring.runtime import Runtime
-from storage.models import AuditEntry, Coordinator, Match, OutboxMessage
+from storage.models import (
+    AuditEntry,
+    Company,
+    Coordinator,
+    InboxItem,
+    Invitation,
+    JobOpening,
+    Match,
+    Mentor,
+    OutboxMessage,
+    Outcome,
+    Person,
+    Screening,
+)
 from tests.browser.seed import EMAIL, PASSWORD, Seeded, make_runtime, seed
 from tests.conftest import NOW
 from web.app import create_app
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+PAGES = (
+    "/",
+    "/youths",
+    "/batch",
+    "/pairs",
+    "/mentors",
+    "/companies",
+    "/openings",
+    "/outcomes",
+    "/inbox",
+    "/digest",
+)
+SHOWS = {
+    "/youths": "Omar",
+    "/batch": "Lone",
+    "/pairs": "Sara &amp; Henrik",
+    "/mentors": "Peter",
+    "/companies": "Tømrerfirmaet Jensen",
+    "/openings": "Tømrerfirmaet Jensen",
+}
 
 
 @dataclass
@@ -33,6 +68,12 @@ class Dashboard:
         found = CSRF.search(await response.text())
         assert found is not None
         return found.group(1)
+
+    async def post(self, path: str, data: dict[str, str], page: str = "/") -> str:
+        """Post a form the way the browser does (with the page's CSRF token); the page after."""
+        response = await self.client.post(path, data={"csrf": await self.csrf(page), **data})
+        assert response.status == 200
+        return await response.text()
 
     async def login(self, password: str = PASSWORD) -> int:
         return (await self.login_response(password)).status
@@ -61,7 +102,7 @@ async def dash(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Dashboard]:
 async def test_dashboard_page_without_login_redirects_to_login(dash: Dashboard) -> None:
     response = await dash.client.get("/youths", allow_redirects=False)
     assert response.status == 303
-    assert response.headers["Location"] in ("/login?next=%2Fyouths", "/login?next=/youths")
+    assert response.headers["Location"] == "/login?next=/youths"
 
 
 async def test_dashboard_login_sets_a_signed_http_only_cookie(dash: Dashboard) -> None:
@@ -156,11 +197,159 @@ async def test_dashboard_every_page_renders_in_both_languages(
     dash: Dashboard, language: str
 ) -> None:
     await dash.login()
+    await dash.post(f"/youths/{dash.data.sara}/match", {"mentor_id": str(dash.data.henrik)})
     token = await dash.csrf("/")
     await dash.client.post("/language", data={"csrf": token, "language": language, "next": "/"})
-    for path in ("/", "/youths", "/batch"):
+    for path in PAGES:
         response = await dash.client.get(path)
         assert response.status == 200, path
         html = await response.text()
         assert f'<html lang="{language}">' in html
-        assert "Henrik" in html or path == "/"
+        assert SHOWS.get(path, "") in html, path
+        assert "%(" not in html and "{{" not in html
+    preview = await dash.client.get("/digest/preview")
+    assert preview.status == 200
+    assert "Content-Security-Policy" in preview.headers
+
+
+async def audited(runtime: Runtime) -> list[str]:
+    async with runtime.sessions() as s:
+        return list(await s.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+
+
+async def test_dashboard_close_a_pair_for_a_new_match_puts_the_youth_back_in_line(
+    dash: Dashboard,
+) -> None:
+    await dash.login()
+    await dash.post(f"/youths/{dash.data.sara}/match", {"mentor_id": str(dash.data.henrik)})
+    async with dash.runtime.sessions() as s:
+        match_id = (await s.scalars(select(Match.id))).one()
+    page = await dash.post(f"/pairs/{match_id}/close", {"reason": "rematch"})
+    assert "venter på en ny mentor" in page
+    assert f'id="youth-{dash.data.sara}"' in page  # back on the waiting list
+    async with dash.runtime.sessions() as s:
+        match = await s.get(Match, match_id)
+    assert match is not None and (match.status, match.end_reason) == ("ended_early", "rematch")
+    assert (await audited(dash.runtime))[-1] == "match_closed"
+
+
+async def test_dashboard_approve_mentor_records_what_was_checked_and_by_whom(
+    dash: Dashboard,
+) -> None:
+    await dash.login()
+    page = await dash.post(
+        f"/mentors/{dash.data.peter}/approve",
+        {"check": "straffeattest", "checked_on": "2026-11-20"},
+    )
+    assert "Straffeattest, tjekket 20.11.2026 af Mette" in page
+    async with dash.runtime.sessions() as s:
+        mentor = await s.get(Mentor, dash.data.peter)
+        screening = (await s.scalars(select(Screening))).one()
+    assert mentor is not None and mentor.approval == "approved"
+    assert (screening.check_kind, screening.checked_by) == (
+        "straffeattest",
+        dash.data.coordinator_id,
+    )
+    page = await dash.post(f"/mentors/{dash.data.lone}/approve", {"checked_on": "2026-11-20"})
+    assert 'role="alert"' in page  # nothing checked: refused
+
+
+async def test_dashboard_capacity_and_invitation_codes(dash: Dashboard) -> None:
+    await dash.login()
+    await dash.post(f"/mentors/{dash.data.lone}/capacity", {"capacity": "3"})
+    page = await dash.post(f"/mentors/{dash.data.lone}/capacity", {"capacity": "9"})
+    assert 'role="alert"' in page
+    page = await dash.post("/mentors/invitations", {})
+    async with dash.runtime.sessions() as s:
+        mentor = await s.get(Mentor, dash.data.lone)
+        invitation = (await s.scalars(select(Invitation))).one()
+    assert mentor is not None and mentor.capacity == 3
+    assert f"/start {invitation.code}" in page
+    assert len(invitation.code) >= 16
+    assert await audited(dash.runtime) == ["login", "mentor_capacity", "invitation_created"]
+
+
+async def test_dashboard_company_job_opening_and_outcome_are_registered(dash: Dashboard) -> None:
+    await dash.login()
+    page = await dash.post(
+        "/companies",
+        {
+            "name": "Bager Hansen",
+            "cvr": "DK 1358 5628",
+            "industry": "hospitality",
+            "outside_partnership": "yes",
+            "source": "outreach",
+            "first_contact_on": "2026-11-24",
+        },
+    )
+    assert "Bager Hansen" in page and "13585628" in page
+    bad = await dash.post("/companies", {"name": "Falsk ApS", "cvr": "12345678"})
+    assert 'role="alert"' in bad
+    async with dash.runtime.sessions() as s:
+        company = await s.scalar(select(Company).where(Company.name == "Bager Hansen"))
+    assert company is not None and company.outside_partnership
+    await dash.post(
+        "/openings", {"company_id": str(company.id), "kind": "praktik", "origin": "mentor"}
+    )
+    async with dash.runtime.sessions() as s:
+        opening = (await s.scalars(select(JobOpening))).one()
+    page = await dash.post(f"/openings/{opening.id}/fill", {"youth_id": str(dash.data.omar)})
+    assert "Omar (26.11.2026)" in page
+
+    await dash.post(f"/youths/{dash.data.omar}/match", {"mentor_id": str(dash.data.lone)})
+    async with dash.runtime.sessions() as s:
+        match = (await s.scalars(select(Match))).one()
+        match.status = "active"
+        await s.commit()
+    await dash.post("/outcomes", {"youth_id": str(dash.data.omar), "category": "praktik"})
+    page = await dash.post("/outcomes", {"youth_id": str(dash.data.omar), "category": "education"})
+    assert "Nej, rettet senere" in page
+    async with dash.runtime.sessions() as s:
+        categories = list(await s.scalars(select(Outcome.category).order_by(Outcome.id)))
+    assert categories == ["praktik", "education"]
+    assert (await audited(dash.runtime))[1:] == [
+        "company_registered",
+        "job_opening_registered",
+        "job_opening_filled",
+        "match_created",
+        "outcome_registered",
+        "outcome_registered",
+    ]
+
+
+async def test_dashboard_inbox_item_is_marked_handled(dash: Dashboard) -> None:
+    async with dash.runtime.sessions() as s:
+        programme_id = (await s.get(Person, dash.data.sara)).programme_id  # type: ignore[union-attr]
+        item = InboxItem(
+            programme_id=programme_id, person_id=dash.data.sara, kind="message", body="Hej <b>"
+        )
+        s.add(item)
+        await s.commit()
+    await dash.login()
+    page = await (await dash.client.get("/inbox")).text()
+    assert "Hej &lt;b&gt;" in page  # escaped, never markup
+    await dash.post(f"/inbox/{item.id}/handled", {})
+    async with dash.runtime.sessions() as s:
+        handled = await s.get(InboxItem, item.id)
+    assert handled is not None and handled.handled_at is not None
+
+
+def test_dashboard_catalogue_has_danish_for_every_text() -> None:
+    """Every text in the dashboard's templates has a Danish translation in dashboard.po."""
+    root = Path(__file__).resolve().parents[1] / "templates"
+    with (root / "locales/da/LC_MESSAGES/dashboard.po").open("rb") as fh:
+        catalogue = read_po(fh, locale="da")
+    files = [p for p in (root / "web").glob("*") if p.suffix in (".html", ".j2")]
+    files += list((root / "errors").glob("dashboard_*.j2"))
+    missing = []
+    for path in files:
+        if path.name == "dev_chat.html":
+            continue
+        with path.open("rb") as fh:
+            options = {"extensions": "jinja2.ext.i18n", "trimmed": "true"}
+            for _, _, message, _ in babel_extract(fh, ["_", "gettext", "ngettext"], [], options):
+                msgid = message[0] if isinstance(message, tuple) else message
+                entry = catalogue.get(msgid)
+                if entry is None or not entry.string or not all(entry.string):
+                    missing.append((path.name, msgid))
+    assert missing == []

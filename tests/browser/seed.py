@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -44,11 +44,12 @@ def make_runtime(engine: AsyncEngine, tmp_path: Path, clock: Callable[[], dateti
 async def seed(runtime: Runtime, now: datetime) -> Seeded:
     async with runtime.sessions() as s:
         coordinator = await add_coordinator(s, EMAIL, PASSWORD, name="Mette")
+        signed_up = now - timedelta(days=3)
         sara = await factories.youth(
-            s, now, "Sara", interests=["construction"], postcode="8000", phone="+4522334455"
+            s, signed_up, "Sara", interests=["construction"], postcode="8000", phone="+4522334455"
         )
         omar = await factories.youth(
-            s, now, "Omar", interests=["it"], postcode="2100", phone="+4522334466"
+            s, signed_up, "Omar", interests=["it"], postcode="2100", phone="+4522334466"
         )
         henrik = await factories.mentor(
             s, "Henrik", capacity=2, postcode="8200", phone="+4540112233", availability="tirsdage"

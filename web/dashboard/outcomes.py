@@ -1,0 +1,139 @@
+"""Outcomes (register or correct where a youth stands) and the coordinator's inbox."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.audit import record
+from mentoring.errors import NotFound
+from mentoring.lookups import lookup
+from mentoring.outcomes import register_outcome
+from storage.models import InboxItem, Match, Outcome, Person
+from web.auth import SignedIn, check_csrf, login_required
+from web.dashboard.common import (
+    act,
+    date_field,
+    int_field,
+    now_and_today,
+    programme_of,
+    render,
+    route_id,
+    text_field,
+)
+from web.keys import RUNTIME
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/outcomes")
+@login_required
+async def outcomes(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    _, today = now_and_today(request)
+    async with runtime.sessions() as db:
+        programme = await programme_of(request, db)
+        rows = (
+            await db.execute(
+                select(Outcome, Person.first_name)
+                .outerjoin(Person, Person.id == Outcome.youth_id)
+                .where(Outcome.programme_id == programme.id)
+                .order_by(Outcome.observed_on.desc(), Outcome.id.desc())
+            )
+        ).all()
+        matched = (
+            await db.execute(
+                select(Person.id, Person.first_name)
+                .where(
+                    Person.id.in_(
+                        select(Match.youth_id).where(
+                            Match.programme_id == programme.id,
+                            Match.status.in_(("active", "completed", "ended_early")),
+                        )
+                    )
+                )
+                .order_by(Person.first_name, Person.id)
+            )
+        ).all()
+        categories = list(await lookup(db, "outcome"))
+    latest: dict[int | None, int] = {}
+    for outcome, _ in rows:
+        latest.setdefault(outcome.youth_id, outcome.id)
+    chosen = request.query.get("youth", "")
+    return render(
+        request,
+        "web/outcomes.html",
+        outcomes=[
+            {"outcome": o, "name": n, "current": latest.get(o.youth_id) == o.id} for o, n in rows
+        ],
+        youths=matched,
+        categories=categories,
+        chosen=int(chosen) if chosen.isdigit() else None,
+        today=today,
+    )
+
+
+@routes.post("/outcomes")
+@login_required
+async def add_outcome(request: web.Request) -> web.StreamResponse:
+    form = await check_csrf(request)
+    _, today = now_and_today(request)
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        outcome = await register_outcome(
+            db,
+            int_field(form, "youth_id"),
+            text_field(form, "category"),
+            date_field(form, "observed_on", today),
+            source="coordinator",
+            coordinator_id=who.id,
+        )
+        await record(
+            db, who.actor, "outcome_registered", "outcome", outcome.id, category=outcome.category
+        )
+        return "outcome_registered", {}
+
+    return await act(request, "/outcomes", action)
+
+
+@routes.get("/inbox")
+@login_required
+async def inbox(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    async with runtime.sessions() as db:
+        programme = await programme_of(request, db)
+        rows = (
+            await db.execute(
+                select(InboxItem, Person.first_name, Person.role)
+                .outerjoin(Person, Person.id == InboxItem.person_id)
+                .where(InboxItem.programme_id == programme.id)
+                .order_by(InboxItem.handled_at.is_not(None), InboxItem.created_at.desc())
+                .limit(200)
+            )
+        ).all()
+    return render(
+        request,
+        "web/inbox.html",
+        items=[{"item": i, "name": n, "role": r} for i, n, r in rows],
+    )
+
+
+@routes.post("/inbox/{id}/handled")
+@login_required
+async def handled(request: web.Request) -> web.StreamResponse:
+    item_id = route_id(request)
+    await check_csrf(request)
+    now, _ = now_and_today(request)
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        item = await db.get(InboxItem, item_id)
+        if item is None:
+            raise NotFound("inbox_item", item_id)
+        item.handled_at = item.handled_at or now
+        await record(db, who.actor, "inbox_handled", "inbox_item", item_id, kind=item.kind)
+        return "inbox_handled", {}
+
+    return await act(request, "/inbox", action)

@@ -1,0 +1,82 @@
+"""Pairs: status, last meeting, hours this month and flags; close with a reason or re-match."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.audit import record
+from mentoring.clock import month_start
+from mentoring.digest import Reason, build_digest, default_week, week_bounds
+from mentoring.lookups import lookup
+from mentoring.matches import close_match
+from storage.queries import PairFacts, digest_facts
+from web.auth import SignedIn, check_csrf, login_required
+from web.dashboard.common import act, now_and_today, programme_of, render, route_id, text_field
+from web.keys import RUNTIME
+
+routes = web.RouteTableDef()
+
+
+@dataclass(frozen=True)
+class PairRow:
+    pair: PairFacts
+    hours: float
+    risks: tuple[Reason, ...]
+
+    @property
+    def open(self) -> bool:
+        return self.pair.status in ("proposed", "active")
+
+
+ORDER = {"active": 0, "proposed": 1, "completed": 2, "ended_early": 3, "declined": 4}
+
+
+@routes.get("/pairs")
+@login_required
+async def pairs(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    now, today = now_and_today(request)
+    tz = runtime.settings.tz
+    week = default_week(now, tz)
+    start, end = week_bounds(week, tz)
+    async with runtime.sessions() as db:
+        programme = await programme_of(request, db)
+        facts = await digest_facts(db, programme.id, as_of=now, week_start=start, week_end=end)
+        reasons = list(await lookup(db, "end_reason"))
+    digest = build_digest(facts, week, min(now, end), tz)
+    risks = {r.pair.match_id: r.reasons for r in digest.at_risk}
+    month = month_start(today)
+    rows = sorted(
+        (
+            PairRow(p, p.minutes_by_month.get(month, 0) / 60, risks.get(p.match_id, ()))
+            for p in facts.pairs
+        ),
+        key=lambda r: (ORDER.get(r.pair.status, 9), -len(r.risks), r.pair.match_id),
+    )
+    return render(
+        request,
+        "web/pairs.html",
+        rows=rows,
+        reasons=reasons,
+        monthly_hours=programme.monthly_hours,
+    )
+
+
+@routes.post("/pairs/{id}/close")
+@login_required
+async def close(request: web.Request) -> web.StreamResponse:
+    match_id = route_id(request)
+    form = await check_csrf(request)
+    reason = form.get("reason", "")
+    now, today = now_and_today(request)
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        match = await close_match(db, match_id, text_field(form, "reason"), now=now, today=today)
+        await record(db, who.actor, "match_closed", "match", match.id, reason=match.end_reason)
+        return ("match_closed_rematch" if match.end_reason == "rematch" else "match_closed"), {}
+
+    return await act(request, "/youths" if reason == "rematch" else "/pairs", action)
