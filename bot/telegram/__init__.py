@@ -1,0 +1,1 @@
+"""The Telegram front end on aiogram: routers, middlewares, commands menu, dispatcher assembly."""

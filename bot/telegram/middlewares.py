@@ -1,0 +1,54 @@
+"""aiogram middlewares: one database transaction per update (with de-duplication by update_id),
+then the sender's person and language, handed to handlers as keyword arguments."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiogram import BaseMiddleware
+from aiogram.types import TelegramObject, Update, User
+
+from bot.engine import seen_before
+from mentoring.people import person_by_contact
+from mentoring.runtime import Runtime
+from storage.db import unit_of_work
+
+Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
+
+
+class SessionMiddleware(BaseMiddleware):
+    """Outer middleware on updates: open the unit of work, skip an update_id seen before.
+
+    The key is inserted in the same transaction as everything the handlers do, so a crash rolls
+    both back and Telegram's redelivery is handled afresh; a repeat is acknowledged and ignored.
+    """
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        runtime: Runtime = data["runtime"]
+        assert isinstance(event, Update)
+        async with unit_of_work(runtime.sessions) as session:
+            if await seen_before(session, ("telegram", str(event.update_id))):
+                return None
+            data["session"] = session
+            return await handler(event, data)
+
+
+class PersonMiddleware(BaseMiddleware):
+    """Outer middleware on messages and callbacks: the person behind the chat and their language."""
+
+    async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
+        user: User | None = data.get("event_from_user")
+        chat = data.get("event_chat")
+        runtime: Runtime = data["runtime"]
+        person = None
+        if chat is not None and "session" in data:
+            person = await person_by_contact(data["session"], "telegram", str(chat.id))
+        data["person"] = person
+        hint = user.language_code if user is not None else None
+        data["language"] = (
+            person.language
+            if person is not None
+            else ("en" if (hint or "").startswith("en") else runtime.settings.default_language)
+        )
+        return await handler(event, data)
