@@ -1,0 +1,133 @@
+"""The chat simulator at /dev/chat (development only): talk to the real flows through the local
+"web" channel as a new youth, a new mentor (with a fresh invitation) or a demo person.
+
+The page posts what the person types or taps to /dev/chat/api/send, which runs the same engine
+as Telegram and SMS (bot.engine.process), and polls /dev/chat/api/messages for the outbox rows
+addressed to its session.
+"""
+
+from __future__ import annotations
+
+import secrets
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy import select
+
+from bot.engine import process
+from bot.events import Incoming
+from mentoring.programmes import current_programme
+from mentoring.runtime import Runtime
+from storage.db import unit_of_work
+from storage.models import ContactPoint, Invitation, OutboxMessage, Person
+from web.keys import RUNTIME
+
+routes = web.RouteTableDef()
+MAX_TEXT = 2000
+
+
+def _runtime(request: web.Request) -> Runtime:
+    return request.app[RUNTIME]
+
+
+@routes.get("/dev/chat")
+async def page(request: web.Request) -> web.Response:
+    runtime = _runtime(request)
+    async with runtime.sessions() as session:
+        rows = (
+            await session.execute(
+                select(ContactPoint.address, Person.first_name, Person.role)
+                .join(Person, Person.id == ContactPoint.person_id)
+                .where(ContactPoint.channel == "web", ContactPoint.address.like("demo-%"))
+                .order_by(Person.role.desc(), Person.first_name)
+            )
+        ).all()
+    people = [{"address": a, "name": n or a, "role": r} for a, n, r in rows]
+    language = request.query.get("lang", runtime.settings.default_language)
+    if language not in ("da", "en"):
+        language = runtime.settings.default_language
+    html = runtime.renderer.render("web/dev_chat.html", language, people=people)
+    return web.Response(text=html, content_type="text/html")
+
+
+@routes.post("/dev/chat/api/start")
+async def start(request: web.Request) -> web.Response:
+    """Begin a conversation: {"kind": "youth" | "mentor" | "person", "address"?: demo address}."""
+    runtime = _runtime(request)
+    body: dict[str, Any] = await request.json()
+    kind = body.get("kind")
+    if kind == "person":
+        address = str(body.get("address", ""))
+        async with runtime.sessions() as session:
+            known = await session.scalar(
+                select(ContactPoint.id).where(
+                    ContactPoint.channel == "web", ContactPoint.address == address
+                )
+            )
+        if known is None:
+            raise web.HTTPNotFound()
+        return web.json_response({"address": address})
+    if kind not in ("youth", "mentor"):
+        raise web.HTTPBadRequest()
+    address = f"sim-{secrets.token_urlsafe(9)}"
+    payload = None
+    if kind == "mentor":
+        payload = f"sim{secrets.token_urlsafe(12)}"
+        async with unit_of_work(runtime.sessions) as session:
+            today = runtime.clock().astimezone(runtime.settings.tz).date()
+            programme = await current_programme(session, today)
+            session.add(Invitation(programme_id=programme.id, code=payload))
+    text = f"/start {payload}" if payload else "/start"
+    await process(runtime, Incoming("web", address, text=text, start_payload=payload))
+    return web.json_response({"address": address})
+
+
+@routes.post("/dev/chat/api/send")
+async def send(request: web.Request) -> web.Response:
+    runtime = _runtime(request)
+    body: dict[str, Any] = await request.json()
+    address = str(body.get("address", ""))
+    if not address.startswith(("sim-", "demo-")):
+        raise web.HTTPBadRequest()
+    text = body.get("text")
+    option = body.get("option")
+    await process(
+        runtime,
+        Incoming(
+            "web",
+            address,
+            text=str(text)[:MAX_TEXT] if text else None,
+            option=str(option)[:64] if option else None,
+        ),
+    )
+    return web.json_response({"ok": True})
+
+
+@routes.get("/dev/chat/api/messages")
+async def messages(request: web.Request) -> web.Response:
+    runtime = _runtime(request)
+    address = request.query.get("address", "")
+    after = int(request.query.get("after", "0") or 0)
+    async with runtime.sessions() as session:
+        rows = list(
+            await session.scalars(
+                select(OutboxMessage)
+                .where(
+                    OutboxMessage.channel == "web",
+                    OutboxMessage.address == address,
+                    OutboxMessage.id > after,
+                )
+                .order_by(OutboxMessage.id)
+                .limit(50)
+            )
+        )
+    return web.json_response(
+        [{"id": m.id, "body": m.body or "", "options": list(m.options or [])} for m in rows]
+    )
+
+
+def setup(app: web.Application, runtime: Runtime) -> None:
+    """Only in development: the simulator needs no token and no account, and no login."""
+    if runtime.settings.is_production:
+        return
+    app.add_routes(routes)
