@@ -52,10 +52,14 @@ def merged_catalogue(language: str, locale_dir: Path = LOCALE_DIR) -> dict[str, 
     for po in sorted((locale_dir / language / "LC_MESSAGES").glob("*.po")):
         with po.open("rb") as fh:
             for message in read_po(fh, locale=language):
-                if not (isinstance(message.id, str) and isinstance(message.string, str)):
+                msgid, text = message.id, message.string
+                if isinstance(msgid, tuple | list):  # plural: every form must be translated
+                    forms = list(text) if isinstance(text, tuple | list) else [text]
+                    msgid, text = msgid[0], (forms[0] if forms and all(forms) else "")
+                if not (isinstance(msgid, str) and isinstance(text, str)):
                     continue
-                if message.id and (message.string or message.id not in merged):
-                    merged[message.id] = message.string
+                if msgid and (text or msgid not in merged):
+                    merged[msgid] = text
     return merged
 
 
