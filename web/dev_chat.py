@@ -50,6 +50,17 @@ async def page(request: web.Request) -> web.Response:
     return web.Response(text=html, content_type="text/html")
 
 
+async def _demo_exists(runtime: Runtime, address: str) -> bool:
+    """Only the simulator's own sessions and the demo people's web addresses may be used."""
+    async with runtime.sessions() as session:
+        found = await session.scalar(
+            select(ContactPoint.id).where(
+                ContactPoint.channel == "web", ContactPoint.address == address
+            )
+        )
+    return found is not None and address.startswith("demo-")
+
+
 @routes.post("/dev/chat/api/start")
 async def start(request: web.Request) -> web.Response:
     """Begin a conversation: {"kind": "youth" | "mentor" | "person", "address"?: demo address}."""
@@ -58,13 +69,7 @@ async def start(request: web.Request) -> web.Response:
     kind = body.get("kind")
     if kind == "person":
         address = str(body.get("address", ""))
-        async with runtime.sessions() as session:
-            known = await session.scalar(
-                select(ContactPoint.id).where(
-                    ContactPoint.channel == "web", ContactPoint.address == address
-                )
-            )
-        if known is None:
+        if not await _demo_exists(runtime, address):
             raise web.HTTPNotFound()
         return web.json_response({"address": address})
     if kind not in ("youth", "mentor"):
@@ -87,7 +92,7 @@ async def send(request: web.Request) -> web.Response:
     runtime = _runtime(request)
     body: dict[str, Any] = await request.json()
     address = str(body.get("address", ""))
-    if not address.startswith(("sim-", "demo-")):
+    if not address.startswith("sim-") and not await _demo_exists(runtime, address):
         raise web.HTTPBadRequest()
     text = body.get("text")
     option = body.get("option")
