@@ -117,7 +117,7 @@ class Dated:
     pair: PairRef
     on: date
     days: int
-    detail: str | None = None  # survey: "due" or "unanswered"; call: "youth" or "mentor"
+    detail: str | None = None  # survey: due/unanswered; call: youth/mentor/both
 
 
 @dataclass(frozen=True)
@@ -379,7 +379,7 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
             (today - _local(m.proposed_at, tz)).days,
         )
         for m in facts.meetings
-        if m.status == "proposed" and m.match_id in by_match
+        if m.status == "proposed" and m.match_id in by_match and m.proposed_at <= as_of
     ]
     ending = [
         Dated(_ref(p), p.ends_on, (p.ends_on - today).days)
@@ -402,7 +402,11 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
             _ref(p), due_on, (today - due_on).days, "unanswered" if late else "due"
         )
 
-    calls = [Dated(_ref(p), today, 0, side) for p in active for side in _calls_due(p, today, tz)]
+    calls = [
+        Dated(_ref(p), today, 0, sides[0] if len(sides) == 1 else "both")
+        for p in active
+        if (sides := _calls_due(p, today, tz))
+    ]
 
     month = month_start(today)
     hours_month = [(_ref(p), p.minutes_by_month.get(month, 0) / 60) for p in active]
