@@ -40,6 +40,7 @@ async def test_import_youths_keeps_good_rows_and_reports_bad_ones_once(
     names = set(await session.scalars(select(Person.first_name)))
     assert names == {"Sara", "Freja", "Ida"}
     assert await count_rows(session, "youths") == 3
+    await session.rollback()  # end our read transaction before the CLI writes again
 
     again = mentorbot("import", "youths", str(csv_file), env=env, cwd=tmp_path)
     assert again.returncode == 1
