@@ -19,8 +19,17 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.events import Incoming, Option, Reply
-from bot.flows import feedback, matching, meetings, service, signup_mentor, signup_youth
+from bot.flows import (
+    feedback,
+    matching,
+    meetings,
+    privacy,
+    service,
+    signup_mentor,
+    signup_youth,
+)
 from bot.turn import Turn
+from mentoring import guardians
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
 from mentoring.notify import notify
@@ -48,6 +57,7 @@ FLOW_HANDLERS: dict[str, Handler] = {
     "outcome_survey": feedback.handle_outcome,
     "coordinator": service.handle_write,
     "language": service.handle_language,
+    "privacy_erase": privacy.handle_erase,
 }
 
 
@@ -92,6 +102,15 @@ async def handle(
     now = runtime.clock()
     if person is None:
         person = await person_by_contact(session, incoming.channel, incoming.address)
+    # A parent or guardian answering the SMS that told them about the programme.
+    if (
+        person is None
+        and incoming.channel == "sms"
+        and await guardians.handle_reply(
+            session, runtime.renderer, incoming.address, incoming.text or "", now=now
+        )
+    ):
+        return True
     if person is None:
         person = await _new_person(session, runtime, incoming)
     state = await session.get(ConversationState, person.id)
@@ -166,7 +185,8 @@ async def _route(turn: Turn) -> None:
             await signup_youth.start(turn)
         return
     command, rest = service.command(turn.text, incoming.option)
-    if person.status == "paused" and command not in ("start", "help", "mydata", "language"):
+    allowed = ("start", "help", "mydata", "language", "erase", "withdraw")
+    if person.status == "paused" and command not in allowed and state.flow != privacy.FLOW:
         turn.say("paused_reminder")
         return
     if command is not None and await service.run(turn, command, rest):

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring import followups
+from mentoring import consent, followups
 from mentoring.clock import add_months
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
@@ -61,6 +61,7 @@ async def create_match(
         raise DomainError("person_not_active")
     if mentor.approval != "approved":
         raise DomainError("mentor_not_approved")
+    await consent.require_share_consent(session, youth_id)
     if await open_match_count(session, mentor_id) >= mentor.capacity:
         raise DomainError("mentor_full", capacity=mentor.capacity)
     taken = await session.scalar(

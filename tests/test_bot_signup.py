@@ -78,7 +78,7 @@ async def test_youth_signup_under_18_on_telegram_takes_nine_answers(runtime: Run
         consent = await session.scalar(select(Consent).where(Consent.person_id == person.id))
         assert consent is not None and consent.kind == "share_with_mentor"
         guardian_sms = await session.scalar(
-            select(OutboxMessage).where(OutboxMessage.template == "guardian_informed")
+            select(OutboxMessage).where(OutboxMessage.template == "privacy_guardian_informed")
         )
         assert guardian_sms is not None and guardian_sms.channel == "sms"
         assert "Sara er tilmeldt" in (guardian_sms.body or "")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from bot import parsing
-from bot.flows import meetings
+from bot.flows import meetings, privacy
 from bot.turn import Turn, opt
 from mentoring.audit import record
 from mentoring.matches import open_match_for
@@ -57,6 +57,15 @@ COMMANDS: dict[str, str] = {
     "hours": "hours",
     "mentor": "mentor",
     "bliv mentor": "mentor",
+    "slet mine data": "erase",
+    "slet data": "erase",
+    "delete my data": "erase",
+    "erase my data": "erase",
+    "træk samtykke tilbage": "withdraw",
+    "træk mit samtykke tilbage": "withdraw",
+    "tilbagekald samtykke": "withdraw",
+    "withdraw consent": "withdraw",
+    "withdraw my consent": "withdraw",
 }
 OPTION_COMMANDS = {"write": "write", "help": "help", "lang:da": "danish", "lang:en": "english"}
 
@@ -99,6 +108,10 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
         turn.say("stopped")
     elif name == "mydata":
         await _my_data(turn)
+    elif name == "erase":
+        await privacy.start_erase(turn)
+    elif name == "withdraw":
+        await privacy.withdraw(turn)
     elif name in ("english", "danish"):
         turn.person.language = "en" if name == "english" else "da"
         turn.say("language_set")

@@ -10,6 +10,7 @@ import secrets
 from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
+from mentoring import guardians
 from mentoring.audit import record
 from mentoring.contacts import normalise_email, normalise_phone, tidy_name
 from mentoring.errors import DomainError
@@ -296,24 +297,8 @@ async def _finish(turn: Turn) -> None:
         turn.session, turn.person.programme_id, form, now=turn.now, person=turn.person
     )
     youth = await turn.session.get(Youth, person.id)
-    if youth is not None and youth.guardian_phone:
-        body = turn.runtime.renderer.message(
-            "guardian_informed",
-            person.language,
-            "sms",
-            youth_name=person.first_name,
-            guardian_name=youth.guardian_name,
-        )
-        await enqueue(
-            turn.session,
-            channel="sms",
-            address=youth.guardian_phone,
-            template="guardian_informed",
-            body=body,
-            person_id=None,
-            dedupe_key=f"guardian:{person.id}",
-        )
-        youth.guardian_informed_at = turn.now
+    if youth is not None:
+        await guardians.inform(turn.session, turn.runtime.renderer, person, youth, now=turn.now)
     await record(turn.session, f"person:{person.id}", "youth_signed_up", "person", person.id)
     turn.goto(None, None, {})
     turn.say("signup_done", first_name=person.first_name)

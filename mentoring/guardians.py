@@ -1,0 +1,123 @@
+"""Parents and guardians of 15-17-year-olds (denmark.md §1): informed by SMS, able to object.
+
+`inform` queues the message when the programme's `inform_guardians` setting is on; the row is
+tied to the youth (person_id) so erasing the youth also clears it. A guardian who answers the SMS
+reaches `handle_reply` (the conversation engine routes an unknown SMS sender whose number is a
+guardian's here instead of starting a sign-up): "NEJ" records an objection, anything else gets
+the short how-to. Those answers carry no personal data and no person_id, so a paused youth does
+not hold them back. An objection pauses the youth, so nothing more is sent, and tells the
+coordinator through the inbox.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.audit import record
+from mentoring.people import age_in
+from messaging.outbox import enqueue
+from messaging.render import Renderer
+from storage.models import InboxItem, OutboxMessage, Person, Programme, Youth
+
+ADULT_AGE = 18
+OBJECTION_WORDS = frozenset({"nej", "no", "indsigelse", "object", "objection", "imod"})
+
+
+def is_objection(text: str) -> bool:
+    words = "".join(c if c.isalnum() else " " for c in text.lower()).split()
+    return bool(words) and words[0] in OBJECTION_WORDS
+
+
+async def inform(
+    session: AsyncSession, renderer: Renderer, person: Person, youth: Youth, *, now: datetime
+) -> OutboxMessage | None:
+    """Tell the guardian of an under-18 youth about the programme and how to object (once)."""
+    programme = await session.get(Programme, person.programme_id)
+    if programme is None or not programme.inform_guardians:
+        return None
+    if not youth.guardian_phone or youth.guardian_informed_at is not None:
+        return None
+    if age_in(youth.birth_year, now.date()) >= ADULT_AGE:
+        return None
+    body = renderer.message(
+        "privacy_guardian_informed",
+        person.language,
+        "sms",
+        youth_name=person.first_name,
+        guardian_name=youth.guardian_name,
+    )
+    youth.guardian_informed_at = now
+    await record(session, "system", "guardian.informed", "person", person.id)
+    return await enqueue(
+        session,
+        channel="sms",
+        address=youth.guardian_phone,
+        template="privacy_guardian_informed",
+        body=body,
+        person_id=person.id,
+        dedupe_key=f"guardian:{person.id}",
+    )
+
+
+async def youth_of_guardian(session: AsyncSession, phone: str) -> Youth | None:
+    """The (not erased) youth whose guardian has this number; the newest sign-up if several."""
+    return await session.scalar(
+        select(Youth)
+        .join(Person, Person.id == Youth.person_id)
+        .where(Youth.guardian_phone == phone, Person.status != "erased")
+        .order_by(Person.created_at.desc(), Person.id.desc())
+        .limit(1)
+    )
+
+
+async def record_objection(
+    session: AsyncSession, youth: Youth, *, now: datetime, actor: str
+) -> bool:
+    """Pause the youth's programme and tell the coordinator; False if already objected."""
+    if youth.guardian_objected_at is not None:
+        return False
+    person = await session.get(Person, youth.person_id)
+    if person is None:
+        return False
+    youth.guardian_objected_at = now
+    if person.status != "erased":
+        person.status = "paused"
+    session.add(
+        InboxItem(
+            programme_id=person.programme_id,
+            person_id=person.id,
+            kind="guardian_objection",
+            created_at=now,
+        )
+    )
+    await record(session, actor, "guardian.objected", "person", person.id)
+    return True
+
+
+async def handle_reply(
+    session: AsyncSession, renderer: Renderer, phone: str, text: str, *, now: datetime
+) -> bool:
+    """An SMS from a guardian's number; False when the number is no guardian's."""
+    youth = await youth_of_guardian(session, phone)
+    if youth is None:
+        return False
+    person = await session.get(Person, youth.person_id)
+    language = person.language if person is not None else "da"
+    if is_objection(text):
+        await record_objection(session, youth, now=now, actor="guardian")
+        template = "privacy_guardian_objected"
+    else:
+        template = "privacy_guardian_help"
+    body = renderer.message(template, language, "sms")
+    await enqueue(
+        session,
+        channel="sms",
+        address=phone,
+        template=template,
+        body=body,
+        person_id=None,  # to the guardian, not the youth (who may now be paused)
+    )
+    return True
