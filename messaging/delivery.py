@@ -34,8 +34,26 @@ SEND_TIMEOUT = 30.0
 # Sent to an unverified SMS number: only the code that verifies it (DESIGN.md: a typo in a number
 # never sends a stranger our messages). Other rows to that number wait until it is verified.
 UNVERIFIED_SMS_ALLOWED = frozenset({"verify_code", "sms_opted_out", "sms_opted_in"})
-# Sent even to an opted-out number or a paused person: the confirmation they just asked for.
-ALWAYS_ALLOWED = frozenset({"sms_opted_out", "stop_confirmed"})
+# Sent even to an opted-out number: the one confirmation of the STOP that opted it out.
+OPTED_OUT_ALLOWED = frozenset({"sms_opted_out"})
+# Sent to a paused person: only answers to what they just wrote (the engine lets a paused person
+# stop, get help, see their data and change language); never a follow-up's nudge.
+PAUSED_ALLOWED = frozenset(
+    {
+        "sms_opted_out",
+        "sms_opted_in",
+        "sms_only_text",
+        "stopped",
+        "paused_reminder",
+        "help",
+        "my_data",
+        "language_ask",
+        "language_set",
+        "text_only",
+        "cpr_refused",
+        "error",
+    }
+)
 
 outbox = cast(Table, OutboxMessage.__table__)
 contacts = cast(Table, ContactPoint.__table__)
@@ -174,13 +192,11 @@ async def screen(conn: AsyncConnection, claimed: Sequence[OutboxMessage]) -> dic
         statuses = {i: s for i, s in found.all()}
     refused: dict[int, str] = {}
     for m in claimed:
-        if m.template in ALWAYS_ALLOWED:
-            continue
         state = states.get((m.channel, m.address or ""), "ok")
         status = statuses.get(m.person_id or 0, "active")
-        if state != "ok":
+        if state != "ok" and not (state == "opted_out" and m.template in OPTED_OUT_ALLOWED):
             refused[m.id] = f"suppressed: contact {state}"
-        elif status in ("paused", "erased"):
+        elif status == "erased" or (status == "paused" and m.template not in PAUSED_ALLOWED):
             refused[m.id] = f"suppressed: person {status}"
     return refused
 

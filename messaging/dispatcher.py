@@ -26,7 +26,7 @@ import signal
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -47,6 +47,7 @@ from messaging.delivery import (
 from messaging.senders import Sender
 from settings import Settings
 from storage.models import OutboxMessage
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -134,6 +135,10 @@ class Dispatcher:
         self._task: asyncio.Task[None] | None = None
         self.sent = 0
 
+    def now(self) -> datetime:
+        """The clock, but never behind the wall clock that stamped new rows as due."""
+        return max(self.clock(), utcnow())
+
     def wake(self) -> None:
         """Something was just committed to the outbox: look now instead of at the next poll."""
         for event in self._wake.values():
@@ -205,7 +210,7 @@ class Dispatcher:
     async def _dispatch_batch(self, channel: str) -> bool:
         """Claim one batch and start sending it, paced; True if a full batch was claimed."""
         limit = self.config.batch_size(channel)
-        now = self.clock()
+        now = self.now()
         async with self._transaction() as conn:
             claimed = await claim(conn, [channel], now, limit, self.config.lease)
             refused = await screen(conn, claimed)
@@ -218,7 +223,7 @@ class Dispatcher:
                 continue
             delay = pacer.reserve(message.address)
             if delay > horizon:  # e.g. many to one chat: give it back rather than hold the lease
-                later = self.clock() + timedelta(seconds=delay)
+                later = self.now() + timedelta(seconds=delay)
                 self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=later))
                 continue
             if delay > 0:
@@ -227,7 +232,7 @@ class Dispatcher:
                 self._flush_now.set()
                 await asyncio.sleep(0.005)
             await semaphore.acquire()
-            if self.clock() - now > self.config.lease * 0.75:  # lease nearly over: give it back
+            if self.now() - now > self.config.lease * 0.75:  # lease nearly over: give it back
                 semaphore.release()
                 self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=now))
                 continue
@@ -241,7 +246,7 @@ class Dispatcher:
     ) -> None:
         try:
             outcome = await attempt(
-                sender, message, self.clock(), self.config.policy, self.config.send_timeout
+                sender, message, self.now(), self.config.policy, self.config.send_timeout
             )
             if outcome.retry_after:
                 pacer.hold(outcome.retry_after)
@@ -270,7 +275,7 @@ class Dispatcher:
                 return
             try:
                 async with self._transaction() as conn:
-                    await record(conn, batch, self.clock())
+                    await record(conn, batch, self.now())
             except (SQLAlchemyError, OSError):
                 log.exception("outbox outcomes not recorded; retrying", extra={"n": len(batch)})
                 self._buffer[:0] = batch

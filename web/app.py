@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 from aiohttp import web
 
 from mentoring.runtime import Runtime
-from web import dashboard, health, links
-from web.keys import RUNTIME
+from messaging import dispatcher
+from web import dashboard, dev_chat, health, links, sms, telegram
+from web.keys import DISPATCHER, RUNTIME
+
+
+async def _outbox_dispatcher(app: web.Application) -> AsyncIterator[None]:
+    """Send the outbox while the app runs; handlers wake it after committing a message."""
+    runtime = app[RUNTIME]
+    async with dispatcher.running(runtime.sessions, runtime.settings, runtime.clock) as running:
+        app[DISPATCHER] = running
+        yield
 
 
 def create_app(runtime: Runtime) -> web.Application:
@@ -15,6 +26,10 @@ def create_app(runtime: Runtime) -> web.Application:
     app.add_routes(health.routes)
     app.add_routes(links.routes)
     dashboard.setup(app)
+    sms.setup(app)
+    telegram.setup(app, runtime)
+    dev_chat.setup(app, runtime)
+    app.cleanup_ctx.append(_outbox_dispatcher)
     if runtime.settings.run_scheduler:
         import scheduler
 

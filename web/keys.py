@@ -5,5 +5,8 @@ from __future__ import annotations
 from aiohttp import web
 
 from mentoring.runtime import Runtime
+from messaging.dispatcher import Dispatcher
 
 RUNTIME = web.AppKey("runtime", Runtime)
+# The outbox dispatcher of this process: handlers call `.wake()` after committing an outbox row.
+DISPATCHER = web.AppKey("dispatcher", Dispatcher)
