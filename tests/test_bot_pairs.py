@@ -215,3 +215,19 @@ async def test_unsure_flag_stop_and_start(runtime: Runtime) -> None:
         item = await session.scalar(select(InboxItem))
         assert match is not None and match.unsure_flag_at is not None
         assert item is not None and item.kind == "unsure"
+
+
+async def test_pair_on_sms_uses_keywords_for_meetings_and_hours(runtime: Runtime) -> None:
+    async with runtime.sessions() as session, session.begin():
+        y, m, _ = await active_pair(session, NOW)
+        session.add(ContactPoint(person_id=y.id, channel="sms", address="+4520000001"))
+        session.add(ContactPoint(person_id=m.id, channel="sms", address="+4520000002"))
+    youth_sms = Chat(runtime, channel="sms", address="+4520000001")
+    mentor_sms = Chat(runtime, channel="sms", address="+4520000002")
+    await mentor_sms.send("MØDE tirsdag 15.00 Café X")
+    question = await youth_sms.text()
+    assert "Henrik foreslår et møde tirsdag d. 1. december kl. 15.00 på Café X" in question
+    assert question.endswith("Svar JA eller NEJ.")
+    assert "Mødet er bekræftet: tirsdag d. 1. december kl. 15.00" in await youth_sms.text("JA")
+    assert "2 timer er gemt" in await youth_sms.text("TIMER 2")
+    assert "Skriv HJÆLP" in await youth_sms.text("bla bla")
