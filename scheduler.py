@@ -3,7 +3,9 @@
 Jobs are plain async functions taking the Runtime, so tests call them directly:
 - the follow-up sweep every minute (mentoring.sweep),
 - the weekly digest, Monday 07:00 programme time (mentoring.digest.send_weekly_digest),
-- the daily retention clean-up at 03:30 (mentoring.privacy.purge).
+- the daily retention clean-up at 03:30 (mentoring.privacy.purge),
+- the coordinator's alert e-mails every 5 minutes (mentoring.alerts.send_due_alerts batches
+  them to at most one an hour itself).
 
 Misfire policy: every job coalesces a backlog into one run (`coalesce=True`, at most one
 instance). The sweep gets a short grace time (60 s): it catches up on late rows by itself, so
@@ -39,6 +41,7 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "followup-sweep"
 DIGEST_JOB = "weekly-digest"
 RETENTION_JOB = "retention-purge"
+ALERTS_JOB = "coordinator-alerts"
 LEADER_CHECK = 30.0  # seconds between leadership checks; well inside the SQLite lease
 
 
@@ -63,6 +66,12 @@ async def retention_job(runtime: Runtime) -> None:
     from mentoring.privacy import purge
 
     await purge(runtime)
+
+
+async def alerts_job(runtime: Runtime) -> None:
+    from mentoring.alerts import send_due_alerts
+
+    await send_due_alerts(runtime)
 
 
 def _log_event(event: JobExecutionEvent) -> None:
@@ -103,6 +112,13 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         CronTrigger(hour=3, minute=30, timezone=tz),
         id=RETENTION_JOB,
         misfire_grace_time=12 * 3600,
+        **common,
+    )
+    scheduler.add_job(
+        alerts_job,
+        IntervalTrigger(minutes=5, timezone=tz),
+        id=ALERTS_JOB,
+        misfire_grace_time=300,
         **common,
     )
     scheduler.add_listener(_log_event, EVENT_JOB_ERROR | EVENT_JOB_MISSED)

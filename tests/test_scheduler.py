@@ -26,7 +26,12 @@ async def test_scheduler_jobs_have_fixed_ids_and_the_digest_runs_monday_seven_lo
     runtime = make_runtime(engine, FakeClock(NOW))
     sched = scheduler.build_scheduler(runtime)
     jobs = {job.id: job for job in sched.get_jobs()}
-    assert set(jobs) == {scheduler.SWEEP_JOB, scheduler.DIGEST_JOB, scheduler.RETENTION_JOB}
+    assert set(jobs) == {
+        scheduler.SWEEP_JOB,
+        scheduler.DIGEST_JOB,
+        scheduler.RETENTION_JOB,
+        scheduler.ALERTS_JOB,
+    }
     digest = jobs[scheduler.DIGEST_JOB].trigger.get_next_fire_time(None, NOW)
     assert digest.astimezone(COPENHAGEN).strftime("%a %Y-%m-%d %H:%M") == "Mon 2026-11-30 07:00"
     # After the clocks change in spring, Monday 07:00 is still 07:00 local (05:00 UTC).
@@ -35,7 +40,7 @@ async def test_scheduler_jobs_have_fixed_ids_and_the_digest_runs_monday_seven_lo
     )
     assert spring.astimezone(UTC) == datetime(2026, 3, 30, 5, 0, tzinfo=UTC)
     again = scheduler.build_scheduler(runtime)
-    assert len(again.get_jobs()) == 3
+    assert len(again.get_jobs()) == 4
 
 
 async def test_scheduler_sweep_job_sends_what_is_due(

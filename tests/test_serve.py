@@ -37,7 +37,7 @@ def _get(url: str) -> tuple[int, bytes]:
 
 def test_serve_with_no_configuration_answers_healthz_and_prints_demo_login(tmp_path: Path) -> None:
     port = _free_port()
-    env = clean_env(tmp_path / "var", PORT=str(port), PYTHONPATH=str(ROOT), RUN_SCHEDULER="false")
+    env = clean_env(tmp_path / "var", PORT=str(port), PYTHONPATH=str(ROOT))
     proc = subprocess.Popen(
         [sys.executable, "-m", "cli", "serve"],
         env=env,
