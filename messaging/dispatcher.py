@@ -44,6 +44,7 @@ from messaging.delivery import (
     refusals,
     screen,
 )
+from messaging.render import Renderer
 from messaging.senders import Sender
 from settings import Settings
 from storage.models import OutboxMessage
@@ -282,10 +283,28 @@ class Dispatcher:
                 await asyncio.sleep(self.config.flush_interval)
 
 
-async def open_senders(settings: Settings) -> tuple[dict[str, Sender], list[Callable[[], object]]]:
-    """The senders this configuration enables, and how to close them."""
-    senders: dict[str, Sender] = {}
+async def open_senders(
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    renderer: Renderer,
+    clock: Clock = system_clock,
+) -> tuple[dict[str, Sender], list[Callable[[], object]]]:
+    """The senders this configuration enables, and how to close them.
+
+    E-mail is always on (without SMTP_HOST it writes .eml files); the simulator's "web" channel
+    only in development; SMS and Telegram when their credentials are set.
+    """
+    from messaging.email import Mailer
+    from messaging.email_sender import EmailSender
+
+    senders: dict[str, Sender] = {
+        "email": EmailSender(settings, sessions, renderer, Mailer(settings), clock)
+    }
     closers: list[Callable[[], object]] = []
+    if not settings.is_production:
+        from messaging.web_channel import WebSender
+
+        senders["web"] = WebSender()
     if settings.sms_enabled:
         from messaging.sms import TwilioSender
 
@@ -312,11 +331,12 @@ async def close_senders(closers: list[Callable[[], object]]) -> None:
 async def running(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
+    renderer: Renderer,
     clock: Clock = system_clock,
     config: DispatcherConfig | None = None,
 ) -> AsyncIterator[Dispatcher]:
     """A started dispatcher for the configured channels; stopped and closed on exit."""
-    senders, closers = await open_senders(settings)
+    senders, closers = await open_senders(settings, sessions, renderer, clock)
     dispatcher = Dispatcher(
         sessions, senders, config or DispatcherConfig(pacing=default_pacing(settings)), clock
     )
@@ -334,7 +354,9 @@ async def _main(lease: float, until_empty: bool) -> None:
 
     settings = load_settings()
     runtime = Runtime.build(settings)
-    senders, closers = await open_senders(settings)
+    senders, closers = await open_senders(
+        settings, runtime.sessions, runtime.renderer, runtime.clock
+    )
     config = DispatcherConfig(pacing=default_pacing(settings), lease=timedelta(seconds=lease))
     dispatcher = Dispatcher(runtime.sessions, senders, config)
     task = asyncio.create_task(dispatcher.run(until_empty=until_empty))

@@ -15,7 +15,9 @@ from web.keys import DISPATCHER, RUNTIME
 async def _outbox_dispatcher(app: web.Application) -> AsyncIterator[None]:
     """Send the outbox while the app runs; handlers wake it after committing a message."""
     runtime = app[RUNTIME]
-    async with dispatcher.running(runtime.sessions, runtime.settings, runtime.clock) as running:
+    async with dispatcher.running(
+        runtime.sessions, runtime.settings, runtime.renderer, runtime.clock
+    ) as running:
         app[DISPATCHER] = running
         yield
 
