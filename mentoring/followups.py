@@ -7,11 +7,12 @@ and calls `act`, which decides whether the follow-up still makes sense *now* (la
 downtime are sent if still meaningful, otherwise dropped with a log line).
 
 Rules (defaults): the mentor is asked to accept at once, reminded after 72 h, and the coordinator
-is flagged 48 h later; an accepted match introduces both sides; meetings get reminders 24 h and
-2 h before and a "was it held, how many hours?" 3 h after the start; 14 days without a meeting
-nudges both, 21 days flags the pair at risk; on day 20 of each local month hours below the
-programme's commitment nudge both; a check-in after 6 weeks; closure on the end date; the
-outcome survey 3 months after the end with the coordinator asked 7 days later if unanswered.
+is flagged 48 h later (the accept flow itself welcomes both sides at once, so no follow-up
+introduces them); meetings get reminders 24 h and 2 h before and a "was it held, how many
+hours?" 3 h after the start; 14 days without a meeting nudges both, 21 days flags the pair at
+risk; on day 20 of each local month hours below the programme's commitment nudge both; a
+check-in after 6 weeks; closure on the end date; the outcome survey 3 months after the end with
+the coordinator asked 7 days later if unanswered.
 Questions (meeting held, check-in, closure) climb the silent-partner ladder: reminder after
 3 days, a second after 6, a coordinator flag after 9. A question sent on Telegram and unanswered
 after 48 h is sent again by SMS to a verified number. The coordinator's own call cadence is the
@@ -162,7 +163,10 @@ async def on_match_created(
 async def on_match_accepted(
     session: AsyncSession, match: Match, now: datetime, tz: ZoneInfo = COPENHAGEN
 ) -> None:
-    """Introduce both sides, and plan the pair's programme: checks, check-in, closure, survey."""
+    """Plan the pair's programme: checks, check-in, closure, survey.
+
+    The welcome to both sides is the accept flow's immediate reply (bot/flows/matching.py).
+    """
     assert match.starts_on is not None and match.ends_on is not None
     await drop_pending(
         session,
@@ -172,14 +176,6 @@ async def on_match_accepted(
     )
     common: dict[str, Any] = {"programme_id": match.programme_id, "match_id": match.id}
     for person_id in (match.youth_id, match.mentor_id):
-        await schedule(
-            session,
-            f"match_intro:{match.id}:{person_id}",
-            "match_intro",
-            now,
-            person_id=person_id,
-            **common,
-        )
         await schedule(
             session,
             f"checkin:{match.id}:{person_id}",
@@ -659,17 +655,6 @@ async def _act_accept_flag(ctx: Ctx, fu: FollowUp) -> Result:
     return DONE
 
 
-async def _act_intro(ctx: Ctx, fu: FollowUp) -> Result:
-    match = await _active_match(ctx, fu)
-    if match is None or fu.person_id is None:
-        return dropped("match not active")
-    role = "youth" if fu.person_id == match.youth_id else "mentor"
-    partner = await _partner_name(ctx, match, fu.person_id)
-    context = {"role": role, "partner_name": partner, "ends_on": match.ends_on}
-    sent = await _nudge(ctx, fu, fu.person_id, "followup_match_intro", context)
-    return DONE if sent else dropped("unreachable")
-
-
 async def _act_meeting_reminder(ctx: Ctx, fu: FollowUp) -> Result:
     meeting = await ctx.session.get(Meeting, fu.meeting_id)
     if meeting is None or meeting.status not in ("proposed", "confirmed") or fu.person_id is None:
@@ -776,7 +761,6 @@ HANDLERS: dict[str, Handler] = {
     "match_offer": _act_question,
     "accept_reminder": _act_question,
     "accept_flag": _act_accept_flag,
-    "match_intro": _act_intro,
     "meeting_reminder": _act_meeting_reminder,
     "meeting_held": _act_question,
     "no_meeting": _act_no_meeting,

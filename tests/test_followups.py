@@ -66,6 +66,19 @@ async def make_pair(
         return youth.id, mentor.id, match.id
 
 
+async def plan_meeting(
+    sessions: async_sessionmaker[AsyncSession],
+    pair: tuple[int, int, int],
+    starts: datetime,
+    now: datetime,
+) -> None:
+    """The youth proposes a meeting and the mentor confirms it: reminders for both are planned."""
+    youth_id, mentor_id, match_id = pair
+    async with unit_of_work(sessions) as s:
+        meeting = await propose_meeting(s, match_id, youth_id, starts, "Café", now=now)
+        await confirm_meeting(s, meeting.id, mentor_id, now=now)
+
+
 async def outbox(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
     async with sessions() as s:
         return list(await s.scalars(select(OutboxMessage).order_by(OutboxMessage.id)))
@@ -112,15 +125,17 @@ async def test_followups_mentor_who_does_not_accept_is_reminded_then_coordinator
     ]
 
 
-async def test_followups_accepted_match_introduces_both_and_stops_accept_reminders(
+async def test_followups_accepted_match_stops_accept_reminders_and_nudges_both_without_meeting(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     runtime = make_runtime(engine, FakeClock(NOW))
     youth_id, mentor_id, _ = await make_pair(sessions, NOW)
-    await sweep(runtime, NOW + timedelta(days=6))
+    # Two weeks on, the accept reminder (due after 72 h) never went out; the pair that has not
+    # met yet is nudged, both sides.
+    await sweep(runtime, NOW + timedelta(days=14))
     sent = [(m.person_id, m.template) for m in await outbox(sessions)]
     assert sorted(sent) == sorted(
-        [(youth_id, "followup_match_intro"), (mentor_id, "followup_match_intro")]
+        [(youth_id, "followup_no_meeting"), (mentor_id, "followup_no_meeting")]
     )
     assert {f.state for f in await followups(sessions, "accept_reminder")} == {"dropped"}
 
@@ -152,7 +167,7 @@ async def test_followups_rescheduled_meeting_moves_reminders_and_cancelled_drops
     runtime = make_runtime(engine, FakeClock(NOW))
     await sweep(runtime, later)
     assert {r.state for r in await followups(sessions, "meeting_reminder")} == {"dropped"}
-    assert [m.template for m in await outbox(sessions)] == ["followup_match_intro"] * 2
+    assert await outbox(sessions) == []
 
 
 async def test_followups_downtime_sends_late_reminder_but_drops_one_for_a_past_meeting(
@@ -168,7 +183,7 @@ async def test_followups_downtime_sends_late_reminder_but_drops_one_for_a_past_m
     # Down from 23 hours before until an hour before the meeting: the 24-hour reminder is
     # superseded and dropped, the 2-hour one still goes out, an hour late.
     await sweep(runtime, starts - timedelta(hours=1))
-    sent = [(m.person_id, (m.options, m.template)) for m in await outbox(sessions)][2:]
+    sent = [(m.person_id, (m.options, m.template)) for m in await outbox(sessions)]
     assert sorted(p for p, _ in sent) == sorted([youth_id, mentor_id])
     body = [m.body for m in await outbox(sessions)][-1] or ""
     assert body.startswith("Snart: dit møde med") and "15.00" in body
@@ -188,14 +203,16 @@ async def test_followups_reminder_for_passed_meeting_is_dropped_after_long_downt
     await sweep(runtime, NOW)
     result = await sweep(runtime, starts + timedelta(minutes=30))
     assert result.dropped == 4
-    assert [m.template for m in await outbox(sessions)] == ["followup_match_intro"] * 2
+    assert await outbox(sessions) == []
 
 
 async def test_followups_nudge_due_on_sunday_waits_for_monday_morning(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     saturday_night = datetime(2026, 11, 28, 21, 0, tzinfo=UTC)
-    await make_pair(sessions, saturday_night)
+    pair = await make_pair(sessions, saturday_night)
+    # Monday 18:00 local: the 24-hour reminders fall due on Sunday 18:00.
+    await plan_meeting(sessions, pair, datetime(2026, 11, 30, 17, 0, tzinfo=UTC), saturday_night)
     clock = FakeClock(saturday_night)
     runtime = make_runtime(engine, clock)
     recorder = Recorder(clock)
@@ -211,14 +228,17 @@ async def test_followups_two_processes_sweeping_at_once_send_everything_exactly_
     db_url: str, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     pairs = [await make_pair(sessions, NOW, n=n) for n in range(12)]
+    for pair in pairs:  # each side's 2-hour reminder falls due an hour from now
+        await plan_meeting(sessions, pair, NOW + timedelta(hours=3), NOW)
+    later = NOW + timedelta(hours=1)
     engines = [create_engine(db_url), create_engine(db_url)]
     try:
-        runtimes = [make_runtime(e, FakeClock(NOW)) for e in engines]
-        results = await asyncio.gather(*(sweep(r, NOW, batch=5) for r in runtimes))
+        runtimes = [make_runtime(e, FakeClock(later)) for e in engines]
+        results = await asyncio.gather(*(sweep(r, later, batch=5) for r in runtimes))
     finally:
         for e in engines:
             await e.dispose()
     assert sum(r.done for r in results) == 24
     sent = [(m.person_id, m.template) for m in await outbox(sessions)]
-    expected = {(p, "followup_match_intro") for y, m, _ in pairs for p in (y, m)}
+    expected = {(p, "followup_meeting_reminder") for y, m, _ in pairs for p in (y, m)}
     assert len(sent) == 24 and set(sent) == expected

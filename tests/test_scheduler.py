@@ -17,7 +17,7 @@ from storage.models import OutboxMessage
 from storage.types import utcnow
 from tests.cli_helpers import clean_env, mentorbot
 from tests.conftest import NOW
-from tests.test_followups import FakeClock, make_pair, make_runtime
+from tests.test_followups import FakeClock, make_pair, make_runtime, plan_meeting
 
 
 async def test_scheduler_jobs_have_fixed_ids_and_the_digest_runs_monday_seven_local(
@@ -46,11 +46,12 @@ async def test_scheduler_jobs_have_fixed_ids_and_the_digest_runs_monday_seven_lo
 async def test_scheduler_sweep_job_sends_what_is_due(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    await make_pair(sessions, NOW)
-    await scheduler.sweep_job(make_runtime(engine, FakeClock(NOW)))
+    pair = await make_pair(sessions, NOW)
+    await plan_meeting(sessions, pair, NOW + timedelta(hours=3), NOW)
+    await scheduler.sweep_job(make_runtime(engine, FakeClock(NOW + timedelta(hours=1))))
     async with sessions() as s:
         templates = list(await s.scalars(select(OutboxMessage.template)))
-    assert templates == ["followup_match_intro", "followup_match_intro"]
+    assert templates == ["followup_meeting_reminder", "followup_meeting_reminder"]
 
 
 async def test_scheduler_leader_lock_lets_only_one_of_two_candidates_win(db_url: str) -> None:

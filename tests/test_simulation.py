@@ -137,7 +137,6 @@ def both(moment: datetime, template: str) -> list[tuple[str, str, str]]:
 
 def expected_messages() -> list[tuple[str, str, str]]:
     expected = [(stamp(START), "mentor", "followup_match_offer")]
-    expected += both(START + timedelta(hours=2), "followup_match_intro")
     events: list[tuple[datetime, list[tuple[str, str, str]]]] = []
     for day in MEETINGS:
         starts = local(day, 15)
