@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, exists, not_, select, tuple_, update
+from sqlalchemy import Table, and_, bindparam, case, exists, func, not_, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from messaging.senders import PermanentFailure, Sender, TemporaryFailure
@@ -372,3 +372,34 @@ async def send_due_once(
         if message.id not in refused:
             await send_one(sessions, senders[message.channel], message, now)
     return len(claimed) - len(refused)
+
+
+@dataclass(frozen=True)
+class OutboxFigures:
+    """What /healthz and /metrics say about the outbox."""
+
+    by_channel_status: dict[tuple[str, str], int]
+    backlog: int  # pending or sending
+    dead: int
+    oldest_due_seconds: float  # how long the oldest due, unsent message has waited
+
+
+async def outbox_figures(session: AsyncSession, now: datetime) -> OutboxFigures:
+    rows = await session.execute(
+        select(outbox.c.channel, outbox.c.status, func.count()).group_by(
+            outbox.c.channel, outbox.c.status
+        )
+    )
+    counts = {(c, s): int(n) for c, s, n in rows.all()}
+    oldest = await session.scalar(
+        select(func.min(outbox.c.created_at)).where(
+            outbox.c.status.in_(("pending", "sending")), outbox.c.next_attempt_at <= now
+        )
+    )
+    age = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0
+    return OutboxFigures(
+        by_channel_status=counts,
+        backlog=sum(n for (_, s), n in counts.items() if s in ("pending", "sending")),
+        dead=sum(n for (_, s), n in counts.items() if s == "dead"),
+        oldest_due_seconds=age,
+    )

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections import Counter
 
 from aiohttp import web
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from messaging.delivery import outbox_figures
 from storage.migrate import current_revision, head_revision
-from storage.models import OutboxMessage
+from storage.models import FollowUp
+from storage.types import utcnow
 from web.keys import RUNTIME
 
 log = logging.getLogger(__name__)
@@ -28,11 +30,18 @@ async def healthz(request: web.Request) -> web.Response:
         log.warning("health check: database unreachable", extra={"error": type(exc).__name__})
         return web.json_response({"status": "error", "database": "unreachable"}, status=503)
     head = head_revision()
+    async with runtime.sessions() as session:
+        figures = await outbox_figures(session, utcnow())
     return web.json_response(
         {
             "status": "ok",
             "database": "ok",
             "migrations": {"current": revision, "head": head, "up_to_date": revision == head},
+            "outbox": {
+                "backlog": figures.backlog,
+                "dead_letters": figures.dead,
+                "oldest_due_seconds": round(figures.oldest_due_seconds, 1),
+            },
         }
     )
 
@@ -40,19 +49,34 @@ async def healthz(request: web.Request) -> web.Response:
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
     runtime = request.app[RUNTIME]
+    now = utcnow()
     async with runtime.sessions() as session:
-        rows = await session.execute(
-            select(OutboxMessage.channel, OutboxMessage.status, func.count()).group_by(
-                OutboxMessage.channel, OutboxMessage.status
-            )
+        figures = await outbox_figures(session, now)
+        followups_due = await session.scalar(
+            select(func.count())
+            .select_from(FollowUp)
+            .where(FollowUp.state == "pending", FollowUp.due_at <= now)
         )
-        outbox = Counter({(c, s): n for c, s, n in rows.all()})
-    lines = [
-        "# HELP mentorbot_outbox_messages Messages in the outbox by channel and status.",
-        "# TYPE mentorbot_outbox_messages gauge",
-    ]
-    lines += [
-        f'mentorbot_outbox_messages{{channel="{c}",status="{s}"}} {n}'
-        for (c, s), n in sorted(outbox.items())
-    ]
-    return web.Response(text="\n".join(lines) + "\n", content_type="text/plain")
+    registry = CollectorRegistry()
+    by_status = Gauge(
+        "mentorbot_outbox_messages",
+        "Messages in the outbox by channel and status.",
+        ["channel", "status"],
+        registry=registry,
+    )
+    for (channel, status), n in sorted(figures.by_channel_status.items()):
+        by_status.labels(channel=channel, status=status).set(n)
+    gauges = {
+        "mentorbot_outbox_backlog": ("Messages waiting to be sent.", figures.backlog),
+        "mentorbot_outbox_oldest_due_seconds": (
+            "How long the oldest due message has waited.",
+            figures.oldest_due_seconds,
+        ),
+        "mentorbot_outbox_dead_letters": ("Messages given up after retries.", figures.dead),
+        "mentorbot_followups_due": ("Follow-ups due and not yet sent.", followups_due or 0),
+    }
+    for name, (doc, value) in gauges.items():
+        Gauge(name, doc, registry=registry).set(value)
+    return web.Response(
+        body=generate_latest(registry), headers={"Content-Type": CONTENT_TYPE_LATEST}
+    )
