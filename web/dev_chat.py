@@ -112,7 +112,10 @@ async def send(request: web.Request) -> web.Response:
 async def messages(request: web.Request) -> web.Response:
     runtime = _runtime(request)
     address = request.query.get("address", "")
-    after = int(request.query.get("after", "0") or 0)
+    try:
+        after = int(request.query.get("after", "0") or 0)
+    except ValueError:
+        raise web.HTTPBadRequest() from None
     async with runtime.sessions() as session:
         rows = list(
             await session.scalars(

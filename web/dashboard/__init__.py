@@ -6,7 +6,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from templates import TEMPLATE_DIR
-from web.dashboard import companies, digest, login, mentors, outcomes, overview, pairs, youths
+from web.dashboard import (
+    companies,
+    digest,
+    login,
+    mentors,
+    outcomes,
+    overview,
+    pairs,
+    privacy,
+    youths,
+)
 
 STYLESHEET = TEMPLATE_DIR / "web" / "dashboard.css"
 
@@ -18,6 +28,6 @@ async def stylesheet(request: web.Request) -> web.StreamResponse:
 
 
 def setup(app: web.Application) -> None:
-    for module in (login, overview, youths, pairs, mentors, companies, outcomes, digest):
+    for module in (login, overview, youths, pairs, mentors, companies, outcomes, digest, privacy):
         app.add_routes(module.routes)
     app.router.add_get("/dashboard.css", stylesheet)

@@ -1,0 +1,75 @@
+"""A person's rights from the dashboard: the page with the JSON export (art. 15) and erasure.
+
+Both are scoped to the current programme (another programme's person is "not found"), need a
+signed-in coordinator, and are written to the audit log; erasure is a POST with the CSRF token
+and an explicit confirmation box.
+"""
+
+from __future__ import annotations
+
+import json
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.audit import record
+from mentoring.privacy import erase_person, export_person
+from storage.db import unit_of_work
+from storage.models import Person
+from web.auth import check_csrf, language_of, login_required
+from web.dashboard.common import SECURITY_HEADERS, me, programme_of, redirect_with, render, route_id
+from web.keys import RUNTIME
+
+routes = web.RouteTableDef()
+
+
+async def _person(request: web.Request, db: AsyncSession) -> Person:
+    person = await db.get(Person, route_id(request))
+    programme = await programme_of(request, db)
+    if person is None or person.programme_id != programme.id:
+        raise web.HTTPNotFound()
+    return person
+
+
+def _notice(request: web.Request, key: str) -> str:
+    renderer = request.app[RUNTIME].renderer
+    return renderer.render("web/privacy_notice.j2", language_of(request), key=key).strip()
+
+
+@routes.get("/people/{id}")
+@login_required
+async def person_page(request: web.Request) -> web.StreamResponse:
+    async with request.app[RUNTIME].sessions() as db:
+        person = await _person(request, db)
+    return render(request, "web/person.html", person=person)
+
+
+@routes.get("/people/{id}/export.json")
+@login_required
+async def export(request: web.Request) -> web.StreamResponse:
+    async with unit_of_work(request.app[RUNTIME].sessions) as db:
+        person = await _person(request, db)
+        data = await export_person(db, person.id)
+        await record(db, me(request).actor, "person.exported", "person", person.id)
+    response = web.Response(
+        text=json.dumps(data, ensure_ascii=False, indent=2, default=str),
+        content_type="application/json",
+    )
+    response.headers.update(SECURITY_HEADERS)
+    response.headers["Content-Disposition"] = f'attachment; filename="person-{person.id}.json"'
+    return response
+
+
+@routes.post("/people/{id}/erase")
+@login_required
+async def erase(request: web.Request) -> web.StreamResponse:
+    form = await check_csrf(request)
+    back = f"/people/{route_id(request)}"
+    if form.get("confirm") != "yes":
+        raise redirect_with(back, "error", _notice(request, "confirm_erase"))
+    runtime = request.app[RUNTIME]
+    async with unit_of_work(runtime.sessions) as db:
+        person = await _person(request, db)
+        if person.erased_at is None:
+            await erase_person(db, person.id, actor=me(request).actor, now=runtime.clock())
+    raise redirect_with(back, "ok", _notice(request, "person_erased"))
