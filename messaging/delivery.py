@@ -52,6 +52,11 @@ PAUSED_ALLOWED = frozenset(
         "text_only",
         "cpr_refused",
         "error",
+        "privacy_erase_confirm",
+        "privacy_erase_kept",
+        "privacy_consent_withdrawn",
+        "privacy_consent_none",
+        "privacy_guardian_paused",
     }
 )
 

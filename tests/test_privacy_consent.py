@@ -87,6 +87,13 @@ async def test_guardian_of_a_17_year_old_is_told_how_to_object_and_objection_pau
         assert item is not None and item.person_id == sara.id
         with pytest.raises(DomainError):
             await create_match(session, sara.id, (await factories.mentor(session)).id, now=NOW)
+    minor = Chat(runtime, channel="web", address="sim-minor", _update=100)
+    await minor.text()
+    resumed = await minor.text("start")
+    assert "Din forælder eller værge har sagt nej" in resumed
+    async with runtime.sessions() as session:
+        sara = await session.scalar(select(Person).where(Person.first_name == "Sara"))
+        assert sara is not None and sara.status == "paused"
 
 
 async def test_guardian_is_not_told_when_the_programme_turns_it_off(runtime: Runtime) -> None:

@@ -151,6 +151,10 @@ def _member(turn: Turn) -> bool:
 
 
 async def _start(turn: Turn) -> bool:
+    youth = await turn.session.get(Youth, turn.person.id)
+    if turn.person.status == "paused" and youth is not None and youth.guardian_objected_at:
+        turn.say("privacy_guardian_paused")  # only the coordinator can resume after an objection
+        return True
     if turn.person.status == "paused":
         turn.person.status = "active" if turn.person.role in ("youth", "mentor") else "signing_up"
         await record(turn.session, f"person:{turn.person.id}", "resumed", "person", turn.person.id)
