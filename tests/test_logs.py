@@ -34,7 +34,8 @@ async def test_logs_of_a_complete_flow_hold_no_bodies_secrets_or_contact_data(
     sessions: async_sessionmaker[AsyncSession],
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    caplog.set_level(logging.DEBUG)
+    for name in OUR_LOGGERS:
+        caplog.set_level(logging.DEBUG, logger=name)
     runtime = make_runtime(engine, sessions, NOW, telegram_bot_token=TOKEN)
     youth = Chat(runtime, channel="sms", address=PHONE)
     await youth.text("Hej, jeg vil gerne have en mentor")
