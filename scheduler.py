@@ -134,6 +134,7 @@ class SchedulerService:
         self.leader = leader or make_leader(runtime.engine, holder, runtime.clock)
         self.scheduler: AsyncIOScheduler | None = None
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
 
     @property
     def running(self) -> bool:
@@ -157,18 +158,19 @@ class SchedulerService:
         return leading
 
     async def _loop(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             await self.check()
-            await asyncio.sleep(LEADER_CHECK)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), LEADER_CHECK)
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._loop())
 
     async def stop(self) -> None:
+        """Stop between leadership checks, never inside one's database transaction."""
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            self._stopping.set()
+            await self._task
             self._task = None
         if self.scheduler is not None:
             self.scheduler.shutdown(wait=False)

@@ -129,7 +129,8 @@ async def _mentor_row(
         email=(row.get("email") or "").strip() or None,
         external_ref=(row.get("ref") or "").strip() or None,
     )
-    await register_mentor(session, programme_id, form)
+    # The coordinator's own list: its numbers are taken as checked, like the youths'.
+    await register_mentor(session, programme_id, form, contacts_verified=True)
 
 
 async def import_csv(

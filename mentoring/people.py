@@ -184,6 +184,7 @@ async def register_mentor(
     *,
     person: Person | None = None,
     approved: bool = False,
+    contacts_verified: bool = False,
 ) -> Person:
     first_name = tidy_name(form.first_name)
     if not 1 <= form.capacity <= 3:
@@ -217,9 +218,9 @@ async def register_mentor(
         )
     )
     if phone:
-        await add_contact(session, person, "sms", phone, verified=False)
+        await add_contact(session, person, "sms", phone, verified=contacts_verified)
     if email:
-        await add_contact(session, person, "email", email, verified=False)
+        await add_contact(session, person, "email", email, verified=contacts_verified)
     await session.flush()
     return person
 

@@ -135,6 +135,7 @@ class Dispatcher:
         self._flush_lock = asyncio.Lock()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
         self.sent = 0
 
     def now(self) -> datetime:
@@ -155,12 +156,24 @@ class Dispatcher:
         if self.senders and self._task is None:
             self._task = asyncio.create_task(self.run(), name="outbox-dispatcher")
 
-    async def stop(self) -> None:
-        if self._task is not None:
+    async def stop(self, grace: float = 10.0) -> None:
+        """Finish what is in hand and stop at the next wait; cancel only after `grace` seconds.
+
+        Cancelling a task inside a database transaction leaves its connection to be torn down
+        by the pool, which can stall; stopping between transactions avoids that.
+        """
+        if self._task is None:
+            return
+        self._stopping.set()
+        self.wake()
+        self._flush_now.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(self._task), grace)
+        except TimeoutError:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-            self._task = None
+        self._task = None
 
     async def run(self, until_empty: bool = False) -> None:
         """Send until cancelled (or, with `until_empty`, until no row is pending or sending)."""
@@ -169,15 +182,17 @@ class Dispatcher:
         try:
             if until_empty:
                 await self._until_empty()
-            else:
-                await asyncio.gather(*loops)
+                self._stopping.set()
+                self.wake()
+            await asyncio.gather(*loops)
         finally:
             for task in loops:
                 task.cancel()
             await asyncio.gather(*loops, return_exceptions=True)
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
-            flusher.cancel()
+            self._stopping.set()
+            self._flush_now.set()
             await asyncio.gather(flusher, return_exceptions=True)
             await self._flush()
 
@@ -202,13 +217,13 @@ class Dispatcher:
             yield await session.connection()
 
     async def _channel_loop(self, channel: str) -> None:
-        while True:
+        while not self._stopping.is_set():
             try:
                 busy = await self._dispatch_batch(channel)
             except (SQLAlchemyError, OSError):
                 log.exception("outbox claim failed", extra={"channel": channel})
                 busy = False
-            if not busy:
+            if not busy and not self._stopping.is_set():
                 event = self._wake[channel]
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(event.wait(), self.config.poll_interval)
@@ -228,13 +243,20 @@ class Dispatcher:
         for message in claimed:
             if message.id in refused:
                 continue
+            if self._stopping.is_set():  # give the rest back for the next process
+                self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=now))
+                continue
             delay = pacer.reserve(message.address)
             if delay > horizon:  # e.g. many to one chat: give it back rather than hold the lease
                 later = self.now() + timedelta(seconds=delay)
                 self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=later))
                 continue
             if delay > 0:
-                await asyncio.sleep(delay)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), delay)
+                if self._stopping.is_set():
+                    self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=now))
+                    continue
             while self.unrecorded >= self.config.flush_max:  # back-pressure: bound unrecorded
                 self._flush_now.set()
                 await asyncio.sleep(0.005)
@@ -269,7 +291,7 @@ class Dispatcher:
             self._flush_now.set()
 
     async def _flusher(self) -> None:
-        while True:
+        while not self._stopping.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._flush_now.wait(), self.config.flush_interval)
             self._flush_now.clear()

@@ -75,8 +75,8 @@ async def test_import_mentors_creates_companies_and_pending_mentors(
     assert "line 3:" in result.stdout
     mentors = list(await session.scalars(select(Mentor)))
     assert [(m.capacity, m.approval) for m in mentors] == [(2, "pending")]
-    emails = set(await session.scalars(select(ContactPoint.address)))
-    assert emails == {"henrik@example.dk"}
+    contacts = {(c.address, c.verified) for c in await session.scalars(select(ContactPoint))}
+    assert contacts == {("henrik@example.dk", True)}
 
 
 async def test_import_file_without_required_columns_is_refused(tmp_path: Path) -> None:
