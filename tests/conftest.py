@@ -27,6 +27,7 @@ from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base
 from tests.fakes.telegram_api import telegram_api  # noqa: F401  (a shared fixture)
+from tests.outbox_helpers import twilio  # noqa: F401  (a shared fixture)
 
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 KEEP_TABLES = {"lookups", "alembic_version"}

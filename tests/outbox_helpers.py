@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 
+import pytest
 from sqlalchemy import insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from settings import Settings, load_settings
 from storage.models import OutboxMessage
 from storage.types import utcnow
+from tests.fakes.twilio_api import FakeTwilio
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "test-auth-token"
@@ -27,6 +29,15 @@ def sms_settings(api_url: str, **extra: object) -> Settings:
         twilio_api_url=api_url,
         **extra,
     )
+
+
+@pytest.fixture
+async def twilio() -> AsyncIterator[FakeTwilio]:
+    """A running fake Twilio REST server that knows our test account and token."""
+    fake = FakeTwilio(ACCOUNT, TOKEN)
+    await fake.start()
+    yield fake
+    await fake.close()
 
 
 async def queue_sms(

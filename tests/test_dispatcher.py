@@ -18,17 +18,9 @@ from storage.types import utcnow
 from tests.conftest import NOW
 from tests.factories import youth
 from tests.fakes.twilio_api import FakeTwilio
-from tests.outbox_helpers import ACCOUNT, TOKEN, eventually, queue_sms, sms_settings, statuses
+from tests.outbox_helpers import eventually, queue_sms, sms_settings, statuses
 
 NUMBER = "+4520123456"
-
-
-@pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(ACCOUNT, TOKEN)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 @pytest.fixture

@@ -8,10 +8,8 @@ import os
 import signal
 import sys
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from messaging.dispatcher import DispatcherConfig
@@ -20,14 +18,6 @@ from tests.outbox_helpers import ACCOUNT, FROM, TOKEN, eventually, queue_sms, st
 
 REPO = Path(__file__).resolve().parents[1]
 N = 1000
-
-
-@pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(ACCOUNT, TOKEN)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 async def spawn(

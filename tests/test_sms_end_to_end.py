@@ -31,14 +31,6 @@ MENTOR = "+4522000002"
 
 
 @pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(ACCOUNT, TOKEN)
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def runtime(db_url: str, twilio: FakeTwilio) -> AsyncIterator[Runtime]:
     settings = sms_settings(
         twilio.base_url,

@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import pytest
 
 from messaging.senders import PermanentFailure, TemporaryFailure
 from messaging.sms import TwilioSender
-from settings import Settings, load_settings
+from settings import load_settings
 from storage.models import OutboxMessage
 from tests.fakes.twilio_api import FakeTwilio
+from tests.outbox_helpers import ACCOUNT, TOKEN, sms_settings
 
-ACCOUNT = "AC" + "0123456789abcdef" * 2
-TOKEN = "test-auth-token"
 NUMBER = "+4520123456"
-
-
-def sms_settings(api_url: str, **extra: object) -> Settings:
-    return load_settings(
-        twilio_account_sid=ACCOUNT,
-        twilio_auth_token=TOKEN,
-        twilio_from_number="+4571999999",
-        twilio_api_url=api_url,
-        **extra,
-    )
-
-
-@pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(ACCOUNT, TOKEN)
-    await fake.start()
-    yield fake
-    await fake.close()
 
 
 def message(body: str = "Hej Sara, vi ses tirsdag kl. 15.00.", to: str = NUMBER) -> OutboxMessage:

@@ -29,14 +29,6 @@ NUMBER = "+4520123456"
 
 
 @pytest.fixture
-async def twilio() -> AsyncIterator[FakeTwilio]:
-    fake = FakeTwilio(ACCOUNT, TOKEN)
-    await fake.start()
-    yield fake
-    await fake.close()
-
-
-@pytest.fixture
 async def runtime(db_url: str, twilio: FakeTwilio) -> AsyncIterator[Runtime]:
     settings = sms_settings(
         twilio.base_url, database_url=db_url, public_base_url=BASE, run_scheduler=False
