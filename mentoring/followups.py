@@ -28,7 +28,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, func, select, update
+from sqlalchemy import ColumnElement, exists, func, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.clock import add_months, local_date, month_start
@@ -329,6 +329,13 @@ class Ctx:
     renderer: Renderer
     now: datetime
     tz: ZoneInfo = COPENHAGEN
+    # The coordinator's flags (InboxItem rows), written together once the batch has run: one
+    # statement instead of a flush per row.
+    flags: list[dict[str, Any]] = field(default_factory=list)
+
+    async def write_flags(self) -> None:
+        if self.flags:
+            await self.session.execute(insert(InboxItem), self.flags)
 
     @property
     def send_at(self) -> datetime:
@@ -452,14 +459,14 @@ async def _ladder(ctx: Ctx, fu: FollowUp) -> None:
 
 
 def _flag(ctx: Ctx, fu: FollowUp, kind: str, person_id: int | None = None) -> None:
-    ctx.session.add(
-        InboxItem(
-            programme_id=fu.programme_id,
-            person_id=person_id,
-            match_id=fu.match_id,
-            kind=kind,
-            created_at=ctx.now,
-        )
+    ctx.flags.append(
+        {
+            "programme_id": fu.programme_id,
+            "person_id": person_id,
+            "match_id": fu.match_id,
+            "kind": kind,
+            "created_at": ctx.now,
+        }
     )
 
 

@@ -1,12 +1,15 @@
 """The minute sweep: claim the follow-ups that are due, act on each, exactly once.
 
-The claim is one statement: `UPDATE followups SET state='done' WHERE id IN (the oldest due
-pending rows, FOR UPDATE SKIP LOCKED on PostgreSQL) AND state='pending' RETURNING id`. A second
-process either skips the locked rows or, finding them no longer pending, gets nothing back; on
-SQLite the transaction takes the write lock up front (BEGIN IMMEDIATE), which serialises sweeps.
-Acting happens in the same transaction, each row in a savepoint: the messages a row queues are
-committed together with its new state, and a row whose action fails rolls back alone and is
-retried a little later (dropped after a few failures, with a log line).
+The claim is two statements: select the oldest due pending rows (FOR UPDATE SKIP LOCKED on
+PostgreSQL, so a second process skips them), then mark exactly those ids done. On SQLite the
+transaction takes the write lock up front (BEGIN IMMEDIATE), which serialises sweeps. The update
+names the ids and nothing else on purpose: with `AND state = 'pending'` added, SQLite walks the
+(state, due_at) index through every pending row instead of looking up the ids.
+Acting happens in the same transaction: the messages a row queues are committed together with
+its new state. The batch runs in one savepoint; if a row's action fails, the batch is run again
+with a savepoint per row, so the failing row alone rolls back and is retried a little later
+(dropped after a few failures, with a log line). Savepoints cost two statements each, which is
+why the common case, where nothing fails, does without them.
 
 The cost follows what is due, not what is pending: the claim walks the (state, due_at) index.
 """
@@ -18,10 +21,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.followups import Ctx, act
+from mentoring.followups import Ctx, Result, act
 from mentoring.runtime import Runtime
-from storage.models import FollowUp
+from storage.models import FollowUp, Match, Meeting, Person
 
 log = logging.getLogger(__name__)
 
@@ -54,53 +58,96 @@ async def sweep(runtime: Runtime, now: datetime | None = None, batch: int = BATC
 
 async def _sweep_batch(runtime: Runtime, now: datetime, batch: int, result: SweepResult) -> int:
     due = (
-        select(FollowUp.id)
+        select(FollowUp)
         .where(FollowUp.state == "pending", FollowUp.due_at <= now)
         .order_by(FollowUp.due_at, FollowUp.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
     )
-    claim = (
-        update(FollowUp)
-        .where(FollowUp.id.in_(due), FollowUp.state == "pending")
-        .values(state="done", done_at=now)
-        .returning(FollowUp.id)
-        .execution_options(synchronize_session=False)
-    )
     async with runtime.sessions() as session, session.begin():
-        ids = list((await session.scalars(claim)).all())
-        if not ids:
+        rows = list(await session.scalars(due))
+        if not rows:
             return 0
-        rows = await session.scalars(
-            select(FollowUp).where(FollowUp.id.in_(ids)).order_by(FollowUp.due_at, FollowUp.id)
+        await session.execute(
+            update(FollowUp)
+            .where(FollowUp.id.in_([fu.id for fu in rows]))
+            .values(state="done", done_at=now)
+            .execution_options(synchronize_session="evaluate")
         )
+        await _preload(session, rows)
         ctx = Ctx(session, runtime.renderer, now, runtime.settings.tz)
-        for fu in list(rows):
-            try:
-                async with session.begin_nested():
-                    outcome = await act(ctx, fu)
-            except Exception:
-                log.exception("follow-up failed", extra={"key": fu.key, "kind": fu.kind})
-                await session.refresh(fu)
-                failures = int(fu.payload.get("failures", 0)) + 1
-                fu.payload = {**fu.payload, "failures": failures}
-                if failures >= MAX_FAILURES:
-                    fu.state = "dropped"
-                    log.warning("follow-up dropped after failures", extra={"key": fu.key})
-                else:
-                    fu.state, fu.due_at, fu.done_at = "pending", now + RETRY_AFTER, None
-                result.failed += 1
-                continue
-            if outcome.state == "postponed" and outcome.due_at is not None:
-                fu.state, fu.due_at, fu.done_at = "pending", outcome.due_at, None
-                result.postponed += 1
-            elif outcome.state == "dropped":
-                fu.state = "dropped"
-                result.dropped += 1
-                log.info(
-                    "follow-up dropped",
-                    extra={"key": fu.key, "kind": fu.kind, "reason": outcome.reason},
-                )
-            else:
-                result.done += 1
-        return len(ids)
+        try:
+            async with session.begin_nested():
+                outcomes = [await act(ctx, fu) for fu in rows]
+                await ctx.write_flags()
+        except Exception:
+            # One row failed: run the batch again, each row alone, so only that row retries.
+            outcomes = [await _act_alone(ctx, fu) for fu in rows]
+        for fu, outcome in zip(rows, outcomes, strict=True):
+            _settle(fu, outcome, result)
+        return len(rows)
+
+
+async def _preload(session: AsyncSession, rows: list[FollowUp]) -> None:
+    """Load the people, matches and meetings the batch refers to: three statements, not one a row.
+
+    The handlers then find them in the session's identity map (`session.get` asks no query).
+    """
+    for model, ids in (
+        (Match, {fu.match_id for fu in rows}),
+        (Meeting, {fu.meeting_id for fu in rows}),
+    ):
+        wanted = {i for i in ids if i is not None}
+        if wanted:
+            await session.scalars(select(model).where(model.id.in_(wanted)))
+    people = {fu.person_id for fu in rows}
+    for match in session.identity_map.values():
+        if isinstance(match, Match):
+            people |= {match.youth_id, match.mentor_id}
+    wanted = {i for i in people if i is not None}
+    if wanted:
+        await session.scalars(select(Person).where(Person.id.in_(wanted)))
+
+
+async def _act_alone(ctx: Ctx, fu: FollowUp) -> Result:
+    ctx.flags.clear()
+    try:
+        async with ctx.session.begin_nested():
+            outcome = await act(ctx, fu)
+            await ctx.write_flags()
+            return outcome
+    except Exception:
+        log.exception("follow-up failed", extra={"key": fu.key, "kind": fu.kind})
+        return await _failed(ctx.session, fu, ctx.now)
+
+
+async def _failed(session: AsyncSession, fu: FollowUp, now: datetime) -> Result:
+    """Count the failure on the row: retried a little later, dropped after a few tries."""
+    await session.refresh(fu)
+    failures = int(fu.payload.get("failures", 0)) + 1
+    fu.payload = {**fu.payload, "failures": failures}
+    if failures >= MAX_FAILURES:
+        log.warning("follow-up dropped after failures", extra={"key": fu.key})
+        return Result("failed", f"failed {failures} times")
+    return Result("failed", "will retry", now + RETRY_AFTER)
+
+
+def _settle(fu: FollowUp, outcome: Result, result: SweepResult) -> None:
+    """Write what became of a claimed row (already marked done by the claim)."""
+    if outcome.state == "failed":
+        if outcome.due_at is None:
+            fu.state = "dropped"
+        else:
+            fu.state, fu.due_at, fu.done_at = "pending", outcome.due_at, None
+        result.failed += 1
+    elif outcome.state == "postponed" and outcome.due_at is not None:
+        fu.state, fu.due_at, fu.done_at = "pending", outcome.due_at, None
+        result.postponed += 1
+    elif outcome.state == "dropped":
+        fu.state = "dropped"
+        result.dropped += 1
+        log.info(
+            "follow-up dropped", extra={"key": fu.key, "kind": fu.kind, "reason": outcome.reason}
+        )
+    else:
+        result.done += 1

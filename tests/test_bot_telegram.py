@@ -27,7 +27,7 @@ from tests.fakes.chat import make_runtime
 from tests.fakes.telegram_api import FakeTelegramAPI
 from web import telegram as web_telegram
 
-FIXTURES = Path("/work/shared/fixtures/external")
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "external"
 CHAT = 4242
 
 

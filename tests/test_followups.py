@@ -6,7 +6,7 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mentoring.matches import accept_match, create_match
@@ -242,3 +242,38 @@ async def test_followups_two_processes_sweeping_at_once_send_everything_exactly_
     sent = [(m.person_id, m.template) for m in await outbox(sessions)]
     expected = {(p, "followup_meeting_reminder") for y, m, _ in pairs for p in (y, m)}
     assert len(sent) == 24 and set(sent) == expected
+
+
+async def test_followups_one_failing_row_is_retried_alone_while_the_rest_of_the_batch_goes_out(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    clock = FakeClock(NOW)
+    runtime = make_runtime(engine, clock)
+    youth_id, _, match_id = await make_pair(sessions, NOW)
+    async with unit_of_work(sessions) as s:
+        await s.execute(delete(FollowUp))  # only the two rows below are due
+        for key, ended_on in (("good", "2026-01-01"), ("broken", "not a date")):
+            s.add(
+                FollowUp(
+                    programme_id=1,
+                    key=f"outcome_coordinator:{key}",
+                    kind="outcome_coordinator",
+                    due_at=NOW - timedelta(minutes=1),
+                    match_id=match_id,
+                    person_id=youth_id,
+                    state="pending",
+                    payload={"ended_on": ended_on},
+                )
+            )
+    first = await sweep(runtime)
+    assert (first.done, first.failed) == (1, 1)
+    async with sessions() as s:
+        flags = [(f.kind, f.person_id) for f in await s.scalars(select(InboxItem))]
+        broken = await s.scalar(select(FollowUp).where(FollowUp.key.endswith("broken")))
+    assert flags == [("outcome_missing", youth_id)]  # the good row's work was committed
+    assert broken is not None and broken.state == "pending" and broken.due_at > NOW
+    for attempt in range(2, 6):
+        await sweep(runtime, NOW + timedelta(minutes=11 * attempt))
+    async with sessions() as s:
+        broken = await s.scalar(select(FollowUp).where(FollowUp.key.endswith("broken")))
+    assert broken is not None and broken.state == "dropped" and broken.payload["failures"] == 5
