@@ -266,9 +266,12 @@ class Match(Base):
 
 class Meeting(Base):
     __tablename__ = "meetings"
+    # A pair's meetings by status and time: the digest's last meeting per pair and its counts
+    # read this index alone, without the table.
+    __table_args__ = (Index("ix_meetings_match_status_starts", "match_id", "status", "starts_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     place: Mapped[str | None] = mapped_column(String(200))
     # proposed, confirmed, declined, cancelled, held, no_show
@@ -431,6 +434,8 @@ class InboxItem(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
+    # An entity's history, e.g. the coordinator's calls to a pair (the digest's calls due).
+    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = created_col()

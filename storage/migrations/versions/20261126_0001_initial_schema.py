@@ -37,6 +37,9 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_audit_log")),
     )
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.create_index("ix_audit_log_entity", ["entity", "entity_id"], unique=False)
+
     op.create_table(
         "coordinators",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -530,7 +533,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_meetings")),
     )
     with op.batch_alter_table("meetings", schema=None) as batch_op:
-        batch_op.create_index(batch_op.f("ix_meetings_match_id"), ["match_id"], unique=False)
+        batch_op.create_index(
+            "ix_meetings_match_status_starts", ["match_id", "status", "starts_at"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_meetings_starts_at"), ["starts_at"], unique=False)
 
     op.create_table(
@@ -680,7 +685,7 @@ def downgrade() -> None:
     op.drop_table("outcomes")
     with op.batch_alter_table("meetings", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_meetings_starts_at"))
-        batch_op.drop_index(batch_op.f("ix_meetings_match_id"))
+        batch_op.drop_index("ix_meetings_match_status_starts")
 
     op.drop_table("meetings")
     with op.batch_alter_table("inbox_items", schema=None) as batch_op:
@@ -740,5 +745,8 @@ def downgrade() -> None:
     op.drop_table("leases")
     op.drop_table("inbound_keys")
     op.drop_table("coordinators")
+    with op.batch_alter_table("audit_log", schema=None) as batch_op:
+        batch_op.drop_index("ix_audit_log_entity")
+
     op.drop_table("audit_log")
     # ### end Alembic commands ###
