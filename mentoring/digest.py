@@ -14,16 +14,32 @@ due a first call from day 7 and a second from day 21; after that, when its last 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.clock import add_months, month_start
 from mentoring.errors import DomainError
-from storage.queries import DigestFacts, OutcomeFacts, PairFacts, digest_facts
+from storage.models import Programme
+from storage.queries import (
+    ENDED,
+    MATCHED,
+    UNANSWERED_AFTER,
+    DigestFacts,
+    DigestSummary,
+    DigestWindow,
+    OutcomeFacts,
+    PairFacts,
+    PairRow,
+    PersonFacts,
+    digest_facts,
+    digest_summary,
+)
 
 if TYPE_CHECKING:
     from mentoring.runtime import Runtime
@@ -34,8 +50,20 @@ HOURS_CHECK_DAY = 20
 ENDING_WITHIN_DAYS = 14
 SURVEY_AFTER_MONTHS = 3
 SURVEY_ANSWER_DAYS = 7
-MATCHED = ("active", "completed", "ended_early")
-ENDED = ("completed", "ended_early")
+T = TypeVar("T")
+
+
+class Shown(list[T]):
+    """A list the digest names: its first rows (all of them on the full path), and `total`,
+    how many there are in all, for the "and N more" line."""
+
+    def __init__(self, items: Iterable[T] = (), total: int | None = None) -> None:
+        super().__init__(items)
+        self.total = len(self) if total is None else total
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self)
 
 
 @dataclass(frozen=True)
@@ -144,20 +172,22 @@ class Digest:
     monthly_hours: int
     targets: list[Target]
     compare: list[Compare]
-    at_risk: list[RiskPair]
-    unconfirmed: list[Unconfirmed]
-    waiting: list[Listed]
-    mentors_free: list[Listed]
-    unreachable: list[Listed]
-    ending_soon: list[Dated]
-    surveys: list[Dated]
-    calls_due: list[Dated]
-    inbox: list[Listed]
+    at_risk: Shown[RiskPair]
+    unconfirmed: Shown[Unconfirmed]
+    waiting: Shown[Listed]
+    mentors_free: Shown[Listed]
+    unreachable: Shown[Listed]
+    ending_soon: Shown[Dated]
+    surveys: Shown[Dated]
+    calls_due: Shown[Dated]
+    inbox: Shown[Listed]
     savings: Savings
-    active_pairs: list[PairRef]
-    hours_this_month: list[tuple[PairRef, float]]
+    # this month's hours of the active pairs (total): all of them, or an even sample of them
+    # sorted by hours on the summarised path; below_hours counts those under the commitment
+    hours_this_month: Shown[tuple[PairRef, float]]
+    below_hours: int
     matches_over_time: list[tuple[date, int]]
-    pairs: list[PairRef] = field(default_factory=list)
+    pairs: Shown[PairRef] = field(default_factory=Shown)
 
     def target(self, key: str) -> Target:
         return next(t for t in self.targets if t.key == key)
@@ -193,7 +223,7 @@ def _local(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def _ref(p: PairFacts) -> PairRef:
+def _ref(p: PairFacts | PairRow) -> PairRef:
     return PairRef(p.match_id, p.youth_id, p.youth_name, p.mentor_id, p.mentor_name)
 
 
@@ -207,12 +237,83 @@ def _count_target(
     return Target(key, "count", value, target, expected, behind, True, pairs=tuple(pairs))
 
 
-def _pct_target(key: str, hits: list[PairRef], measured: int, target: int) -> Target:
+def _pct_target(
+    key: str, hits: int, measured: int, target: int, pairs: list[PairRef] | None = None
+) -> Target:
     if measured == 0:
         return Target(key, "pct", 0.0, target, target, 0, False)
-    value = 100 * len(hits) / measured
+    value = 100 * hits / measured
     behind = math.ceil(target - value) if value < target else 0
-    return Target(key, "pct", value, target, target, behind, True, len(hits), measured, tuple(hits))
+    return Target(
+        key, "pct", value, target, target, behind, True, hits, measured, tuple(pairs or ())
+    )
+
+
+@dataclass(frozen=True)
+class _Counts:
+    """The numbers behind the targets and the week's comparison, from either path."""
+
+    matched: int
+    ended: int
+    full_term: int
+    measured: int
+    self_supporting: int
+    students: int
+    in_education: int
+    subsidised: int
+    companies: int
+    openings: int
+    compare: list[Compare]
+
+
+def _targets(
+    prog: Programme, today: date, c: _Counts, pairs: dict[str, list[PairRef]] | None = None
+) -> list[Target]:
+    named = pairs or {}
+    start, end = prog.starts_on, prog.ends_on
+    return [
+        _count_target(
+            "matches", c.matched, prog.target_matches, start, end, today, named.get("matches", [])
+        ),
+        _pct_target(
+            "full_term", c.full_term, c.ended, prog.target_full_term_pct, named.get("full_term")
+        ),
+        _pct_target(
+            "self_supporting",
+            c.self_supporting,
+            c.measured,
+            prog.target_self_supporting_pct,
+            named.get("self_supporting"),
+        ),
+        _pct_target(
+            "dropout_in_education",
+            c.in_education,
+            c.students,
+            prog.target_dropout_in_education_pct,
+            named.get("dropout_in_education"),
+        ),
+        _pct_target(
+            "subsidised",
+            c.subsidised,
+            c.measured,
+            prog.target_subsidised_pct,
+            named.get("subsidised"),
+        ),
+        _count_target(
+            "companies", c.companies, prog.target_companies_outside, start, end, today, []
+        ),
+        _count_target("job_openings", c.openings, prog.target_job_openings, start, end, today, []),
+    ]
+
+
+def _week_points(start: date, today: date) -> list[date]:
+    """The days the matches-over-time chart counts on: weekly from the start, then today."""
+    points = []
+    point = start
+    while point <= today:
+        points.append(point)
+        point += timedelta(days=7)
+    return [*points, today]
 
 
 def _latest_outcomes(outcomes: list[OutcomeFacts]) -> list[OutcomeFacts]:
@@ -240,8 +341,12 @@ def _calls_due(p: PairFacts, today: date, tz: ZoneInfo) -> list[str]:
     return due
 
 
+def _call(p: PairFacts | PairRow, sides: list[str] | tuple[str, ...], today: date) -> Dated:
+    return Dated(_ref(p), today, 0, sides[0] if len(sides) == 1 else "both")
+
+
 def _risk_reasons(
-    p: PairFacts, facts: DigestFacts, today: date, tz: ZoneInfo, as_of: datetime
+    p: PairRow, monthly_hours: int, today: date, tz: ZoneInfo, as_of: datetime
 ) -> list[Reason]:
     reasons: list[Reason] = []
     assert p.starts_on is not None
@@ -250,13 +355,10 @@ def _risk_reasons(
     if quiet >= NO_MEETING_NUDGE_DAYS:
         reasons.append(Reason("no_meeting", days=quiet, severe=quiet >= NO_MEETING_RISK_DAYS))
     month = month_start(today)
-    commitment = facts.programme.monthly_hours * 60
-    minutes = p.minutes_by_month.get(month, 0)
-    if today.day >= HOURS_CHECK_DAY and p.starts_on <= month and minutes < commitment:
-        reasons.append(Reason("hours_behind", amount=minutes / 60))
-    waiting = facts.unanswered.get(p.youth_id, 0) + facts.unanswered.get(p.mentor_id, 0)
-    if waiting:
-        reasons.append(Reason("unanswered", amount=waiting))
+    if today.day >= HOURS_CHECK_DAY and p.starts_on <= month and p.minutes < monthly_hours * 60:
+        reasons.append(Reason("hours_behind", amount=p.minutes / 60))
+    if p.unanswered:
+        reasons.append(Reason("unanswered", amount=p.unanswered))
     if p.unsure_flag_at is not None and p.unsure_flag_at <= as_of:
         reasons.append(Reason("unsure", days=(today - _local(p.unsure_flag_at, tz)).days))
     if p.at_risk_reason:
@@ -264,8 +366,37 @@ def _risk_reasons(
     return reasons
 
 
+def _ending(p: PairFacts | PairRow, today: date) -> Dated:
+    assert p.ends_on is not None
+    return Dated(_ref(p), p.ends_on, (p.ends_on - today).days)
+
+
+def _survey(p: PairFacts | PairRow, today: date, tz: ZoneInfo) -> Dated:
+    assert p.ended_at is not None
+    due_on = add_months(_local(p.ended_at, tz), SURVEY_AFTER_MONTHS)
+    late = (today - due_on).days >= SURVEY_ANSWER_DAYS
+    return Dated(_ref(p), due_on, (today - due_on).days, "unanswered" if late else "due")
+
+
+def _listed(people: Iterable[PersonFacts], today: date, tz: ZoneInfo) -> list[Listed]:
+    return [
+        Listed(
+            p.person_id,
+            p.first_name,
+            (today - _local(p.since, tz)).days if p.since else 0,
+            p.detail,
+        )
+        for p in people
+    ]
+
+
+def _free(mentors: Iterable[PersonFacts]) -> list[Listed]:
+    return [Listed(m.person_id, m.first_name, 0, m.detail, m.extra) for m in mentors]
+
+
 def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -> Digest:
-    """Turn the facts into the digest's figures; pure, so tests can compute every one by hand."""
+    """The digest from the full facts, naming every pair behind every figure (the committee
+    report and the pairs page); pure, so tests can compute every one by hand."""
     prog = facts.programme
     monday = parse_week(week)
     week_start, week_end = _local_midnight(monday, tz), _local_midnight(monday + timedelta(7), tz)
@@ -312,53 +443,57 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
     self_supporting, measured = flagged("self_supporting")
     in_education, students = flagged("in_education", "student")
     subsidised, _ = flagged("subsidised")
-    companies = [c for c in facts.companies if c.outside_partnership and c.contacted_on <= today]
-    openings = [o for o in facts.openings if o.created_on <= today]
-    start, end = prog.starts_on, prog.ends_on
-    targets = [
-        _count_target(
-            "matches", len(matched_refs), prog.target_matches, start, end, today, matched_refs
-        ),
-        _pct_target("full_term", full, len(ended), prog.target_full_term_pct),
-        _pct_target("self_supporting", self_supporting, measured, prog.target_self_supporting_pct),
-        _pct_target(
-            "dropout_in_education", in_education, students, prog.target_dropout_in_education_pct
-        ),
-        _pct_target("subsidised", subsidised, measured, prog.target_subsidised_pct),
-        _count_target(
-            "companies", len(companies), prog.target_companies_outside, start, end, today, []
-        ),
-        _count_target(
-            "job_openings", len(openings), prog.target_job_openings, start, end, today, []
-        ),
-    ]
-
     held = [m for m in facts.meetings if m.status == "held"]
-    compare = [
-        Compare(
-            "new_matches",
-            sum(in_week(p.accepted_at, week_start, week_end) for p in matched),
-            sum(in_week(p.accepted_at, last_start, week_start) for p in matched),
-        ),
-        Compare(
-            "meetings_held",
-            sum(in_week(m.starts_at, week_start, week_end) for m in held),
-            sum(in_week(m.starts_at, last_start, week_start) for m in held),
-        ),
-        Compare("hours", facts.hours_this_week / 60, facts.hours_last_week / 60),
-        Compare("signups", facts.signups_this_week, facts.signups_last_week),
-        Compare(
-            "companies",
-            sum(day_in_week(c.contacted_on, week_start, week_end) for c in facts.companies),
-            sum(day_in_week(c.contacted_on, last_start, week_start) for c in facts.companies),
-        ),
-        Compare(
-            "job_openings",
-            sum(day_in_week(o.created_on, week_start, week_end) for o in facts.openings),
-            sum(day_in_week(o.created_on, last_start, week_start) for o in facts.openings),
-        ),
-    ]
+    counts = _Counts(
+        matched=len(matched_refs),
+        ended=len(ended),
+        full_term=len(full),
+        measured=measured,
+        self_supporting=len(self_supporting),
+        students=students,
+        in_education=len(in_education),
+        subsidised=len(subsidised),
+        companies=sum(c.outside_partnership and c.contacted_on <= today for c in facts.companies),
+        openings=sum(o.created_on <= today for o in facts.openings),
+        compare=[
+            Compare(
+                "new_matches",
+                sum(in_week(p.accepted_at, week_start, week_end) for p in matched),
+                sum(in_week(p.accepted_at, last_start, week_start) for p in matched),
+            ),
+            Compare(
+                "meetings_held",
+                sum(in_week(m.starts_at, week_start, week_end) for m in held),
+                sum(in_week(m.starts_at, last_start, week_start) for m in held),
+            ),
+            Compare("hours", facts.hours_this_week / 60, facts.hours_last_week / 60),
+            Compare("signups", facts.signups_this_week, facts.signups_last_week),
+            Compare(
+                "companies",
+                sum(day_in_week(c.contacted_on, week_start, week_end) for c in facts.companies),
+                sum(day_in_week(c.contacted_on, last_start, week_start) for c in facts.companies),
+            ),
+            Compare(
+                "job_openings",
+                sum(day_in_week(o.created_on, week_start, week_end) for o in facts.openings),
+                sum(day_in_week(o.created_on, last_start, week_start) for o in facts.openings),
+            ),
+        ],
+    )
+    targets = _targets(
+        prog,
+        today,
+        counts,
+        {
+            "matches": matched_refs,
+            "full_term": full,
+            "self_supporting": self_supporting,
+            "dropout_in_education": in_education,
+            "subsidised": subsidised,
+        },
+    )
 
+    month = month_start(today)
     active = [
         p
         for p in facts.pairs
@@ -367,7 +502,28 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
     at_risk = [
         RiskPair(_ref(p), tuple(reasons))
         for p in active
-        if (reasons := _risk_reasons(p, facts, today, tz, as_of))
+        if (
+            reasons := _risk_reasons(
+                PairRow(
+                    p.match_id,
+                    p.youth_id,
+                    p.youth_name,
+                    p.mentor_id,
+                    p.mentor_name,
+                    starts_on=p.starts_on,
+                    unsure_flag_at=p.unsure_flag_at,
+                    at_risk_reason=p.at_risk_reason,
+                    last_meeting_at=p.last_meeting_at,
+                    minutes=p.minutes_by_month.get(month, 0),
+                    unanswered=facts.unanswered.get(p.youth_id, 0)
+                    + facts.unanswered.get(p.mentor_id, 0),
+                ),
+                prog.monthly_hours,
+                today,
+                tz,
+                as_of,
+            )
+        )
     ]
     at_risk.sort(key=lambda r: (-len(r.reasons), r.pair.match_id))
 
@@ -382,7 +538,7 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
         if m.status == "proposed" and m.match_id in by_match and m.proposed_at <= as_of
     ]
     ending = [
-        Dated(_ref(p), p.ends_on, (p.ends_on - today).days)
+        _ending(p, today)
         for p in active
         if p.ends_on is not None and today <= p.ends_on <= today + timedelta(ENDING_WITHIN_DAYS)
     ]
@@ -397,29 +553,18 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
         if due_on > today or answered.get(p.youth_id, date.min) >= finished:
             surveys.pop(p.youth_id, None)
             continue
-        late = (today - due_on).days >= SURVEY_ANSWER_DAYS
-        surveys[p.youth_id] = Dated(
-            _ref(p), due_on, (today - due_on).days, "unanswered" if late else "due"
-        )
+        surveys[p.youth_id] = _survey(p, today, tz)
 
-    calls = [
-        Dated(_ref(p), today, 0, sides[0] if len(sides) == 1 else "both")
-        for p in active
-        if (sides := _calls_due(p, today, tz))
-    ]
-
-    month = month_start(today)
+    calls = [_call(p, sides, today) for p in active if (sides := _calls_due(p, today, tz))]
     hours_month = [(_ref(p), p.minutes_by_month.get(month, 0) / 60) for p in active]
 
-    weeks: list[tuple[date, int]] = []
     accepted_days = sorted(
         _local(p.accepted_at, tz) for p in first_per_youth.values() if p.accepted_at
     )
-    point = start
-    while point <= today:
-        weeks.append((point, sum(d <= point for d in accepted_days)))
-        point += timedelta(days=7)
-    weeks.append((today, len(accepted_days)))
+    weeks = [
+        (point, sum(d <= point for d in accepted_days))
+        for point in _week_points(prog.starts_on, today)
+    ]
 
     return Digest(
         programme_id=prog.id,
@@ -429,51 +574,142 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
         week_start=monday,
         week_end=monday + timedelta(days=6),
         as_of=as_of,
-        starts_on=start,
-        ends_on=end,
+        starts_on=prog.starts_on,
+        ends_on=prog.ends_on,
         monthly_hours=prog.monthly_hours,
         targets=targets,
-        compare=compare,
-        at_risk=at_risk,
-        unconfirmed=unconfirmed,
-        waiting=[
-            Listed(
-                w.person_id,
-                w.first_name,
-                (today - _local(w.since, tz)).days if w.since else 0,
-                w.detail,
-            )
-            for w in facts.waiting
-        ],
-        mentors_free=[
-            Listed(m.person_id, m.first_name, 0, m.detail, m.extra) for m in facts.mentors_free
-        ],
-        unreachable=[
-            Listed(
-                u.person_id,
-                u.first_name,
-                (today - _local(u.since, tz)).days if u.since else 0,
-                u.detail,
-            )
-            for u in facts.unreachable
-        ],
-        ending_soon=ending,
-        surveys=list(surveys.values()),
-        calls_due=calls,
-        inbox=[
-            Listed(
-                i.person_id,
-                i.first_name,
-                (today - _local(i.since, tz)).days if i.since else 0,
-                i.detail,
-            )
-            for i in facts.inbox
-        ],
+        compare=counts.compare,
+        at_risk=Shown(at_risk),
+        unconfirmed=Shown(unconfirmed),
+        waiting=Shown(_listed(facts.waiting, today, tz)),
+        mentors_free=Shown(_free(facts.mentors_free)),
+        unreachable=Shown(_listed(facts.unreachable, today, tz)),
+        ending_soon=Shown(ending),
+        surveys=Shown(surveys.values()),
+        calls_due=Shown(calls),
+        inbox=Shown(_listed(facts.inbox, today, tz)),
         savings=Savings(len(self_supporting), prog.yearly_cost_per_youth_dkk),
-        active_pairs=[_ref(p) for p in active],
-        hours_this_month=hours_month,
+        hours_this_month=Shown(hours_month),
+        below_hours=sum(h < prog.monthly_hours for _, h in hours_month),
         matches_over_time=weeks,
-        pairs=[_ref(p) for p in facts.pairs],
+        pairs=Shown(_ref(p) for p in facts.pairs),
+    )
+
+
+def _last_day_before(today: date, months: int) -> date:
+    """The last day d with add_months(d, months) <= today (add_months never decreases)."""
+    day = add_months(today, -months) + timedelta(days=3)
+    while add_months(day, months) > today:
+        day -= timedelta(days=1)
+    return day
+
+
+def digest_window(
+    prog: Programme, week_start: datetime, week_end: datetime, as_of: datetime, tz: ZoneInfo
+) -> DigestWindow:
+    """The digest's rules as moments and thresholds the database can compare with."""
+    today = _local(as_of, tz)
+    month_after = _last_day_before(today, 1)
+    return DigestWindow(
+        as_of=as_of,
+        week_start=week_start,
+        week_end=week_end,
+        today=today,
+        monday=_local(week_start, tz),
+        tz=tz,
+        quiet_before=_local_midnight(today - timedelta(NO_MEETING_NUDGE_DAYS - 1), tz),
+        quiet_start_on=today - timedelta(NO_MEETING_NUDGE_DAYS),
+        hours_month=month_start(today),
+        hours_check=today.day >= HOURS_CHECK_DAY,
+        commitment_minutes=prog.monthly_hours * 60,
+        unanswered_before=as_of - UNANSWERED_AFTER,
+        first_month_after=month_after,
+        one_call_from=today - timedelta(days=7),
+        two_calls_from=today - timedelta(days=21),
+        call_stale_before=_local_midnight(month_after + timedelta(1), tz),
+        ending_until=today + timedelta(ENDING_WITHIN_DAYS),
+        survey_ended_before=_local_midnight(
+            _last_day_before(today, SURVEY_AFTER_MONTHS) + timedelta(1), tz
+        ),
+        week_points=tuple(
+            _local_midnight(p + timedelta(1), tz) for p in _week_points(prog.starts_on, today)
+        ),
+    )
+
+
+def summarise(s: DigestSummary, week: str, w: DigestWindow, tz: ZoneInfo) -> Digest:
+    """The digest from the summarised facts: exact totals, and the first rows of each list."""
+    prog, today, as_of = s.programme, w.today, w.as_of
+    monday = parse_week(week)
+    counts = _Counts(
+        matched=s.matched_youths,
+        ended=s.ended,
+        full_term=s.full_term,
+        measured=s.outcomes_measured,
+        self_supporting=s.self_supporting,
+        students=s.students,
+        in_education=s.in_education,
+        subsidised=s.subsidised,
+        companies=s.companies,
+        openings=s.openings,
+        compare=[
+            Compare("new_matches", s.new_this_week, s.new_last_week),
+            Compare("meetings_held", s.held_this_week, s.held_last_week),
+            Compare("hours", s.hours_this_week / 60, s.hours_last_week / 60),
+            Compare("signups", s.signups_this_week, s.signups_last_week),
+            Compare("companies", s.companies_this_week, s.companies_last_week),
+            Compare("job_openings", s.openings_this_week, s.openings_last_week),
+        ],
+    )
+    points = _week_points(prog.starts_on, today)
+    return Digest(
+        programme_id=prog.id,
+        programme_name=prog.name,
+        unit_name=prog.unit_name,
+        week=iso_week(monday),
+        week_start=monday,
+        week_end=monday + timedelta(days=6),
+        as_of=as_of,
+        starts_on=prog.starts_on,
+        ends_on=prog.ends_on,
+        monthly_hours=prog.monthly_hours,
+        targets=_targets(prog, today, counts),
+        compare=counts.compare,
+        at_risk=Shown(
+            (
+                RiskPair(_ref(p), tuple(_risk_reasons(p, prog.monthly_hours, today, tz, as_of)))
+                for p in s.at_risk.rows
+            ),
+            s.at_risk.total,
+        ),
+        unconfirmed=Shown(
+            (
+                Unconfirmed(
+                    m.meeting_id,
+                    _ref(m.pair),
+                    m.starts_at,
+                    (today - _local(m.proposed_at, tz)).days,
+                )
+                for m in s.unconfirmed.rows
+            ),
+            s.unconfirmed.total,
+        ),
+        waiting=Shown(_listed(s.waiting.rows, today, tz), s.waiting.total),
+        mentors_free=Shown(_free(s.mentors_free.rows), s.mentors_free.total),
+        unreachable=Shown(_listed(s.unreachable.rows, today, tz), s.unreachable.total),
+        ending_soon=Shown((_ending(p, today) for p in s.ending_soon.rows), s.ending_soon.total),
+        surveys=Shown((_survey(p, today, tz) for p in s.surveys.rows), s.surveys.total),
+        calls_due=Shown(
+            (_call(p, p.call_sides, today) for p in s.calls_due.rows), s.calls_due.total
+        ),
+        inbox=Shown(_listed(s.inbox.rows, today, tz), s.inbox.total),
+        savings=Savings(s.self_supporting, prog.yearly_cost_per_youth_dkk),
+        hours_this_month=Shown(((_ref(p), p.minutes / 60) for p in s.hours.rows), s.hours.total),
+        below_hours=s.below_hours,
+        matches_over_time=list(
+            zip(points, [*s.matched_by_point[:-1], s.matched_youths], strict=True)
+        ),
+        pairs=Shown((_ref(p) for p in s.pairs.rows), s.pairs.total),
     )
 
 
@@ -485,13 +721,13 @@ def week_bounds(week: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
 async def load_digest(
     session: AsyncSession, programme_id: int, week: str, now: datetime, tz: ZoneInfo
 ) -> Digest:
-    """The digest for a week, as of its end (or now, for the running week)."""
+    """The digest for a week, as of its end (or now, for the running week): totals counted in
+    the database, and only the rows the e-mail names fetched, whatever the programme's size."""
     week_start, week_end = week_bounds(week, tz)
     as_of = min(now, week_end)
-    facts = await digest_facts(
-        session, programme_id, as_of=as_of, week_start=week_start, week_end=week_end
-    )
-    return build_digest(facts, week, as_of, tz)
+    prog = (await session.scalars(select(Programme).where(Programme.id == programme_id))).one()
+    window = digest_window(prog, week_start, week_end, as_of, tz)
+    return summarise(await digest_summary(session, prog, window), week, window, tz)
 
 
 async def load_period(

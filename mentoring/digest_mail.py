@@ -69,9 +69,7 @@ def render_digest(digest: Digest, renderer: Renderer, language: str) -> Rendered
             digest.target("matches").target, *(n for _, n in digest.matches_over_time)
         )
         * 1.05,
-        "pairs_behind_hours": sum(
-            1 for _, h in digest.hours_this_month if h < digest.monthly_hours
-        ),
+        "pairs_behind_hours": digest.below_hours,
     }
     subject = renderer.render("email/digest_subject.txt.j2", language, **context)
     text = renderer.render("email/digest.txt.j2", language, **context)

@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from mentoring.digest import Digest, default_week, load_digest, parse_week
+from mentoring.digest import Digest, Shown, default_week, load_digest, load_period, parse_week
 from mentoring.errors import DomainError
+from storage.queries import SHOWN
 from tests.digest_dataset import CPH, NOW, WEEK, build_programme, bulk_programme
+
+MONDAY, SUNDAY = parse_week(WEEK), parse_week(WEEK) + timedelta(days=6)
 
 
 async def _digest(sessions: async_sessionmaker[AsyncSession]) -> tuple[Digest, dict[str, int]]:
@@ -20,6 +24,13 @@ async def _digest(sessions: async_sessionmaker[AsyncSession]) -> tuple[Digest, d
         return await load_digest(session, built.programme_id, WEEK, NOW, CPH), built.ids
 
 
+async def _full(sessions: async_sessionmaker[AsyncSession], programme_id: int) -> Digest:
+    """The same week's figures from the full lists the committee report reads."""
+    async with sessions() as session:
+        _, digest = await load_period(session, programme_id, MONDAY, SUNDAY, NOW, CPH)
+    return digest
+
+
 async def test_digest_targets_match_hand_computed_values(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
@@ -27,7 +38,9 @@ async def test_digest_targets_match_hand_computed_values(
     # 100 of 200 days gone: half of each count target is expected by now.
     matches = digest.target("matches")
     assert (matches.value, matches.expected, matches.behind) == (8, 20, 12)
-    assert {p.youth_name for p in matches.pairs} == {
+    # The e-mail shows the figures; the committee report names the pairs behind them.
+    named = {t.key: t for t in (await _full(sessions, digest.programme_id)).targets}
+    assert {p.youth_name for p in named["matches"].pairs} == {
         "Sara",
         "Ali",
         "Emma",
@@ -47,7 +60,7 @@ async def test_digest_targets_match_hand_computed_values(
         50.0,
         True,
     )
-    assert [p.youth_name for p in selfsup.pairs] == ["Freja"]
+    assert [p.youth_name for p in named["self_supporting"].pairs] == ["Freja"]
     student = digest.target("dropout_in_education")
     assert (student.numerator, student.denominator, student.value) == (1, 1, 100.0)
     subsidised = digest.target("subsidised")  # Ida's newest outcome is praktik
@@ -156,8 +169,8 @@ async def _statements(
             digest = await load_digest(session, programme_id, WEEK, NOW, CPH)
     finally:
         event.remove(engine.sync_engine, "before_cursor_execute", count)
-    assert len(digest.active_pairs) == pairs
-    assert len(digest.unreachable) == len(range(0, pairs, 7))
+    assert digest.hours_this_month.total == pairs
+    assert digest.unreachable.total == len(range(0, pairs, 7))
     return len([s for s in statements if not s.startswith("BEGIN")])
 
 
@@ -168,3 +181,46 @@ async def test_digest_queries_do_not_grow_with_programme_size(
     large = await _statements(engine, sessions, 1000)
     assert small == large
     assert small <= 20
+
+
+def _same_lists(summary: Digest, full: Digest) -> None:
+    """The summarised digest names the first rows of each list and counts them all."""
+    for name in ("at_risk", "unconfirmed", "waiting", "mentors_free", "unreachable",
+                 "ending_soon", "surveys", "calls_due", "inbox", "pairs"):  # fmt: skip
+        shown: Shown[Any] = getattr(summary, name)
+        every: Shown[Any] = getattr(full, name)
+        assert shown.total == len(every), name
+        assert list(shown) == list(every)[:SHOWN], name
+        assert shown.more == max(len(every) - SHOWN, 0), name
+    assert summary.hours_this_month.total == len(full.hours_this_month)
+    assert sorted(summary.hours_this_month, key=lambda h: (-h[1], h[0].match_id)) == sorted(
+        full.hours_this_month, key=lambda h: (-h[1], h[0].match_id)
+    )
+    assert summary.below_hours == full.below_hours
+    figures = ("key", "unit", "value", "target", "expected", "behind", "measured", "numerator",
+               "denominator")  # fmt: skip
+    assert [[getattr(t, f) for f in figures] for t in summary.targets] == [
+        [getattr(t, f) for f in figures] for t in full.targets
+    ]
+    assert summary.compare == full.compare
+    assert summary.savings == full.savings
+    assert summary.matches_over_time == full.matches_over_time
+
+
+async def test_digest_counts_what_the_full_lists_count(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    digest, _ = await _digest(sessions)
+    _same_lists(digest, await _full(sessions, digest.programme_id))
+
+
+async def test_digest_names_the_first_rows_and_counts_the_rest(
+    sessions: async_sessionmaker[AsyncSession],
+) -> None:
+    async with sessions() as session:
+        programme_id = await bulk_programme(session, SHOWN + 15)
+    async with sessions() as session:
+        digest = await load_digest(session, programme_id, WEEK, NOW, CPH)
+    assert (len(digest.at_risk), digest.at_risk.total, digest.at_risk.more) == (SHOWN, 35, 15)
+    assert (len(digest.mentors_free), digest.mentors_free.total) == (SHOWN, 35)
+    _same_lists(digest, await _full(sessions, programme_id))

@@ -16,7 +16,8 @@ from mentoring.digest import send_weekly_digest
 from mentoring.runtime import Runtime
 from settings import load_settings
 from storage.models import Coordinator
-from tests.digest_dataset import NOW, WEEK, build_programme
+from storage.queries import SHOWN
+from tests.digest_dataset import NOW, WEEK, build_programme, bulk_programme
 from tests.smtp_server import smtp_server
 
 RuntimeMaker = Callable[..., Any]
@@ -126,3 +127,23 @@ async def test_digest_without_smtp_host_is_written_as_eml_and_address_masked(
     logged = " ".join(f"{r.getMessage()} {r.__dict__}" for r in caplog.records)
     assert str(eml) in logged
     assert "koordinator@vejle.dk" not in logged and "k***@vejle.dk" in logged
+
+
+async def test_digest_of_a_large_programme_names_the_first_and_counts_the_rest(
+    make_runtime: RuntimeMaker,
+) -> None:
+    runtime = await make_runtime(digest_recipients="koordinator@vejle.dk")
+    async with runtime.sessions() as session:
+        await bulk_programme(session, SHOWN + 15)
+    assert await send_weekly_digest(runtime, WEEK) == 1
+    [eml] = list(runtime.settings.mail_outbox_dir.glob("*.eml"))
+    msg = message_from_bytes(eml.read_bytes(), policy=policy.default)
+    assert isinstance(msg, EmailMessage)
+    text = _parts(msg)["text/plain"][0].get_content()
+    html = _parts(msg)["text/html"][0].get_content()
+    # All 35 pairs are below their hours on the 26th: the heading counts them all, the list
+    # names the first 20 and says how many more there are.
+    assert f"Par der har brug for opmærksomhed ({SHOWN + 15})" in text
+    assert text.count("only 1,5 hours") == 0 and text.count("kun 1,5 timer") == SHOWN
+    assert "- og 15 mere" in text and "og 15 mere" in html
+    assert "35 af 35 par er under" in text
