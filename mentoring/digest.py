@@ -1,6 +1,8 @@
 """The weekly digest's content: targets with pace, pairs that need attention, what is waiting.
 
-Every figure carries the pairs (or people) behind it, so the committee report can list them.
+The weekly digest (`load_digest`) counts in the database and names the first rows of each list
+(`Shown`: the rows and the total); the committee report (`load_period`, `build_digest`) computes
+the same figures from the full lists, with the pairs behind each figure.
 The week is an ISO week in the programme's time zone; figures are computed as of the week's end
 (or now, for the running week). Lists that only exist as current state (waiting youths, contact
 points that failed, unhandled inbox items) show that state.

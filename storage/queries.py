@@ -1,8 +1,12 @@
 """The digest's questions, answered in a fixed number of statements whatever the programme's size.
 
-`digest_facts` runs the same statements for 10 pairs or 10,000: each question is one set-based
-SELECT (grouped where a total is wanted, row lists where the digest names people). The rules that
-turn the facts into figures (pace, at-risk, calls due) live in `mentoring.digest`.
+Two answers, both with the same statements for 10 pairs or 100,000:
+- `digest_summary` (the weekly digest, the overview): totals as aggregates and window counts,
+  and only the rows the e-mail names (the first SHOWN of each list). It applies the digest's
+  rules in SQL, with the thresholds `mentoring.digest` works out (`DigestWindow`).
+- `digest_facts` (the committee report, the pairs page): every pair with its facts, from which
+  `mentoring.digest.build_digest` computes the same figures in Python and names every pair.
+Tests hold the two to the same figures.
 """
 
 from __future__ import annotations
@@ -147,7 +151,8 @@ async def digest_facts(
     week_start: datetime,
     week_end: datetime,
 ) -> DigestFacts:
-    """Everything the digest and the committee report need, in 16 statements."""
+    """Every pair, meeting and person behind the figures (the committee report), in 16
+    statements whose result sets grow with the programme."""
     programme = (await session.scalars(select(Programme).where(Programme.id == programme_id))).one()
     youth_p, mentor_p = aliased(Person), aliased(Person)
     prog_matches = select(Match.id).where(Match.programme_id == programme_id)
