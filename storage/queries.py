@@ -802,18 +802,23 @@ async def digest_summary(
         func.count().over().label("active"),
     ).subquery()
     step = (by_hours.c.rank - 1) * HOURS_SAMPLES
-    sample = select(by_hours.c.id).where(
-        or_(
-            by_hours.c.rank == 1,
-            step.self_group().op("/")(by_hours.c.active)
-            != (step - HOURS_SAMPLES).self_group().op("/")(by_hours.c.active),
+    sample = (
+        select(by_hours.c.id)
+        .where(
+            or_(
+                by_hours.c.rank == 1,
+                step.self_group().op("/")(by_hours.c.active)
+                != (step - HOURS_SAMPLES).self_group().op("/")(by_hours.c.active),
+            )
         )
+        .cte("hours_sample")
+        .prefix_with("MATERIALIZED")
     )
     picked = union(
         first(n_reasons > 0, n_reasons.desc(), f.id),
         first(calling > 0, f.id),
         first(ending, f.ends_on, f.id),
-        sample,
+        select(sample.c.id),
     ).subquery()
 
     def total(expression: Any) -> Any:
@@ -827,7 +832,7 @@ async def digest_summary(
             mentor_due.label("mentor_due"),
             calling.label("calling"),
             _flag(ending).label("ending"),
-            _flag(f.id.in_(sample)).label("sampled"),
+            _flag(f.id.in_(select(sample.c.id))).label("sampled"),
             select(func.count()).select_from(facts).scalar_subquery().label("active"),
             total(_flag(n_reasons > 0)).label("at_risk"),
             total(calling).label("calls_due"),
@@ -835,7 +840,8 @@ async def digest_summary(
             total(_flag(f.minutes < w.commitment_minutes)).label("below"),
         )
         .where(f.id.in_(select(picked.c.id)))
-        .subquery()
+        .cte("shown")
+        .prefix_with("MATERIALIZED")  # the names are joined on the picked rows only
     )
     active_rows = (await session.execute(_named(shown, shown.c.id))).all()
     active_head = active_rows[0] if active_rows else None
@@ -983,27 +989,29 @@ async def digest_summary(
         .order_by(Youth.waiting_since, Person.id),
         lambda r: PersonFacts(r[0], r[1] or "", r[2], r[3]),
     )
-    open_count = (
-        select(func.count())
-        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(("proposed", "active")))
-        .correlate(Mentor)
-        .scalar_subquery()
+    open_pairs = (
+        select(Match.mentor_id, func.count().label("taken"))
+        .where(Match.status.in_(("proposed", "active")))
+        .group_by(Match.mentor_id)
+        .subquery()
     )
+    taken = func.coalesce(open_pairs.c.taken, 0)
     mentors_free = await _people(
         session,
         select(
             Person.id,
             Person.first_name,
             Mentor.capacity,
-            open_count,
+            taken,
             func.count().over().label("total"),
         )
         .join(Mentor, Mentor.person_id == Person.id)
+        .outerjoin(open_pairs, open_pairs.c.mentor_id == Person.id)
         .where(
             Person.programme_id == programme_id,
             Person.status == "active",
             Mentor.approval == "approved",
-            Mentor.capacity > open_count,
+            Mentor.capacity > taken,
         )
         .order_by(Person.first_name, Person.id),
         lambda r: PersonFacts(r[0], r[1] or "", None, str(r[2]), int(r[2]) - int(r[3])),
