@@ -73,6 +73,8 @@ CLAIM_COLUMNS = (
     outbox.c.body,
     outbox.c.options,
     outbox.c.attempts,
+    outbox.c.awaiting_reply,
+    outbox.c.dedupe_key,
 )
 
 
@@ -121,6 +123,8 @@ def as_message(row: Any) -> OutboxMessage:
         body=row.body,
         options=row.options or [],
         attempts=row.attempts,
+        awaiting_reply=row.awaiting_reply,
+        dedupe_key=row.dedupe_key,
     )
 
 
