@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from enum import StrEnum
 from functools import cached_property
@@ -55,6 +56,7 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     mail_from: str = "erhvervsmentor@localhost"
+    email_inbound_secret: SecretStr | None = None  # the path secret of POST /email/inbound/…
 
     digest_recipients: str = ""
     run_scheduler: bool = True
@@ -76,6 +78,17 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("email_inbound_secret")
+    @classmethod
+    def _long_secret(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return value
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("must be at least 16 characters (it is the webhook's only lock)")
+        if not re.fullmatch(r"[A-Za-z0-9._~-]+", value.get_secret_value()):
+            raise ValueError("may hold only letters, digits and . _ ~ - (it is part of a URL)")
         return value
 
     @field_validator("public_base_url", "telegram_api_url", "twilio_api_url")
@@ -108,6 +121,10 @@ class Settings(BaseSettings):
     @property
     def sms_enabled(self) -> bool:
         return bool(self.twilio_account_sid and self.twilio_auth_token)
+
+    @property
+    def email_inbound_enabled(self) -> bool:
+        return self.email_inbound_secret is not None
 
     @property
     def digest_recipient_list(self) -> list[str]:

@@ -10,7 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mentoring import followups
 from mentoring.errors import DomainError, NotFound
 from mentoring.matches import get_match
-from storage.models import Match, Meeting
+from mentoring.notify import notify
+from messaging.ical import cancel_key, invite_prefix
+from messaging.outbox import enqueue
+from messaging.render import Renderer
+from storage.models import ConversationState, Match, Meeting, OutboxMessage, Person
 
 MAX_AHEAD = timedelta(days=120)
 
@@ -133,6 +137,69 @@ async def cancel_meeting(
     meeting.status, meeting.updated_at = "cancelled", now
     meeting.sequence += 1
     await followups.on_meeting_changed(session, meeting, now)
+    await _withdraw_invites(session, meeting)
+    return meeting
+
+
+async def _withdraw_invites(session: AsyncSession, meeting: Meeting) -> None:
+    """Everyone whose calendar got this meeting's invite by e-mail gets a METHOD:CANCEL for it
+    (the e-mail sender builds it from the row's key: same UID, the raised SEQUENCE)."""
+    rows = await session.execute(
+        select(OutboxMessage.person_id, OutboxMessage.address)
+        .where(
+            OutboxMessage.channel == "email",
+            OutboxMessage.provider_id.startswith(invite_prefix(meeting.id), autoescape=True),
+            OutboxMessage.status.in_(("sent", "delivered")),
+        )
+        .order_by(OutboxMessage.id)
+    )
+    invited = {person_id: address for person_id, address in rows.all() if person_id and address}
+    for person_id, address in invited.items():  # the address of each person's latest invite
+        person = await session.get(Person, person_id)
+        if person is None or person.status == "erased":
+            continue
+        await enqueue(
+            session,
+            channel="email",
+            address=address,
+            template="meeting_invite_cancelled",
+            body="",
+            person_id=person.id,
+            dedupe_key=cancel_key(meeting.id, meeting.sequence, person.id),
+        )
+
+
+async def answer_meeting(
+    session: AsyncSession,
+    renderer: Renderer,
+    meeting_id: int,
+    person_id: int,
+    yes: bool,
+    *,
+    now: datetime,
+) -> Meeting:
+    """A yes or no given outside the chat (an e-mail reply, the one-click link): as the chat flow
+    does, the person's open question about it ends and the other side is told."""
+    if yes:
+        meeting = await confirm_meeting(session, meeting_id, person_id, now=now)
+    else:
+        meeting = await decline_meeting(session, meeting_id, person_id, now=now)
+    state = await session.get(ConversationState, person_id)
+    asked = state is not None and state.flow == "meeting_confirm"
+    if state is not None and asked and int(state.data.get("meeting_id", 0)) == meeting.id:
+        state.flow, state.step, state.data, state.misses = None, None, {}, 0
+        state.updated_at = now
+    match = await get_match(session, meeting.match_id)
+    other = match.youth_id if person_id == match.mentor_id else match.mentor_id
+    person = await session.get(Person, person_id)
+    context = {
+        "partner": (person.first_name if person else "") or "",
+        "at": meeting.starts_at,
+        "place": meeting.place,
+    }
+    await notify(
+        session, renderer, other, "meeting_confirmed" if yes else "meeting_declined", context
+    )
     return meeting
 
 

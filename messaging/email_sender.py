@@ -1,8 +1,11 @@
 """E-mail as an outbox channel: multipart text + HTML with reply instructions; a meeting that
-waits for this person's confirmation also carries an iCalendar invite and a one-click link.
+waits for this person's confirmation also carries an iCalendar invite and a one-click link, and
+a cancellation of a meeting whose invite went out carries its METHOD:CANCEL.
 
-Confirm links are signed with settings.secret() and expire when the meeting starts (at most
-LINK_TTL ahead); `GET /links/confirm/<token>` (web/links.py) uses each once.
+Confirm links are signed with settings.secret() for one version of the meeting (its SEQUENCE) and
+expire when the meeting starts (at most LINK_TTL ahead); web/links.py confirms on a POST, once.
+An invite e-mail's Message-ID names the meeting (messaging.ical.invite_message_id), so a reply
+to it finds the meeting (web/email_inbound.py) and a cancellation finds who got the invite.
 """
 
 from __future__ import annotations
@@ -15,7 +18,13 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from messaging.email import Mailer
-from messaging.ical import Invite, build_invite, meeting_uid
+from messaging.ical import (
+    Invite,
+    build_invite,
+    cancelled_meeting,
+    invite_message_id,
+    meeting_uid,
+)
 from messaging.links import sign
 from messaging.render import Renderer
 from messaging.senders import PermanentFailure, Sent
@@ -30,8 +39,10 @@ def base_url(settings: Settings) -> str:
     return settings.public_base_url or f"http://{settings.host}:{settings.port}"
 
 
-def confirm_link(settings: Settings, meeting_id: int, person_id: int, expires: datetime) -> str:
-    token = sign(settings.secret(), {"m": meeting_id, "p": person_id}, expires)
+def confirm_link(
+    settings: Settings, meeting_id: int, person_id: int, expires: datetime, *, sequence: int
+) -> str:
+    token = sign(settings.secret(), {"m": meeting_id, "p": person_id, "s": sequence}, expires)
     return f"{base_url(settings)}/links/confirm/{token}"
 
 
@@ -48,6 +59,10 @@ class EmailSender:
     ) -> None:
         self.settings, self.sessions, self.renderer = settings, sessions, renderer
         self.mailer, self.clock = mailer, clock
+
+    @property
+    def _domain(self) -> str:
+        return self.settings.mail_from.rpartition("@")[2] or "localhost"
 
     async def _meeting(self, person_id: int | None) -> dict[str, Any] | None:
         """The meeting this person is asked to confirm, with the other side's first name."""
@@ -66,6 +81,38 @@ class EmailSender:
             other = await session.get(Person, other_id)
             return {"meeting": meeting, "other": other.first_name if other else ""}
 
+    async def _cancelled(self, message: OutboxMessage) -> dict[str, Any] | None:
+        """The meeting whose invite this cancellation withdraws, at its cancelled SEQUENCE."""
+        key = cancelled_meeting(message.dedupe_key)
+        if key is None or message.person_id is None:
+            return None
+        async with self.sessions() as session:
+            meeting = await session.get(Meeting, key[0])
+            match = await session.get(Match, meeting.match_id) if meeting else None
+            if meeting is None or match is None:
+                return None
+            pid = message.person_id
+            other = await session.get(
+                Person, match.youth_id if pid == match.mentor_id else match.mentor_id
+            )
+            name = other.first_name if other else ""
+            return {"meeting": meeting, "other": name or "", "sequence": key[1]}
+
+    def _invite(
+        self, meeting: Meeting, sequence: int, language: str, address: str, name: str, other: str
+    ) -> Invite:
+        return Invite(
+            uid=meeting_uid(meeting.id, self._domain),
+            sequence=sequence,
+            starts_at=meeting.starts_at,
+            duration=MEETING_LENGTH,
+            summary=self.renderer.render("email/invite_summary.txt.j2", language, other=other),
+            location=meeting.place,
+            organizer=(self.settings.mail_from, self.renderer.render(
+                "email/invite_organizer.txt.j2", language)),
+            attendee=(address, name),
+        )  # fmt: skip
+
     async def send(self, message: OutboxMessage) -> Sent:
         if not message.address:
             raise PermanentFailure("no address", "invalid")
@@ -74,6 +121,7 @@ class EmailSender:
             person = await session.get(Person, message.person_id) if message.person_id else None
         language = person.language if person else self.settings.default_language
         found = await self._meeting(message.person_id) if message.awaiting_reply else None
+        cancelled = await self._cancelled(message)
         context: dict[str, Any] = {
             "body": message.body or "",
             "options": message.options,
@@ -81,12 +129,23 @@ class EmailSender:
             "person": person,
             "confirm_url": None,
             "meeting": None,
+            "cancelled": None,
         }
+        calendar: tuple[Meeting, int, str] | None = None  # meeting, SEQUENCE, METHOD
         if found and person is not None:
             meeting: Meeting = found["meeting"]
             expires = min(meeting.starts_at, now + LINK_TTL)
-            context["confirm_url"] = confirm_link(self.settings, meeting.id, person.id, expires)
+            context["confirm_url"] = confirm_link(
+                self.settings, meeting.id, person.id, expires, sequence=meeting.sequence
+            )
             context["meeting"], context["other"] = meeting, found["other"]
+            calendar = (meeting, meeting.sequence, "REQUEST")
+        elif cancelled and person is not None:
+            context["cancelled"], context["other"] = cancelled["meeting"], cancelled["other"]
+            calendar = (cancelled["meeting"], cancelled["sequence"], "CANCEL")
+            context["body"] = self.renderer.render(
+                "email/invite_cancelled.txt.j2", language, **context
+            )
         subject = self.renderer.render("email/channel_subject.txt.j2", language, **context)
         email = EmailMessage()
         email["Subject"] = " ".join(subject.split())
@@ -96,24 +155,17 @@ class EmailSender:
         email.add_alternative(
             self.renderer.render("email/channel.html.j2", language, **context), subtype="html"
         )
-        if context["meeting"] is not None and person is not None:
-            meeting = context["meeting"]
-            invite = Invite(
-                uid=meeting_uid(meeting.id, self.settings.mail_from.rpartition("@")[2]),
-                sequence=meeting.sequence,
-                starts_at=meeting.starts_at,
-                duration=MEETING_LENGTH,
-                summary=self.renderer.render(
-                    "email/invite_summary.txt.j2", language, other=context["other"]
-                ),
-                location=meeting.place,
-                organizer=(self.settings.mail_from, self.renderer.render(
-                    "email/invite_organizer.txt.j2", language)),
-                attendee=(message.address, person.first_name or ""),
+        if calendar is not None and person is not None:
+            meeting, sequence, method = calendar
+            invite = self._invite(
+                meeting, sequence, language, message.address, person.first_name or "",
+                context["other"],
             )  # fmt: skip
-            ics = build_invite(invite, "REQUEST", now, self.settings.tz)
+            ics = build_invite(invite, method, now, self.settings.tz)
             email.add_alternative(
-                ics.decode("utf-8"), subtype="calendar", params={"method": "REQUEST"}
+                ics.decode("utf-8"), subtype="calendar", params={"method": method}
             )
+            if method == "REQUEST":
+                email["Message-ID"] = invite_message_id(meeting.id, sequence, self._domain)
         message_id = await self.mailer.send(email)
         return Sent(provider_id=message_id[:64])

@@ -7,6 +7,8 @@ written in the programme's zone with its VTIMEZONE included.
 
 from __future__ import annotations
 
+import re
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -27,8 +29,43 @@ class Invite:
     description: str = ""
 
 
+_REFERENCE = re.compile(r"<meeting-(\d{1,12})\.")
+
+
 def meeting_uid(meeting_id: int, domain: str) -> str:
     return f"meeting-{meeting_id}@{domain}"
+
+
+def invite_message_id(meeting_id: int, sequence: int, domain: str) -> str:
+    """The Message-ID of an e-mail carrying a meeting's invite: a reply's In-Reply-To and
+    References name the meeting, and the outbox row's provider_id shows the invite went out."""
+    return f"<meeting-{meeting_id}.{sequence}.{secrets.token_hex(6)}@{domain}>"
+
+
+def invite_prefix(meeting_id: int) -> str:
+    """What every invite_message_id of this meeting starts with (for a LIKE on provider_id)."""
+    return f"<meeting-{meeting_id}."
+
+
+def cancel_key(meeting_id: int, sequence: int, person_id: int) -> str:
+    """The outbox dedupe key of a METHOD:CANCEL e-mail: once per cancellation and person."""
+    return f"ical-cancel:{meeting_id}:{sequence}:{person_id}"
+
+
+def cancelled_meeting(key: str | None) -> tuple[int, int] | None:
+    """(meeting id, sequence) from a cancel_key; None for any other key."""
+    found = re.fullmatch(r"ical-cancel:(\d+):(\d+):\d+", key or "")
+    return (int(found[1]), int(found[2])) if found else None
+
+
+def referenced_meeting(*headers: str) -> int | None:
+    """The meeting an e-mail answers: pass In-Reply-To first, then References (oldest first,
+    so its last invite Message-ID is the newest)."""
+    for header in headers:
+        found = _REFERENCE.findall(header or "")
+        if found:
+            return int(found[-1])
+    return None
 
 
 def _address(email: str, name: str, **params: str) -> vCalAddress:

@@ -7,7 +7,16 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
-from messaging.ical import Invite, build_invite, meeting_uid
+from messaging.ical import (
+    Invite,
+    build_invite,
+    cancel_key,
+    cancelled_meeting,
+    invite_message_id,
+    invite_prefix,
+    meeting_uid,
+    referenced_meeting,
+)
 
 CPH = ZoneInfo("Europe/Copenhagen")
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
@@ -44,3 +53,20 @@ def test_ical_cancel_carries_method_and_status() -> None:
     assert str(event["STATUS"]) == "CANCELLED" and int(event["SEQUENCE"]) == 2
     assert b"BEGIN:VTIMEZONE" in raw and b"TZID:Europe/Copenhagen" in raw
     assert b"\r\n" in raw
+
+
+def test_ical_reply_to_an_invite_email_names_its_meeting() -> None:
+    first = invite_message_id(41, 0, "vejle.dk")
+    moved = invite_message_id(41, 1, "vejle.dk")
+    assert first != moved and first.startswith(invite_prefix(41))
+    assert referenced_meeting(moved, f"<abc@mail.gmail.com> {first}") == 41
+    # In-Reply-To wins; in References the newest (last) invite counts.
+    assert referenced_meeting("", f"{invite_message_id(3, 0, 'x.dk')} {first}") == 41
+    assert referenced_meeting("<CAF+x@mail.gmail.com>", "<meeting-x.1@vejle.dk>") is None
+    assert not invite_message_id(141, 0, "vejle.dk").startswith(invite_prefix(41))
+
+
+def test_ical_cancel_key_round_trip() -> None:
+    assert cancelled_meeting(cancel_key(7, 3, 12)) == (7, 3)
+    assert cancelled_meeting("email-answer:ab:20261126:0") is None
+    assert cancelled_meeting(None) is None

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from mentoring.runtime import Runtime
 from messaging import dispatcher
-from web import dashboard, dev_chat, health, links, sms, telegram
+from web import dashboard, dev_chat, email_inbound, health, links, sms, telegram
 from web.keys import DISPATCHER, RUNTIME
 
 
@@ -29,6 +29,7 @@ def create_app(runtime: Runtime) -> web.Application:
     app.add_routes(links.routes)
     dashboard.setup(app)
     sms.setup(app)
+    email_inbound.setup(app, runtime)
     telegram.setup(app, runtime)
     dev_chat.setup(app, runtime)
     app.cleanup_ctx.append(_outbox_dispatcher)
