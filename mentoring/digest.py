@@ -27,20 +27,17 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.clock import add_months, month_start
 from mentoring.errors import DomainError
+from storage.digest_queries import DigestSummary, DigestWindow, PairRow, digest_summary
 from storage.models import Programme
 from storage.queries import (
     ENDED,
     MATCHED,
     UNANSWERED_AFTER,
     DigestFacts,
-    DigestSummary,
-    DigestWindow,
     OutcomeFacts,
     PairFacts,
-    PairRow,
     PersonFacts,
     digest_facts,
-    digest_summary,
 )
 
 if TYPE_CHECKING:
