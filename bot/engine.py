@@ -12,9 +12,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -33,12 +35,12 @@ from mentoring import guardians
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
 from mentoring.notify import notify
-from mentoring.people import person_by_contact
 from mentoring.programmes import current_programme
 from mentoring.runtime import Runtime
 from messaging.outbox import enqueue
 from storage.db import unit_of_work
 from storage.models import ContactPoint, ConversationState, InboundKey, Invitation, Person
+from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -75,17 +77,63 @@ async def process(
         return False
 
 
-async def seen_before(session: AsyncSession, dedupe: tuple[str, str]) -> bool:
-    """Record the inbound key; True when it was already there."""
-    channel, key = dedupe
-    found = await session.scalar(
-        select(InboundKey.id).where(InboundKey.channel == channel, InboundKey.key == key)
+def _record_key(insert: Callable[..., Any]) -> Any:
+    table = InboundKey.__table__
+    return (
+        insert(table)
+        .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.key])
+        .returning(table.c.id)
     )
-    if found is not None:
-        return True
-    session.add(InboundKey(channel=channel, key=key[:64]))
-    await session.flush()
-    return False
+
+
+# Built once: the engine's hot statements skip SQLAlchemy's construction and cache-key work.
+RECORD_KEY = {"postgresql": _record_key(postgresql.insert), "sqlite": _record_key(sqlite.insert)}
+SENDER = (
+    select(Person, ContactPoint.verified, ConversationState)
+    .join(ContactPoint, ContactPoint.person_id == Person.id)
+    .outerjoin(ConversationState, ConversationState.person_id == Person.id)
+    .where(
+        ContactPoint.channel == bindparam("channel"), ContactPoint.address == bindparam("address")
+    )
+)
+
+
+async def seen_before(session: AsyncSession, dedupe: tuple[str, str]) -> bool:
+    """Record the inbound key; True when it was already there.
+
+    One statement, insert-unless-present: a concurrent transaction with the same key makes this
+    one wait for it, then counts as seen (or goes ahead if the other rolled back). Keys are
+    compared as stored (at most 64 characters), so an over-long one sent again is a repeat.
+    """
+    connection = await session.connection()
+    inserted = await connection.scalar(
+        RECORD_KEY[connection.dialect.name],
+        {"channel": dedupe[0], "key": dedupe[1][:64], "received_at": utcnow()},
+    )
+    return inserted is None
+
+
+@dataclass(frozen=True)
+class Sender:
+    person: Person
+    verified: bool  # the contact point they wrote from
+    state: ConversationState | None
+
+
+async def find_sender(session: AsyncSession, channel: str, address: str) -> Sender | None:
+    """The person behind a contact point, with their conversation state, in one statement (the
+    state lands in the session, so `session.get` finds it without asking again)."""
+    row = (await session.execute(SENDER, {"channel": channel, "address": address})).first()
+    return Sender(row[0], bool(row[1]), row[2]) if row is not None else None
+
+
+async def _prove(session: AsyncSession, incoming: Incoming) -> None:
+    """A text from a number proves it is theirs: their held messages may go (verify_code rule)."""
+    await session.execute(
+        update(ContactPoint)
+        .where(ContactPoint.channel == incoming.channel, ContactPoint.address == incoming.address)
+        .values(verified=True)
+    )
 
 
 async def handle(
@@ -100,8 +148,14 @@ async def handle(
     if dedupe is not None and await seen_before(session, dedupe):
         return False
     now = runtime.clock()
+    state: ConversationState | None = None
+    handed_in = person is not None  # by aiogram's middleware, which loaded the state too
     if person is None:
-        person = await person_by_contact(session, incoming.channel, incoming.address)
+        found = await find_sender(session, incoming.channel, incoming.address)
+        if found is not None:
+            person, state = found.person, found.state
+            if incoming.channel == "sms" and not found.verified:
+                await _prove(session, incoming)
     # A parent or guardian answering the SMS that told them about the programme.
     if (
         person is None
@@ -113,7 +167,8 @@ async def handle(
         return True
     if person is None:
         person = await _new_person(session, runtime, incoming)
-    state = await session.get(ConversationState, person.id)
+    elif handed_in:
+        state = await session.get(ConversationState, person.id)
     if state is None:
         state = ConversationState(person_id=person.id, data={}, misses=0, updated_at=now)
         session.add(state)
@@ -144,8 +199,7 @@ async def _new_person(session: AsyncSession, runtime: Runtime, incoming: Incomin
             address=incoming.address,
             verified=incoming.channel in ("telegram", "sms", "web"),
         )
-    )
-    await session.flush()
+    )  # written with the turn's other changes at the next flush
     return person
 
 

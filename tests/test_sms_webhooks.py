@@ -3,7 +3,9 @@ the outbox dispatcher of the app sending replies to the fake Twilio REST server.
 
 from __future__ import annotations
 
+import asyncio
 import json
+from collections import Counter
 from collections.abc import AsyncIterator
 from urllib.parse import parse_qsl, urlencode
 
@@ -166,6 +168,45 @@ async def test_sms_inbound_repeated_message_sid_gets_one_reply(
     assert await count(runtime.sessions, OutboxMessage) == replies
     await eventually(lambda: len(twilio.accepted) == replies)
     assert await count(runtime.sessions, Person) == 1
+
+
+async def test_sms_inbound_texts_at_once_are_each_handled_once_with_one_reply(
+    client: TestClient[object, object], runtime: Runtime, twilio: FakeTwilio
+) -> None:
+    """Thirty people text at once, and one text arrives twice at the same moment (Twilio's
+    retry): thirty sign-ups, thirty first replies, no error."""
+    numbers = [f"+452011{i:04d}" for i in range(30)]
+    texts = [sms("Hej", f"SM{i:032d}", number) for i, number in enumerate(numbers)]
+    statuses = await asyncio.gather(
+        *(post_signed(client, "/sms/inbound", params) for params in [*texts, texts[0]])
+    )
+    assert set(statuses) == {200}
+    assert await count(runtime.sessions, Person) == 30
+    assert await count(runtime.sessions, InboundKey) == 30
+    async with runtime.sessions() as session:
+        first_replies = Counter(
+            (
+                await session.scalars(
+                    select(OutboxMessage.address).where(OutboxMessage.channel == "sms")
+                )
+            ).all()
+        )
+    assert set(first_replies) == set(numbers)
+    assert len(set(first_replies.values())) == 1  # everyone got the same number of replies
+
+
+async def test_sms_inbound_text_from_an_unverified_number_releases_its_held_messages(
+    client: TestClient[object, object], runtime: Runtime, twilio: FakeTwilio
+) -> None:
+    await youth_on_sms(runtime, verified=False)
+    await queue_sms(runtime.sessions, [NUMBER], template="followup_hours")
+    await asyncio.sleep(0.3)  # the dispatcher holds it: the number is not proven theirs yet
+    assert twilio.bodies_to(NUMBER) == []
+    assert await post_signed(client, "/sms/inbound", sms("hjælp", "SM" + "6" * 32)) == 200
+    await eventually(lambda: "msg 0" in twilio.bodies_to(NUMBER))
+    async with runtime.sessions() as session:
+        point = await session.scalar(select(ContactPoint).where(ContactPoint.address == NUMBER))
+        assert point is not None and point.verified
 
 
 async def test_sms_inbound_mms_gets_a_polite_text_only_reply(

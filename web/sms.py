@@ -139,11 +139,9 @@ async def inbound(request: web.Request) -> web.Response:
     if word in OPT_OUT_WORDS or word in OPT_IN_WORDS or media:
         handled = await sms_rule(runtime, sid, number, word, media)
     else:
-        handled = await process(
+        handled = await process(  # which also marks the number verified: a text proves it
             runtime, Incoming(channel="sms", address=number, text=body), dedupe=("sms", sid)
         )
-        if handled:
-            await proven(runtime, number)
     if handled:
         wake(request)
     return twiml()
@@ -157,20 +155,6 @@ async def opted_out(runtime: Runtime, number: str) -> bool:
             )
         )
     return state == "opted_out"
-
-
-async def proven(runtime: Runtime, number: str) -> None:
-    """A text from a number proves it is theirs: their held messages may go (verify_code rule)."""
-    async with unit_of_work(runtime.sessions) as session:
-        await session.execute(
-            update(ContactPoint)
-            .where(
-                ContactPoint.channel == "sms",
-                ContactPoint.address == number,
-                ContactPoint.verified.is_(False),
-            )
-            .values(verified=True)
-        )
 
 
 async def sms_rule(runtime: Runtime, sid: str, number: str, word: str, media: bool) -> bool:

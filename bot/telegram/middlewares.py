@@ -9,8 +9,7 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 
-from bot.engine import seen_before
-from mentoring.people import person_by_contact
+from bot.engine import find_sender, seen_before
 from mentoring.runtime import Runtime
 from storage.db import unit_of_work
 
@@ -43,7 +42,8 @@ class PersonMiddleware(BaseMiddleware):
         runtime: Runtime = data["runtime"]
         person = None
         if chat is not None and "session" in data:
-            person = await person_by_contact(data["session"], "telegram", str(chat.id))
+            found = await find_sender(data["session"], "telegram", str(chat.id))
+            person = found.person if found is not None else None
         data["person"] = person
         hint = user.language_code if user is not None else None
         data["language"] = (
