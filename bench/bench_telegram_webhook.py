@@ -3,9 +3,9 @@
 The full path is `mentorbot serve` with TELEGRAM_BOT_TOKEN and PUBLIC_BASE_URL set: aiogram's
 webhook handler (record first: our handlers run before the answer), update de-duplication, one
 conversation step, commit, reply queued in the outbox. The baseline is an aiogram echo bot behind
-SimpleRequestHandler answering each message in the webhook response. Both in their own process,
-50 updates in flight from this process on 127.0.0.1, each private chat with one update in
-flight. Goal: at least 0.5 of the echo bot's throughput.
+the same request handler, answering each message in the webhook response. Both in their own
+process, 50 updates in flight from this process on 127.0.0.1, each private chat with one update
+in flight. Goal: at least 0.5 of the echo bot's throughput.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from typing import Any
 
 from bench.dbs import sqlite_db
 from bench.load import LoadResult, Request, hammer
+from bench.servers import TELEGRAM_SECRET as SECRET
 from bench.servers import Server, baseline, free_port, serve, stopping
 from tests.fakes.telegram_api import start_fake_telegram
 
 GOAL_RATIO = 0.5
-SECRET = "bench-webhook-secret"
 TEXTS = ("Hej", "Sara", "2005", "8000", "ja")
 
 

@@ -5,8 +5,9 @@ baseline pay the same process and socket costs; the load generator runs in the b
 The baselines (`python -m bench.servers bare-sms|echo-telegram PORT`):
 
 - bare-sms: an aiohttp handler that reads the form and answers empty TwiML;
-- echo-telegram: an aiogram echo bot behind aiogram's SimpleRequestHandler, answering each
-  message with sendMessage in the webhook response.
+- echo-telegram: an aiogram echo bot behind the request handler `serve` uses (web.telegram's
+  RecordFirstRequestHandler: handlers run before the answer), answering each message with
+  sendMessage in the webhook response.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from aiohttp import web
 
 ROOT = Path(__file__).resolve().parents[1]
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+TELEGRAM_SECRET = "bench-webhook-secret"  # both Telegram servers check the secret-token header
 
 
 def free_port() -> int:
@@ -131,7 +133,8 @@ def bare_sms_app() -> web.Application:
 def echo_telegram_app() -> web.Application:
     from aiogram import Bot, Dispatcher
     from aiogram.types import Message
-    from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+
+    from web.telegram import RecordFirstRequestHandler
 
     dispatcher = Dispatcher()
 
@@ -144,9 +147,9 @@ def echo_telegram_app() -> web.Application:
 
     bot = Bot("42:BENCH")
     app = web.Application()
-    SimpleRequestHandler(dispatcher=dispatcher, bot=bot, handle_in_background=False).register(
-        app, path="/telegram/webhook"
-    )
+    RecordFirstRequestHandler(
+        dispatcher=dispatcher, bot=bot, handle_in_background=False, secret_token=TELEGRAM_SECRET
+    ).register(app, path="/telegram/webhook")
     app.router.add_get("/healthz", health)
     return app
 
