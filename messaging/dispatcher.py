@@ -2,16 +2,21 @@
 
 - Claims due rows in batches (messaging.delivery.claim: FOR UPDATE SKIP LOCKED on PostgreSQL,
   a lease so a crashed process's rows are taken again), so several dispatchers share one outbox.
-- Paces each channel: an overall rate and a minimum gap per address (Telegram: ~30/s overall,
-  1/s per chat; SMS: TWILIO_MESSAGES_PER_SECOND). A 429's retry_after holds the whole channel.
+  The next batch is claimed while the current one is sending, so no send slot waits on the
+  database; at most two batches are in hand, each sized to go out within half a lease.
+- Paces each channel on a fixed grid of send slots (`Pacer`): an overall rate and a minimum gap
+  per address (Telegram: ~30/s overall, 1/s per chat; SMS: TWILIO_MESSAGES_PER_SECOND), a little
+  under the provider's limit. A 429's retry_after holds the whole channel.
 - Retries temporary failures with backoff, dead-letters after the policy, marks contact points
   on permanent failures, never sends to a contact that is not "ok" or a paused person.
-- Records outcomes with group commit: a few executemany statements every `flush_interval`.
+- Records outcomes off the sending path with group commit: a few executemany statements per
+  group of `flush_max // 2` outcomes (or every `flush_interval`), one group committing while
+  the next fills.
 
 Crash safety: a message can only be sent twice if it was sent but its outcome not yet committed
-when the process died. Per channel that is at most `flush_max + 2 * concurrency` messages
-(unflushed outcomes are capped at `flush_max` plus those completing meanwhile, plus requests
-in flight); with the defaults, 28, and in practice the few sent in the last 50 ms.
+when the process died. Per channel that is at most `flush_max + concurrency` messages (sending
+pauses while `flush_max` outcomes are unrecorded, plus requests in flight); with the defaults,
+24, and in practice the few sent in the last 50 ms.
 
 Run it inside the web app (web/app.py starts it) or alone: `python -m messaging.dispatcher`.
 """
@@ -55,8 +60,11 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Pacing:
-    rate: float  # messages per second over the whole channel
+    rate: float  # the provider's limit: messages per second over the whole channel
     per_address_gap: float = 0.0  # seconds between two messages to the same chat or number
+    # Pace this fraction under the limit, so that jitter on the way to the provider never puts
+    # one request too many into one of its one-second windows (each 429 costs retry_after).
+    headroom: float = 0.03
 
 
 def default_pacing(settings: Settings) -> dict[str, Pacing]:
@@ -69,25 +77,36 @@ def default_pacing(settings: Settings) -> dict[str, Pacing]:
 
 
 class Pacer:
-    """Hands out send slots: `reserve` says how long to wait before sending to an address."""
+    """Hands out send slots: `reserve` says how long to wait before sending to an address.
+
+    The slots lie on a fixed grid of the monotonic clock, `(1 + headroom) / rate` apart, so a slot
+    used a little late (a busy event loop, a database round trip) does not push the later ones
+    back: the rate holds over a run instead of drifting down. Up to `slack` (a third of the
+    headroom, in seconds) behind is caught up; a longer stall is written off, never made good with
+    a burst. Any `rate` consecutive slots therefore span at least `1 + 2 * headroom / 3` seconds.
+    """
 
     def __init__(self, pacing: Pacing, monotonic: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.0 / pacing.rate
-        self.gap = pacing.per_address_gap
+        stretch = 1.0 + pacing.headroom
+        self.interval = stretch / pacing.rate
+        self.gap = pacing.per_address_gap * stretch
+        self.slack = pacing.headroom / 3
         self.monotonic = monotonic
         self.next_slot = 0.0
         self.last_by_address: dict[str, float] = {}
 
     def reserve(self, address: str | None) -> float:
         now = self.monotonic()
-        earliest = max(now, self.next_slot)
+        slot = max(self.next_slot, now - self.slack)
         if self.gap and address is not None:
-            earliest = max(earliest, self.last_by_address.get(address, 0.0) + self.gap)
-            self.last_by_address[address] = earliest
+            last = self.last_by_address.get(address)
+            if last is not None:
+                slot = max(slot, last + self.gap)
+            self.last_by_address[address] = slot
             if len(self.last_by_address) > 10_000:
                 self._forget(now)
-        self.next_slot = max(self.next_slot, earliest) + self.interval
-        return earliest - now
+        self.next_slot = slot + self.interval
+        return max(0.0, slot - now)
 
     def hold(self, seconds: float) -> None:
         """The provider asked us to slow down (429 retry_after): nothing goes before then."""
@@ -102,17 +121,27 @@ class DispatcherConfig:
     pacing: dict[str, Pacing]
     lease: timedelta = LEASE
     batch_max: int = 200
-    concurrency: int = 4  # requests in flight per channel
-    flush_interval: float = 0.05
-    flush_max: int = 20
+    concurrency: int = 16  # requests in flight per channel (Telegram at 30/s: ~0.5 s round trips)
+    flush_interval: float = 0.1
+    flush_max: int = 60  # unrecorded outcomes at which sending pauses; groups of half that
     poll_interval: float = 1.0
     send_timeout: float = 30.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
 
     def batch_size(self, channel: str) -> int:
-        """No more than can be sent in half a lease, so a claimed row never outlives its lease."""
+        """No more than can be sent in half a lease: with the next batch claimed while this one
+        sends, a claimed row never outlives its lease."""
         rate = self.pacing.get(channel, Pacing(rate=1.0)).rate
         return max(1, min(self.batch_max, int(rate * self.lease.total_seconds() / 2)))
+
+
+@dataclass(frozen=True)
+class Batch:
+    """Rows claimed together: those that may go, and whether the claim was full (more due)."""
+
+    claimed_at: datetime
+    messages: list[OutboxMessage]
+    full: bool
 
 
 class Dispatcher:
@@ -129,10 +158,15 @@ class Dispatcher:
         self.clock = clock
         self.pacers = {ch: Pacer(config.pacing.get(ch, Pacing(rate=1.0))) for ch in self.senders}
         self._wake = {ch: asyncio.Event() for ch in self.senders}
+        self._requests = {ch: asyncio.Semaphore(config.concurrency) for ch in self.senders}
         self._buffer: list[Outcome] = []
         self._committing = 0  # outcomes in the group commit under way
         self._flush_now = asyncio.Event()
+        self._flushed = asyncio.Event()
         self._flush_lock = asyncio.Lock()
+        # One write transaction at a time from this dispatcher: on SQLite a claim and a group
+        # commit side by side would wait for each other in the busy handler's coarse sleeps.
+        self._write_lock = asyncio.Lock()
         self._in_flight: set[asyncio.Task[None]] = set()
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -200,7 +234,7 @@ class Dispatcher:
         while True:
             if not self._in_flight and not self._buffer and await self.backlog() == 0:
                 return
-            await asyncio.sleep(0.1)
+            await asyncio.sleep(0.05)
 
     async def backlog(self) -> int:
         async with self.sessions() as session:
@@ -213,65 +247,91 @@ class Dispatcher:
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncConnection]:
-        async with self.sessions() as session, session.begin():
+        async with self._write_lock, self.sessions() as session, session.begin():
             yield await session.connection()
 
     async def _channel_loop(self, channel: str) -> None:
-        while not self._stopping.is_set():
-            try:
-                busy = await self._dispatch_batch(channel)
-            except (SQLAlchemyError, OSError):
-                log.exception("outbox claim failed", extra={"channel": channel})
-                busy = False
-            if not busy and not self._stopping.is_set():
-                event = self._wake[channel]
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(event.wait(), self.config.poll_interval)
-                event.clear()
+        """Claim and send batch after batch; claim the next while one is sending if it was full."""
+        ahead: asyncio.Task[Batch] | None = None
+        try:
+            while not self._stopping.is_set():
+                try:
+                    batch: Batch | None = await (ahead or self._claim(channel))
+                except (SQLAlchemyError, OSError):
+                    log.exception("outbox claim failed", extra={"channel": channel})
+                    batch = None
+                ahead = None
+                if batch is not None and batch.full and not self._stopping.is_set():
+                    ahead = asyncio.create_task(self._claim(channel))
+                if batch is not None:
+                    await self._send_batch(channel, batch)
+                if ahead is None and not self._stopping.is_set():
+                    event = self._wake[channel]
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(event.wait(), self.config.poll_interval)
+                    event.clear()
+        finally:
+            if ahead is not None:  # claimed for a next round that will not come: give it back
+                with contextlib.suppress(SQLAlchemyError, OSError):
+                    batch = await ahead
+                    for message in batch.messages:
+                        self._give_back(message, batch.claimed_at)
 
-    async def _dispatch_batch(self, channel: str) -> bool:
-        """Claim one batch and start sending it, paced; True if a full batch was claimed."""
+    async def _claim(self, channel: str) -> Batch:
         limit = self.config.batch_size(channel)
         now = self.now()
         async with self._transaction() as conn:
             claimed = await claim(conn, [channel], now, limit, self.config.lease)
             refused = await screen(conn, claimed)
             await record(conn, refusals(refused, claimed), now)
+        allowed = [m for m in claimed if m.id not in refused]
+        return Batch(now, allowed, full=len(claimed) >= limit)
+
+    async def _send_batch(self, channel: str, batch: Batch) -> None:
+        """Start sending each message of the batch in its slot."""
         pacer, sender = self.pacers[channel], self.senders[channel]
-        semaphore = asyncio.Semaphore(self.config.concurrency)
+        requests = self._requests[channel]
         horizon = self.config.lease.total_seconds() / 2
-        for message in claimed:
-            if message.id in refused:
-                continue
+        for message in batch.messages:
             if self._stopping.is_set():  # give the rest back for the next process
-                self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=now))
+                self._give_back(message, batch.claimed_at)
                 continue
             delay = pacer.reserve(message.address)
             if delay > horizon:  # e.g. many to one chat: give it back rather than hold the lease
-                later = self.now() + timedelta(seconds=delay)
-                self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=later))
+                self._give_back(message, self.now() + timedelta(seconds=delay))
                 continue
             if delay > 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), delay)
-                if self._stopping.is_set():
-                    self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=now))
-                    continue
-            while self.unrecorded >= self.config.flush_max:  # back-pressure: bound unrecorded
-                self._flush_now.set()
-                await asyncio.sleep(0.005)
-            await semaphore.acquire()
-            if self.now() - now > self.config.lease * 0.75:  # lease nearly over: give it back
-                semaphore.release()
-                self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=now))
+                await self._pause(delay)
+            await self._room()
+            if self._stopping.is_set():
+                self._give_back(message, batch.claimed_at)
                 continue
-            task = asyncio.create_task(self._deliver(sender, pacer, message, semaphore))
+            await requests.acquire()
+            if self.now() - batch.claimed_at > self.config.lease * 0.75:  # lease nearly over
+                requests.release()
+                self._give_back(message, batch.claimed_at)
+                continue
+            task = asyncio.create_task(self._deliver(sender, pacer, message, requests))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
-        return len(claimed) >= limit
+
+    async def _pause(self, seconds: float) -> None:
+        """Wait for a slot; a long wait ends on stop (a plain sleep costs less per message)."""
+        if seconds < 1.0:
+            await asyncio.sleep(seconds)
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._stopping.wait(), seconds)
+
+    async def _room(self) -> None:
+        """Back-pressure: wait while `flush_max` outcomes are unrecorded (bounds a crash's cost)."""
+        while self.unrecorded >= self.config.flush_max and not self._stopping.is_set():
+            self._flush_now.set()
+            self._flushed.clear()
+            await self._flushed.wait()
 
     async def _deliver(
-        self, sender: Sender, pacer: Pacer, message: OutboxMessage, semaphore: asyncio.Semaphore
+        self, sender: Sender, pacer: Pacer, message: OutboxMessage, requests: asyncio.Semaphore
     ) -> None:
         try:
             outcome = await attempt(
@@ -283,11 +343,15 @@ class Dispatcher:
                 self.sent += 1
             self._add(outcome)
         finally:
-            semaphore.release()
+            requests.release()
+
+    def _give_back(self, message: OutboxMessage, due: datetime) -> None:
+        """Unsent and untried: pending again from `due`, its attempts unchanged."""
+        self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=due))
 
     def _add(self, outcome: Outcome) -> None:
         self._buffer.append(outcome)
-        if len(self._buffer) >= self.config.flush_max:
+        if len(self._buffer) >= self.config.flush_max // 2:
             self._flush_now.set()
 
     async def _flusher(self) -> None:
@@ -301,6 +365,7 @@ class Dispatcher:
         async with self._flush_lock:
             batch, self._buffer = self._buffer, []
             if not batch:
+                self._flushed.set()
                 return
             self._committing = len(batch)
             try:
@@ -312,6 +377,7 @@ class Dispatcher:
                 await asyncio.sleep(self.config.flush_interval)
             finally:
                 self._committing = 0
+                self._flushed.set()
 
 
 async def open_senders(
