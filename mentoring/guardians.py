@@ -1,29 +1,36 @@
-"""Parents and guardians of 15-17-year-olds (denmark.md §1): informed by SMS, able to object.
+"""Parents and guardians of 15-17-year-olds (denmark.md §1): informed by SMS or e-mail, able to
+object.
 
 `inform` queues the message when the programme's `inform_guardians` setting is on; the row is
 tied to the youth (person_id) so erasing the youth also clears it. A guardian who answers the SMS
 reaches `handle_reply` (the conversation engine routes an unknown SMS sender whose number is a
 guardian's here instead of starting a sign-up): "NEJ" records an objection, anything else gets
 the short how-to. Those answers carry no personal data and no person_id, so a paused youth does
-not hold them back. An objection pauses the youth, so nothing more is sent, and tells the
-coordinator through the inbox.
+not hold them back (retention blanks them later: mentoring.privacy). The e-mail carries a signed
+objection link instead (web/guardian_links.py). An objection pauses the youth, so nothing more
+is sent, and tells the coordinator through the inbox.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
 from mentoring.people import age_in
+from messaging.email_sender import base_url
+from messaging.links import sign
 from messaging.outbox import enqueue
 from messaging.render import Renderer
+from settings import Settings
 from storage.models import InboxItem, OutboxMessage, Person, Programme, Youth
 
 ADULT_AGE = 18
 OBJECTION_WORDS = frozenset({"nej", "no", "indsigelse", "object", "objection", "imod"})
+OBJECTION_LINK_TTL = timedelta(days=365)
+LINK_PURPOSE = "guardian_objection"
 
 
 def is_objection(text: str) -> bool:
@@ -31,35 +38,57 @@ def is_objection(text: str) -> bool:
     return bool(words) and words[0] in OBJECTION_WORDS
 
 
+def objection_link(settings: Settings, youth_id: int, now: datetime) -> str:
+    """The signed link in the guardian's e-mail: GET asks to confirm, POST records the objection."""
+    token = sign(
+        settings.secret(), {"purpose": LINK_PURPOSE, "y": youth_id}, now + OBJECTION_LINK_TTL
+    )
+    return f"{base_url(settings)}/links/guardian/{token}"
+
+
 async def inform(
-    session: AsyncSession, renderer: Renderer, person: Person, youth: Youth, *, now: datetime
-) -> OutboxMessage | None:
-    """Tell the guardian of an under-18 youth about the programme and how to object (once)."""
+    session: AsyncSession,
+    renderer: Renderer,
+    settings: Settings,
+    person: Person,
+    youth: Youth,
+    *,
+    now: datetime,
+) -> list[OutboxMessage]:
+    """Tell the guardian of an under-18 youth about the programme and how to object (once), on
+    each way we have to reach them: SMS (reply NEJ) and e-mail (the objection link)."""
     programme = await session.get(Programme, person.programme_id)
     if programme is None or not programme.inform_guardians:
-        return None
-    if not youth.guardian_phone or youth.guardian_informed_at is not None:
-        return None
-    if age_in(youth.birth_year, now.date()) >= ADULT_AGE:
-        return None
-    body = renderer.message(
-        "privacy_guardian_informed",
-        person.language,
-        "sms",
-        youth_name=person.first_name,
-        guardian_name=youth.guardian_name,
-    )
-    youth.guardian_informed_at = now
-    await record(session, "system", "guardian.informed", "person", person.id)
-    return await enqueue(
-        session,
-        channel="sms",
-        address=youth.guardian_phone,
-        template="privacy_guardian_informed",
-        body=body,
-        person_id=person.id,
-        dedupe_key=f"guardian:{person.id}",
-    )
+        return []
+    if youth.guardian_informed_at is not None or age_in(youth.birth_year, now.date()) >= ADULT_AGE:
+        return []
+    context = {"youth_name": person.first_name, "guardian_name": youth.guardian_name}
+    ways: list[tuple[str, str, dict[str, str]]] = []
+    if youth.guardian_phone:
+        ways.append(("sms", youth.guardian_phone, {}))
+    if youth.guardian_email:
+        url = objection_link(settings, person.id, now)
+        ways.append(("email", youth.guardian_email, {"objection_url": url}))
+    queued = []
+    for channel, address, extra in ways:
+        body = renderer.message(
+            "privacy_guardian_informed", person.language, channel, **context, **extra
+        )
+        queued.append(
+            await enqueue(
+                session,
+                channel=channel,
+                address=address,
+                template="privacy_guardian_informed",
+                body=body,
+                person_id=person.id,
+                dedupe_key=f"guardian:{person.id}" + ("" if channel == "sms" else f":{channel}"),
+            )
+        )
+    if queued:
+        youth.guardian_informed_at = now
+        await record(session, "system", "guardian.informed", "person", person.id)
+    return queued
 
 
 async def youth_of_guardian(session: AsyncSession, phone: str) -> Youth | None:

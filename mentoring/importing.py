@@ -93,6 +93,7 @@ async def _youth_row(
         language=(row.get("language") or runtime.settings.default_language).strip(),
         guardian_name=(row.get("guardian_name") or "").strip() or None,
         guardian_phone=(row.get("guardian_phone") or "").strip() or None,
+        guardian_email=(row.get("guardian_email") or "").strip() or None,
         external_ref=(row.get("ref") or "").strip() or None,
     )
     await register_youth(session, programme_id, form, now=runtime.clock(), contacts_verified=True)

@@ -32,6 +32,7 @@ class YouthForm:
     language: str = "da"
     guardian_name: str | None = None
     guardian_phone: str | None = None
+    guardian_email: str | None = None
     external_ref: str | None = None
 
 
@@ -129,7 +130,8 @@ async def register_youth(
     phone = normalise_phone(form.phone) if form.phone else None
     email = normalise_email(form.email) if form.email else None
     guardian_phone = normalise_phone(form.guardian_phone) if form.guardian_phone else None
-    if age < 18 and not (form.guardian_name and guardian_phone):
+    guardian_email = normalise_email(form.guardian_email) if form.guardian_email else None
+    if age < 18 and not (form.guardian_name and (guardian_phone or guardian_email)):
         raise DomainError("guardian_required")
 
     if person is None:
@@ -150,6 +152,7 @@ async def register_youth(
             area=form.area,
             guardian_name=form.guardian_name if age < 18 else None,
             guardian_phone=guardian_phone if age < 18 else None,
+            guardian_email=guardian_email if age < 18 else None,
             waiting_since=now,
             external_ref=form.external_ref,
         )

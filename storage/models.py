@@ -155,6 +155,7 @@ class Youth(Base):
     area: Mapped[str | None] = mapped_column(String(80))
     guardian_name: Mapped[str | None] = mapped_column(String(120))
     guardian_phone: Mapped[str | None] = mapped_column(String(20))
+    guardian_email: Mapped[str | None] = mapped_column(String(254))
     guardian_informed_at: Mapped[datetime | None]
     guardian_objected_at: Mapped[datetime | None]
     waiting_since: Mapped[datetime | None]

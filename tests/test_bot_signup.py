@@ -224,3 +224,31 @@ async def test_cpr_number_is_refused_and_leaves_no_trace(
                 assert not any(d in blob for d in digits), f"CPR found in {table.name}"
         assert (await session.execute(text("SELECT count(*) FROM inbound_keys"))).scalar_one() > 0
     assert not any(d in caplog.text for d in digits)
+
+
+async def test_youth_signup_guardian_by_email_and_a_clear_second_try(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    runtime = make_runtime(engine, sessions, NOW, secret_key="a-test-secret-that-is-long-enough")
+    chat = Chat(runtime, address="sim-minor-email")
+    await chat.text("/start")
+    for option, said in [("yes", None), (None, "Sara"), (None, "17"),
+                         ("sit:school_under_18", None), (None, "1"), (None, "7100 Vejle"),
+                         ("skip", None)]:  # fmt: skip
+        asked = await chat.text(said, option=option)
+    assert "Skriv deres navn og telefonnummer eller e-mail" in asked
+    bad_email = await chat.text("Mette Hansen mette@@mail")
+    assert "Den e-mailadresse ser ikke rigtig ud" in bad_email
+    assert "fx Mette Hansen 20 30 40 50 eller Mette Hansen mette@mail.dk" in bad_email
+    no_name = await chat.text("20 30 40 50")
+    assert "Skriv et navn og et dansk telefonnummer eller en e-mail" in no_name
+    summary = await chat.text("Mette Hansen <Mette@Mail.DK>")
+    assert "Forælder eller værge: Mette Hansen" in summary
+    await chat.text(option="yes")
+    async with runtime.sessions() as session:
+        youth = await session.scalar(select(Youth))
+        assert youth is not None
+        assert (youth.guardian_name, youth.guardian_phone, youth.guardian_email) == (
+            "Mette Hansen", None, "Mette@mail.dk"
+        )  # fmt: skip
+    assert "Navn og e-mailadresse på en forælder eller værge" in await chat.text("mine data")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.render import Renderer
-from storage.models import ContactPoint, Mentor, Person
+from storage.models import ContactPoint, Mentor, Person, Youth
 from tests.cli_helpers import clean_env, mentorbot
 from tests.conftest import count_rows
 
@@ -86,3 +86,32 @@ async def test_import_file_without_required_columns_is_refused(tmp_path: Path) -
     result = mentorbot("import", "youths", str(csv_file), env=env, cwd=tmp_path)
     assert result.returncode == 1
     assert "line 1:" in result.stdout and "birth_year" in result.stdout
+
+
+async def test_import_youths_under_18_take_a_guardian_phone_or_email(
+    db_url: str, tmp_path: Path, session: AsyncSession
+) -> None:
+    csv_file = tmp_path / "unge.csv"
+    csv_file.write_text(
+        "first_name;birth_year;situation;phone;guardian_name;guardian_phone;guardian_email;ref\n"
+        "Sara;2009;school_under_18;22 33 44 55;Mette Hansen;20 30 40 50;;J-201\n"
+        "Ali;2009;school_under_18;22 33 44 56;Omar Ali;;omar@example.dk;J-202\n"
+        "Noor;2009;school_under_18;22 33 44 57;Lina Noor;;lina(at)example.dk;J-203\n"
+        "Emil;2009;school_under_18;22 33 44 58;;;;J-204\n"
+    )
+    env = clean_env(tmp_path / "var", DATABASE_URL=db_url)
+    result = mentorbot("import", "youths", str(csv_file), env=env, cwd=tmp_path)
+    renderer = Renderer()
+    assert result.returncode == 1, result.stderr
+    assert f"line 4: {renderer.error('invalid_email', 'da', channel='cli')}" in result.stdout
+    assert f"line 5: {renderer.error('guardian_required', 'da', channel='cli')}" in result.stdout
+    assert "telefonnummer eller e-mail på en forælder" in result.stdout
+    assert "imported 2, already there 0, rejected 2" in result.stdout
+    guardians = {
+        (y.guardian_name, y.guardian_phone, y.guardian_email)
+        for y in await session.scalars(select(Youth))
+    }
+    assert guardians == {
+        ("Mette Hansen", "+4520304050", None),
+        ("Omar Ali", None, "omar@example.dk"),
+    }

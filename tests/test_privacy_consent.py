@@ -1,9 +1,13 @@
 """Consent and guardians through the real conversation engine: withdrawing the share consent,
-informing a 15-17-year-old's guardian by SMS and the guardian's objection."""
+informing a 15-17-year-old's guardian by SMS or e-mail and the guardian's objection (an SMS
+answer, or the signed link in the e-mail)."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -15,8 +19,10 @@ from tests import factories
 from tests.conftest import NOW
 from tests.fakes.chat import Chat, make_runtime
 from tests.privacy_helpers import YOUTH_CHAT, chatting_pair
+from web.app import create_app
 
 GUARDIAN = "+4520304050"
+BASE = "https://mentor.example.dk"
 UNDER_18 = ["yes", "Sara", "17", "sit:school_under_18", "1 3", "7100 Vejle", "skip",
             "Mette Hansen 20 30 40 50", "yes"]  # fmt: skip
 
@@ -26,10 +32,10 @@ def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> 
     return make_runtime(engine, sessions, NOW)
 
 
-async def _sign_up_under_18(runtime: Runtime) -> None:
+async def _sign_up_under_18(runtime: Runtime, answers: list[str] = UNDER_18) -> None:
     chat = Chat(runtime, channel="web", address="sim-minor")
     await chat.text("/start")
-    for answer in UNDER_18:
+    for answer in answers:
         if answer in ("yes", "skip") or answer.startswith("sit:"):
             await chat.text(option=answer)
         else:
@@ -109,3 +115,51 @@ async def test_guardian_is_not_told_when_the_programme_turns_it_off(runtime: Run
             select(func.count()).select_from(OutboxMessage).where(OutboxMessage.address == GUARDIAN)
         )
         assert sent == 0
+
+
+async def test_guardian_by_email_gets_a_link_that_asks_first_then_records_the_objection(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
+) -> None:
+    runtime = make_runtime(engine, sessions, NOW, secret_key="a-test-secret-that-is-long-enough",
+                           public_base_url=BASE, data_dir=tmp_path)  # fmt: skip
+    answers = [
+        a if not a.startswith("Mette") else "Mette Hansen mette@example.dk" for a in UNDER_18
+    ]
+    await _sign_up_under_18(runtime, answers)
+    async with runtime.sessions() as session:
+        [mail] = list(
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.template == "privacy_guardian_informed")
+            )
+        )
+    assert (mail.channel, mail.address) == ("email", "mette@example.dk")
+    body = mail.body or ""
+    assert "Hej Mette Hansen." in body and "Hvis du er imod, at Sara er med" in body
+    url = next(w for w in body.split() if w.startswith(f"{BASE}/links/guardian/"))
+    path = url.removeprefix(BASE)
+    forged = path[:-3] + ("AAA" if not path.endswith("AAA") else "BBB")
+
+    async def sara_status() -> str:
+        async with runtime.sessions() as session:
+            sara = await session.scalar(select(Person).where(Person.first_name == "Sara"))
+            assert sara is not None
+            return sara.status
+
+    async with TestClient(TestServer(create_app(runtime))) as client:
+        asked = await client.get(path)  # what a mail scanner or link preview would do
+        assert asked.status == 200
+        page = await asked.text()
+        assert "Er du imod, at Sara er med" in page and "Ja, jeg er imod" in page
+        assert await sara_status() == "active"
+        refused = await client.post(forged)
+        assert refused.status == 403 and "ikke gyldigt" in await refused.text()
+        assert await sara_status() == "active"
+        objected = await client.post(path)
+        assert objected.status == 200
+        assert "Vi har noteret, at du er imod" in await objected.text()
+        assert await sara_status() == "paused"
+        again = await client.post(path)
+        assert "Vi har allerede noteret" in await again.text()
+    async with runtime.sessions() as session:
+        items = list(await session.scalars(select(InboxItem.kind)))
+    assert items == ["guardian_objection"]  # the coordinator is told once

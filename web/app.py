@@ -8,7 +8,7 @@ from aiohttp import web
 
 from mentoring.runtime import Runtime
 from messaging import dispatcher
-from web import dashboard, dev_chat, email_inbound, health, links, sms, telegram
+from web import dashboard, dev_chat, email_inbound, guardian_links, health, links, sms, telegram
 from web.keys import DISPATCHER, RUNTIME
 
 
@@ -27,6 +27,7 @@ def create_app(runtime: Runtime) -> web.Application:
     app[RUNTIME] = runtime
     app.add_routes(health.routes)
     app.add_routes(links.routes)
+    app.add_routes(guardian_links.routes)
     dashboard.setup(app)
     sms.setup(app)
     email_inbound.setup(app, runtime)

@@ -285,13 +285,22 @@ async def _my_data(turn: Turn) -> None:
         interests=list(youth.interests) if youth else [],
         interests_text=youth.interests_text if youth else None,
         area=(youth.area or youth.postcode) if youth else (mentor.area if mentor else None),
-        guardian=bool(youth and youth.guardian_name),
+        guardian=_guardian_kept(youth),
         contacts=[{"channel": p.channel, "address": p.address} for p in points],
         consent=await has_consent(session, person.id),
         partner=partner,
         meetings=meetings_count,
         hours=minutes / 60,
     )
+
+
+def _guardian_kept(youth: Youth | None) -> str | None:
+    """What we keep about the youth's guardian besides the name: phone, email or both."""
+    if youth is None or not youth.guardian_name:
+        return None
+    if youth.guardian_phone and youth.guardian_email:
+        return "both"
+    return "email" if youth.guardian_email else "phone"
 
 
 async def idle(turn: Turn) -> None:

@@ -167,18 +167,12 @@ async def handle(turn: Turn) -> None:
         else:
             turn.miss("signup_code_again", (opt("skip", "label_skip"),))
     elif step == "guardian":
-        pair = parsing.split_name_phone(turn.text)
-        phone: str | None = None
-        name: str | None = None
         try:
-            phone = normalise_phone(pair[1]) if pair else None
-            name = tidy_name(pair[0], 120) if pair else None
-        except DomainError:
-            phone = None
-        if pair is None or phone is None:
-            turn.miss("signup_guardian_again")
+            guardian = _guardian(turn.text)
+        except DomainError as err:
+            turn.miss("signup_guardian_again", problem=err.key)
             return
-        turn.set(guardian_name=name, guardian_phone=phone)
+        turn.set(**guardian)
         await ask_step(turn, "confirm")
     elif step == "confirm":
         answer = turn.answer_yes_no()
@@ -191,6 +185,25 @@ async def handle(turn: Turn) -> None:
             await ask_step(turn, "name")
     else:
         turn.say("signup_closed")
+
+
+def _guardian(text: str) -> dict[str, str | None]:
+    """'Mette Hansen 20 30 40 50' or 'Mette Hansen mette@mail.dk' -> the guardian's name and one
+    way to reach them; DomainError (invalid_phone, invalid_email) when it cannot be read."""
+    words = text.split()
+    if words and "@" in words[-1]:
+        email = normalise_email(words[-1].strip(",;<>()"))
+        name = tidy_name(" ".join(words[:-1]).strip(" ,:-"), 120)
+        return {"guardian_name": name, "guardian_phone": None, "guardian_email": email}
+    pair = parsing.split_name_phone(text)
+    if pair is None:
+        raise DomainError("invalid_phone")
+    phone = normalise_phone(pair[1])
+    return {
+        "guardian_name": tidy_name(pair[0], 120),
+        "guardian_phone": phone,
+        "guardian_email": None,
+    }
 
 
 async def _interests_answer(turn: Turn) -> None:
@@ -292,13 +305,17 @@ async def _finish(turn: Turn) -> None:
         language=turn.person.language,
         guardian_name=data.get("guardian_name"),
         guardian_phone=data.get("guardian_phone"),
+        guardian_email=data.get("guardian_email"),
     )
     person = await register_youth(
         turn.session, turn.person.programme_id, form, now=turn.now, person=turn.person
     )
     youth = await turn.session.get(Youth, person.id)
     if youth is not None:
-        await guardians.inform(turn.session, turn.runtime.renderer, person, youth, now=turn.now)
+        runtime = turn.runtime
+        await guardians.inform(
+            turn.session, runtime.renderer, runtime.settings, person, youth, now=turn.now
+        )
     await record(turn.session, f"person:{person.id}", "youth_signed_up", "person", person.id)
     turn.goto(None, None, {})
     turn.say("signup_done", first_name=person.first_name)

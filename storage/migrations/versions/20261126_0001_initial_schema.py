@@ -329,6 +329,7 @@ def upgrade() -> None:
         sa.Column("area", sa.String(length=80), nullable=True),
         sa.Column("guardian_name", sa.String(length=120), nullable=True),
         sa.Column("guardian_phone", sa.String(length=20), nullable=True),
+        sa.Column("guardian_email", sa.String(length=254), nullable=True),
         sa.Column("guardian_informed_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("guardian_objected_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("waiting_since", storage.types.UTCDateTime(timezone=True), nullable=True),
