@@ -7,13 +7,15 @@ batched so that the coordinators get at most one alert e-mail an hour.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 from email.message import EmailMessage
 from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.digest_mail import recipients
+from mentoring.matches import open_match_for
 from messaging.email import Mailer
 from storage.models import InboxItem, Person
 
@@ -22,6 +24,23 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 BATCH_EVERY = timedelta(hours=1)
+
+
+async def stop_requested(session: AsyncSession, person: Person, *, now: datetime) -> None:
+    """A youth or mentor said stop (paused, or unsubscribed from SMS): an inbox item of kind
+    "stop", so the coordinator hears within the hour rather than in Monday's digest."""
+    if person.role not in ("youth", "mentor"):
+        return  # someone half-way through sign-up: nobody to follow up yet
+    match = await open_match_for(session, person.id)
+    session.add(
+        InboxItem(
+            programme_id=person.programme_id,
+            person_id=person.id,
+            match_id=match.id if match else None,
+            kind="stop",
+            created_at=now,
+        )
+    )
 
 
 async def send_due_alerts(runtime: Runtime, mailer: Mailer | None = None) -> int:

@@ -19,11 +19,25 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, bindparam, case, exists, func, not_, select, tuple_, update
+from sqlalchemy import (
+    Table,
+    and_,
+    bindparam,
+    case,
+    exists,
+    func,
+    insert,
+    literal,
+    not_,
+    or_,
+    select,
+    tuple_,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from messaging.senders import PermanentFailure, Sender, TemporaryFailure
-from storage.models import ContactPoint, OutboxMessage, Person
+from storage.models import ContactPoint, InboxItem, Match, OutboxMessage, Person, Programme
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +77,9 @@ PAUSED_ALLOWED = frozenset(
 outbox = cast(Table, OutboxMessage.__table__)
 contacts = cast(Table, ContactPoint.__table__)
 people = cast(Table, Person.__table__)
+inbox = cast(Table, InboxItem.__table__)
+matches = cast(Table, Match.__table__)
+programmes = cast(Table, Programme.__table__)
 
 CLAIM_COLUMNS = (
     outbox.c.id,
@@ -301,6 +318,7 @@ _CONTACT = (
 async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], now: datetime) -> None:
     """Write many outcomes in a few executemany statements (one transaction: group commit)."""
     sent, retry, final, contact = [], [], [], []
+    dead: list[int] = []
     for o in outcomes:
         error = (o.error or "")[:120] or None
         if o.status == "sent":
@@ -322,6 +340,8 @@ async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], now: dateti
                 }
             )
         else:
+            if o.status == "dead":
+                dead.append(o.message_id)
             final.append(
                 {
                     "mid": o.message_id,
@@ -344,6 +364,43 @@ async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], now: dateti
     for stmt, params in ((_SENT, sent), (_RETRY, retry), (_FINAL, final), (_CONTACT, contact)):
         if params:
             await conn.execute(stmt, params)
+    if dead:
+        await alert_dead_letters(conn, dead, now)
+
+
+async def alert_dead_letters(
+    conn: AsyncConnection, message_ids: Sequence[int], now: datetime
+) -> None:
+    """One inbox item (kind "dead_letter", no body) per message that is now dead, for the
+    coordinator's alert: the person it was for and their open pair, if any. A message to nobody
+    we hold (a guardian's reply, a farewell) counts for the newest programme."""
+    person = outbox.c.person_id
+    open_match = (
+        select(func.max(matches.c.id))
+        .where(
+            or_(matches.c.youth_id == person, matches.c.mentor_id == person),
+            matches.c.status.in_(("proposed", "active")),
+        )
+        .scalar_subquery()
+    )
+    programme = func.coalesce(
+        people.c.programme_id, select(func.max(programmes.c.id)).scalar_subquery()
+    )
+    rows = (
+        select(
+            programme,
+            person,
+            open_match,
+            literal("dead_letter"),
+            literal(now, outbox.c.created_at.type),
+        )
+        .select_from(outbox.outerjoin(people, people.c.id == person))
+        .where(
+            outbox.c.id.in_(list(message_ids)), outbox.c.status == "dead", programme.is_not(None)
+        )
+    )
+    columns = ["programme_id", "person_id", "match_id", "kind", "created_at"]
+    await conn.execute(insert(inbox).from_select(columns, rows))
 
 
 def refusals(refused: Mapping[int, str], claimed: Sequence[OutboxMessage]) -> list[Outcome]:

@@ -26,8 +26,9 @@ from twilio.request_validator import RequestValidator
 from bot.engine import process
 from bot.events import Incoming
 from logsetup import mask_phone
+from mentoring.alerts import stop_requested
 from mentoring.runtime import Runtime
-from messaging.delivery import RetryPolicy
+from messaging.delivery import RetryPolicy, alert_dead_letters
 from messaging.outbox import enqueue
 from storage.db import unit_of_work
 from storage.models import ContactPoint, InboundKey, OutboxMessage, Person
@@ -176,6 +177,8 @@ async def sms_rule(runtime: Runtime, sid: str, number: str, word: str, media: bo
                 if point is not None and point.state != "opted_out":
                     set_state(point, "opted_out", "sms stop", now)
                     template = "sms_opted_out"
+                    if person is not None:
+                        await stop_requested(session, person, now=now)
             elif word in OPT_IN_WORDS:
                 if point is not None and point.state == "opted_out":
                     set_state(point, "ok", "sms start", now)
@@ -249,6 +252,8 @@ async def apply_status(
             return True
         message.status = "dead"
         await mark_contact(session, message.address, "unreachable", message.last_error, now)
+        await session.flush()
+        await alert_dead_letters(await session.connection(), [message.id], now)
         return False
     message.status = "failed"
     if code in PERMANENT_ERRORS:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from bot import parsing
 from bot.flows import meetings, privacy
 from bot.turn import Turn, opt
+from mentoring.alerts import stop_requested
 from mentoring.audit import record
 from mentoring.matches import open_match_for
 from mentoring.people import has_consent
@@ -103,6 +104,8 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
     if name == "help":
         turn.say("help", role=turn.person.role)
     elif name == "stop":
+        if turn.person.status != "paused":
+            await stop_requested(turn.session, turn.person, now=turn.now)
         turn.person.status = "paused"
         await record(turn.session, f"person:{turn.person.id}", "paused", "person", turn.person.id)
         turn.say("stopped")
