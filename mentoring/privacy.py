@@ -3,6 +3,11 @@
 Erasure anonymises rather than deletes the rows the programme's figures rest on (matches,
 meetings, hours, outcomes): names, contact points, free text, consent and conversation state go;
 the target group, the dates and the counts stay, so the digest's totals do not move.
+
+Some messages are tied to nobody (person_id NULL): answers to a guardian, the farewell after an
+erasure, an SMS opt-out confirmation to an unknown number. Their address and body go when the
+person they were about is erased, and in any case at the retention purge once the body-retention
+period has passed; the farewell's address goes as soon as it is sent (messaging.delivery).
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ import logging
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
@@ -36,6 +41,8 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
+DONE = ("sent", "delivered", "failed", "dead")  # outbox statuses that will not be sent again
+FAREWELL = "privacy_erased"
 
 
 def _row(obj: object) -> dict[str, Any]:
@@ -93,6 +100,16 @@ async def erase_person(session: AsyncSession, person_id: int, *, actor: str, now
     if person is None:
         raise NotFound("person", person_id)
     person.first_name, person.status, person.erased_at = None, "erased", now
+    youth = await session.get(Youth, person_id)
+    addresses = set(
+        await session.scalars(
+            select(ContactPoint.address).where(ContactPoint.person_id == person_id)
+        )
+    )
+    if youth is not None:
+        addresses |= {a for a in (youth.guardian_phone, youth.guardian_email) if a}
+    if addresses:
+        await _forget_untied(session, OutboxMessage.address.in_(sorted(addresses)), unsent_too=True)
     personal: tuple[tuple[Any, Any], ...] = (
         (ContactPoint, ContactPoint.person_id),
         (Consent, Consent.person_id),
@@ -110,6 +127,7 @@ async def erase_person(session: AsyncSession, person_id: int, *, actor: str, now
             area=None,
             guardian_name=None,
             guardian_phone=None,
+            guardian_email=None,
             external_ref=None,
             waiting_since=None,
         )
@@ -139,15 +157,45 @@ async def erase_person(session: AsyncSession, person_id: int, *, actor: str, now
     await record(session, actor, "person.erased", "person", person_id)
 
 
+async def _forget_untied(session: AsyncSession, which: Any, *, unsent_too: bool = False) -> int:
+    """Blank the address and body of messages tied to nobody: those sent (or given up), and with
+    `unsent_too` (an erasure) also those still waiting, which then are never sent."""
+    done = OutboxMessage.status.in_(DONE)
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.person_id.is_(None),
+            OutboxMessage.address.is_not(None) | OutboxMessage.body.is_not(None),
+            which,
+            true() if unsent_too else done,
+        )
+        .values(
+            address=None,
+            body=None,
+            options=[],
+            status=case((OutboxMessage.status == "pending", "failed"), else_=OutboxMessage.status),
+        )
+    )
+    return result.rowcount or 0  # type: ignore[attr-defined]
+
+
 async def purge(runtime: Runtime) -> dict[str, int]:
     """The daily retention job: message bodies after N days, personal data after M months.
 
-    Counted from the end of the person's last programme (match). Logs how many rows it touched.
+    Counted from the end of the person's last programme (match). Messages tied to nobody lose
+    their address and body after the shortest body-retention period, a farewell at once. Logs
+    how many rows it touched.
     """
     now = runtime.clock()
     today = now.astimezone(runtime.settings.tz).date()
-    touched = {"message_bodies": 0, "people_erased": 0}
+    touched = {"message_bodies": 0, "people_erased": 0, "untied_messages": 0}
     async with unit_of_work(runtime.sessions) as session:
+        shortest = await session.scalar(select(func.min(Programme.retain_bodies_days)))
+        if shortest is not None:
+            old = OutboxMessage.created_at <= now - timedelta(days=shortest)
+            touched["untied_messages"] = await _forget_untied(
+                session, or_(old, OutboxMessage.template == FAREWELL)
+            )
         for programme in await session.scalars(select(Programme)):
             ended = (
                 select(

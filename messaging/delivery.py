@@ -74,6 +74,10 @@ PAUSED_ALLOWED = frozenset(
     }
 )
 
+# Rows whose address is blanked once sent (or finally failed): the erasure farewell goes to someone
+# we no longer hold any data about. Not on "web": the simulator reads its outbox by address.
+FORGET_ADDRESS = frozenset({"privacy_erased"})
+
 outbox = cast(Table, OutboxMessage.__table__)
 contacts = cast(Table, ContactPoint.__table__)
 people = cast(Table, Person.__table__)
@@ -275,6 +279,10 @@ def retry_outcome(
     )
 
 
+# Plain comparisons, not IN: record() runs these as executemany, which cannot expand a list.
+_FORGOTTEN = and_(
+    or_(*(outbox.c.template == t for t in sorted(FORGET_ADDRESS))), outbox.c.channel != "web"
+)
 _SENT = (
     update(outbox)
     .where(outbox.c.id == bindparam("mid"))
@@ -285,6 +293,7 @@ _SENT = (
         provider_id=bindparam("provider_id"),
         sent_at=bindparam("at"),
         last_error=None,
+        address=case((_FORGOTTEN, None), else_=outbox.c.address),
     )
 )
 _RETRY = (
@@ -304,6 +313,7 @@ _FINAL = (
         status=bindparam("new_status"),
         attempts=bindparam("attempts"),
         last_error=bindparam("error"),
+        address=case((_FORGOTTEN, None), else_=outbox.c.address),
     )
 )
 _CONTACT = (

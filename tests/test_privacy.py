@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
-from sqlalchemy import select, text
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from mentoring.digest import load_digest
@@ -18,9 +18,12 @@ from mentoring.privacy import erase_person, export_person, purge
 from mentoring.runtime import Runtime
 from messaging.outbox import enqueue
 from settings import load_settings
-from storage.models import Base, Person
+from storage.models import OutboxMessage, Person
 from tests import factories
 from tests.conftest import NOW
+from tests.privacy_helpers import all_text
+
+GUARDIAN = "+4520304050"
 
 WEEK = "2026-W48"
 
@@ -39,14 +42,6 @@ async def _pair_with_history(session: AsyncSession) -> tuple[Person, Person]:
 
 def _figures(digest: object) -> dict[str, object]:
     return {t.key: (t.value, t.numerator, t.denominator) for t in digest.targets}  # type: ignore[attr-defined]
-
-
-async def _all_text(session: AsyncSession) -> str:
-    dump = []
-    for table in Base.metadata.sorted_tables:
-        rows = (await session.execute(text(f"SELECT * FROM {table.name}"))).all()
-        dump.append(json.dumps([list(r) for r in rows], default=str, ensure_ascii=False))
-    return "\n".join(dump)
 
 
 async def test_export_holds_the_persons_data_and_erasure_keeps_figures(
@@ -71,7 +66,7 @@ async def test_export_holds_the_persons_data_and_erasure_keeps_figures(
     assert after == before
     erased = await session.get(Person, youth.id)
     assert erased is not None and (erased.first_name, erased.status) == (None, "erased")
-    everything = await _all_text(session)
+    everything = await all_text(session)
     assert "Sara" not in everything and "Café Paradis" not in everything
 
 
@@ -85,17 +80,26 @@ async def test_retention_purges_bodies_then_personal_data(
         await close_match(session, match.id, "completed", now=NOW, today=NOW.date())
         await enqueue(session, channel="web", address="x", template="t", body="Hej Sara",
                       person_id=youth.id)  # fmt: skip
+        # An answer to a guardian is tied to nobody: it must not keep the number for ever.
+        session.add(
+            OutboxMessage(channel="sms", address=GUARDIAN, template="privacy_guardian_help",
+                          body="Du er forælder", status="sent", created_at=NOW)
+        )  # fmt: skip
 
     settings = load_settings(data_dir=tmp_path, database_url=db_url)
     clock_at = [NOW + timedelta(days=10)]
     runtime = Runtime.build(settings, clock=lambda: clock_at[0])
     try:
-        assert await purge(runtime) == {"message_bodies": 0, "people_erased": 0}
+        touched = await purge(runtime)
+        assert touched == {"message_bodies": 0, "people_erased": 0, "untied_messages": 0}
         clock_at[0] = NOW + timedelta(days=31)
-        assert await purge(runtime) == {"message_bodies": 1, "people_erased": 0}
+        touched = await purge(runtime)
+        assert touched == {"message_bodies": 1, "people_erased": 0, "untied_messages": 1}
+        async with sessions() as session:
+            assert GUARDIAN not in await all_text(session)
         clock_at[0] = NOW + timedelta(days=370)
         touched = await purge(runtime)
-        assert touched == {"message_bodies": 0, "people_erased": 2}
+        assert touched == {"message_bodies": 0, "people_erased": 2, "untied_messages": 0}
         async with sessions() as session:
             statuses = set(await session.scalars(select(Person.status)))
         assert statuses == {"erased"}

@@ -1,10 +1,12 @@
-"""A person's rights end to end: "slet mine data" in the chat, and the coordinator's JSON export
-and erase button on the dashboard (login, CSRF, confirmation, audit log)."""
+"""A person's rights end to end: "slet mine data" in the chat and by SMS (no address left behind),
+and the coordinator's JSON export and erase button on the dashboard (login, CSRF, confirmation,
+audit log)."""
 
 from __future__ import annotations
 
 import json
 import re
+import secrets
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -21,11 +23,15 @@ from mentoring.meetings import mark_held, propose_meeting
 from mentoring.outcomes import register_outcome
 from mentoring.runtime import Runtime
 from storage.models import AuditEntry, OutboxMessage, Person
+from tests import factories
 from tests.browser.seed import EMAIL, PASSWORD, Seeded, seed
 from tests.browser.seed import make_runtime as dashboard_runtime
 from tests.conftest import NOW
 from tests.fakes.chat import Chat, make_runtime
+from tests.fakes.twilio_api import FakeTwilio
+from tests.outbox_helpers import eventually, sms_settings
 from tests.privacy_helpers import YOUTH_CHAT, all_text, chatting_pair
+from tests.test_sms_webhooks import BASE, post_signed, sms
 from web.app import create_app
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -151,3 +157,49 @@ async def test_dashboard_exports_and_erases_a_person_with_confirmation_and_audit
         actions = set(await session.scalars(audit))
         assert {"person.exported", "person.erased"} <= actions
         assert "+4522334455" not in await all_text(session)
+
+
+async def test_slet_mine_data_by_sms_leaves_no_number_behind_once_the_farewell_is_sent(
+    db_url: str, twilio: FakeTwilio
+) -> None:
+    phone, guardian = "+4531415926", "+4520304050"
+    settings = sms_settings(
+        twilio.base_url, database_url=db_url, public_base_url=BASE, run_scheduler=False
+    )
+    runtime = Runtime.build(settings)
+    try:
+        async with runtime.sessions() as session, session.begin():
+            await factories.youth(
+                session, NOW, birth_year=NOW.year - 17, situation="school_under_18", phone=phone,
+                guardian_name="Mette Hansen", guardian_phone=guardian,
+            )  # fmt: skip
+        async with TestClient(TestServer(create_app(runtime))) as client:
+
+            async def text(number: str, body: str) -> None:
+                params = sms(body, "SM" + secrets.token_hex(16), number)
+                assert await post_signed(client, "/sms/inbound", params) == 200
+
+            await text(guardian, "Hvad er det for noget?")  # answered, tied to nobody
+            await eventually(lambda: len(twilio.bodies_to(guardian)) == 1)
+            await text(phone, "slet mine data")
+            await text(phone, "ja")
+            await eventually(
+                lambda: any("Dine data er slettet" in b for b in twilio.bodies_to(phone))
+            )
+
+            async def farewell_recorded() -> bool:
+                async with runtime.sessions() as session:
+                    status = await session.scalar(
+                        select(OutboxMessage.status).where(
+                            OutboxMessage.template == "privacy_erased"
+                        )
+                    )
+                return status in ("sent", "delivered")
+
+            await eventually(farewell_recorded)
+        async with runtime.sessions() as session:
+            everything = await all_text(session)
+        for number in (phone, guardian):
+            assert number not in everything
+    finally:
+        await runtime.close()
