@@ -6,6 +6,7 @@ Times the optimal assignment (scores + expanded-matrix `linear_sum_assignment`) 
 
 from __future__ import annotations
 
+import importlib
 import random
 import time
 from typing import Any
@@ -57,6 +58,7 @@ def population(
 def run() -> list[dict[str, Any]]:
     youths, mentors = population()
     load_table()  # parsing the data file is start-up cost, not matching
+    importlib.import_module("scipy.optimize")  # so is loading the solver (imported lazily)
     started = time.perf_counter()
     scores = score_parts(youths, mentors).total()
     free = np.array([m.free for m in mentors])

@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-import dateparser
-
 _MONTHS = (
     "januar|februar|marts|april|maj|juni|juli|august|september|oktober|november|december|"
     "january|february|march|may|june|july|october|"
@@ -111,6 +109,10 @@ def _day(text: str, base: datetime) -> tuple[date | None, str, bool]:
         )
         if weekday_and_date:
             phrase = f"{weekday_and_date.group(1)}/{weekday_and_date.group(2)}"
+        # Imported here: dateparser and its language data cost memory in every `serve` process
+        # from start-up, and most messages never name a day.
+        import dateparser
+
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             parsed = dateparser.parse(

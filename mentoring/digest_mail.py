@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from babel.dates import format_date
-from premailer import Premailer
 from sqlalchemy import select
 
 from mentoring.digest import Digest, default_week, load_digest
@@ -74,6 +73,10 @@ def render_digest(digest: Digest, renderer: Renderer, language: str) -> Rendered
     subject = renderer.render("email/digest_subject.txt.j2", language, **context)
     text = renderer.render("email/digest.txt.j2", language, **context)
     raw_html = renderer.render("email/digest.html.j2", language, **context)
+    # Imported here: premailer (with cssutils and lxml) costs ~15 MB of resident memory in every
+    # `serve` process, and only the weekly digest inlines CSS.
+    from premailer import Premailer
+
     html = Premailer(
         raw_html,
         keep_style_tags=True,

@@ -8,7 +8,7 @@ from aiohttp import web
 
 from mentoring.runtime import Runtime
 from messaging import dispatcher
-from web import dashboard, dev_chat, email_inbound, guardian_links, health, links, sms, telegram
+from web import dashboard, dev_chat, email_inbound, guardian_links, health, links, sms
 from web.keys import DISPATCHER, RUNTIME
 
 
@@ -31,7 +31,11 @@ def create_app(runtime: Runtime) -> web.Application:
     dashboard.setup(app)
     sms.setup(app)
     email_inbound.setup(app, runtime)
-    telegram.setup(app, runtime)
+    if runtime.settings.telegram_enabled:
+        # Imported only when configured: aiogram builds ~130 MB of pydantic models on import.
+        from web import telegram
+
+        telegram.setup(app, runtime)
     dev_chat.setup(app, runtime)
     app.cleanup_ctx.append(_outbox_dispatcher)
     if runtime.settings.run_scheduler:
