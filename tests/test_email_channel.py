@@ -20,6 +20,7 @@ from messaging.email import Mailer
 from messaging.email_sender import EmailSender, confirm_link
 from messaging.ical import referenced_meeting
 from messaging.outbox import enqueue
+from messaging.render import Renderer
 from settings import load_settings
 from storage.models import Meeting, OutboxMessage
 from tests.conftest import NOW
@@ -221,3 +222,12 @@ async def test_email_plain_message_has_reply_instructions_and_no_invite(runtime:
     assert "text/calendar" not in [p.get_content_type() for p in email.walk()]
     text = email.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "Hvordan går det?" in text and "bare svare på denne e-mail" in text
+
+
+def test_email_channel_html_makes_links_clickable_and_escapes_the_rest() -> None:
+    body = "Læs mere her: https://mentor.example.dk/links/guardian/abc123\n<b>Hej</b> & farvel"
+    html = Renderer().render(
+        "email/channel.html.j2", "da", body=body, meeting=None, awaiting_reply=False
+    )
+    assert '<a href="https://mentor.example.dk/links/guardian/abc123"' in html
+    assert "&lt;b&gt;Hej&lt;/b&gt; &amp; farvel" in html and "<b>Hej</b>" not in html
