@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mentoring import guardians
 from mentoring.contacts import normalise_email, normalise_phone
 from mentoring.errors import DomainError
 from mentoring.outcomes import register_company
@@ -96,7 +97,11 @@ async def _youth_row(
         guardian_email=(row.get("guardian_email") or "").strip() or None,
         external_ref=(row.get("ref") or "").strip() or None,
     )
-    await register_youth(session, programme_id, form, now=runtime.clock(), contacts_verified=True)
+    now = runtime.clock()
+    person = await register_youth(session, programme_id, form, now=now, contacts_verified=True)
+    youth = await session.get(Youth, person.id)
+    if youth is not None:  # an imported 15-17-year-old's guardian is told, as at sign-up
+        await guardians.inform(session, runtime.renderer, runtime.settings, person, youth, now=now)
 
 
 async def _mentor_row(

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.render import Renderer
-from storage.models import ContactPoint, Mentor, Person, Youth
+from storage.models import ContactPoint, Mentor, OutboxMessage, Person, Youth
 from tests.cli_helpers import clean_env, mentorbot
 from tests.conftest import count_rows
 
@@ -114,4 +114,11 @@ async def test_import_youths_under_18_take_a_guardian_phone_or_email(
     assert guardians == {
         ("Mette Hansen", "+4520304050", None),
         ("Omar Ali", None, "omar@example.dk"),
+    }
+    told = {
+        (m.channel, m.address, m.template) for m in await session.scalars(select(OutboxMessage))
+    }
+    assert told == {
+        ("sms", "+4520304050", "privacy_guardian_informed"),
+        ("email", "omar@example.dk", "privacy_guardian_informed"),
     }
