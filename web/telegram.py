@@ -45,8 +45,9 @@ def lenient(update: Any) -> Any:
             sender.setdefault("is_bot", False)
         if kind == "callback_query":
             event.setdefault("chat_instance", "")
-        for size in event.get("photo") or []:  # older captures lack file_unique_id
-            if isinstance(size, dict) and "file_id" in size:
+        photos = event.get("photo")
+        for size in photos if isinstance(photos, list) else []:  # older captures lack the id
+            if isinstance(size, dict) and isinstance(size.get("file_id"), str):
                 size.setdefault("file_unique_id", size["file_id"][-16:])
     return update
 
