@@ -113,6 +113,11 @@ async def signed_form(request: web.Request) -> MultiDictProxy[str]:
     return params
 
 
+def small_number(text: str) -> int | None:
+    """A number as Twilio writes one (ASCII digits, fits a database integer), else None."""
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 def keyword(text: str) -> str:
     return text.strip().strip(".!").casefold()
 
@@ -134,7 +139,7 @@ async def inbound(request: web.Request) -> web.Response:
         log.warning("sms flood: ignored", extra={"from": mask_phone(number)})
         return twiml()
     word = keyword(body)
-    media = int(form.get("NumMedia", "0") or 0) > 0
+    media = (small_number(form.get("NumMedia", "")) or 0) > 0
     if word in OPT_IN_WORDS and not await opted_out(runtime, number):
         word = ""  # START from a number that is not opted out: the engine's resume command
     if word in OPT_OUT_WORDS or word in OPT_IN_WORDS or media:
@@ -211,12 +216,12 @@ async def status(request: web.Request) -> web.Response:
     form = await signed_form(request)
     runtime = request.app[RUNTIME]
     sid, reported = form.get("MessageSid", ""), form.get("MessageStatus", "").lower()
-    code = int(form["ErrorCode"]) if form.get("ErrorCode", "").isdigit() else None
-    outbox_id = request.query.get("id", "")
+    code = small_number(form.get("ErrorCode", ""))
+    outbox_id = small_number(request.query.get("id", ""))
     async with unit_of_work(runtime.sessions) as session:
         query = select(OutboxMessage).where(OutboxMessage.channel == "sms")
-        if outbox_id.isdigit():
-            query = query.where(OutboxMessage.id == int(outbox_id))
+        if outbox_id is not None:
+            query = query.where(OutboxMessage.id == outbox_id)
         else:
             query = query.where(OutboxMessage.provider_id == sid)
         message = await session.scalar(query.with_for_update())
