@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from storage.types import storable
+
 
 @dataclass(frozen=True)
 class Option:
@@ -28,6 +30,13 @@ class Incoming:
     language_hint: str | None = None
     start_payload: str | None = None  # Telegram deep link `/start <payload>`
     media: bool = False  # a photo, sticker, voice note or MMS: not text
+
+    def __post_init__(self) -> None:
+        """Whatever a channel hands in is text the databases can keep (see `storable`)."""
+        for name in ("address", "text", "option", "language_hint", "start_payload"):
+            value = getattr(self, name)
+            if value is not None:
+                object.__setattr__(self, name, storable(value))
 
 
 @dataclass(frozen=True)

@@ -35,3 +35,10 @@ JSONType: Any = JSON().with_variant(JSONB(), "postgresql")
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+def storable(text: str) -> str:
+    """Text both databases can keep: PostgreSQL refuses the NUL character, and no UTF-8 carries a
+    lone surrogate (JSON can); both only come from malformed or hostile input, so they go."""
+    text = text.replace("\x00", "")
+    return text if text.isascii() else text.encode("utf-8", "replace").decode("utf-8")

@@ -29,6 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mentoring.audit import record
 from mentoring.coordinators import hasher
 from storage.models import Coordinator
+from storage.types import storable
 from web.keys import RUNTIME
 
 SESSION_COOKIE = "mb_session"
@@ -145,7 +146,7 @@ async def check_csrf(request: web.Request) -> dict[str, str]:
     sent = form.get("csrf")
     if session is None or not isinstance(sent, str) or not hmac.compare_digest(sent, session.csrf):
         raise web.HTTPForbidden(text="CSRF token missing or wrong")
-    return {k: v for k, v in form.items() if isinstance(v, str)}
+    return {k: storable(v) for k, v in form.items() if isinstance(v, str)}
 
 
 def language_of(request: web.Request) -> str:

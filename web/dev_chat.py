@@ -20,6 +20,7 @@ from mentoring.programmes import current_programme
 from mentoring.runtime import Runtime
 from storage.db import unit_of_work
 from storage.models import ContactPoint, Invitation, OutboxMessage, Person
+from storage.types import storable
 from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
@@ -61,14 +62,25 @@ async def _demo_exists(runtime: Runtime, address: str) -> bool:
     return found is not None and address.startswith("demo-")
 
 
+async def _json_object(request: web.Request) -> dict[str, Any]:
+    """The request's JSON object; anything else is the caller's mistake (400), not ours."""
+    try:
+        body = await request.json()
+    except ValueError:
+        raise web.HTTPBadRequest() from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest()
+    return body
+
+
 @routes.post("/dev/chat/api/start")
 async def start(request: web.Request) -> web.Response:
     """Begin a conversation: {"kind": "youth" | "mentor" | "person", "address"?: demo address}."""
     runtime = _runtime(request)
-    body: dict[str, Any] = await request.json()
+    body = await _json_object(request)
     kind = body.get("kind")
     if kind == "person":
-        address = str(body.get("address", ""))
+        address = storable(str(body.get("address", "")))
         if not await _demo_exists(runtime, address):
             raise web.HTTPNotFound()
         return web.json_response({"address": address})
@@ -90,8 +102,8 @@ async def start(request: web.Request) -> web.Response:
 @routes.post("/dev/chat/api/send")
 async def send(request: web.Request) -> web.Response:
     runtime = _runtime(request)
-    body: dict[str, Any] = await request.json()
-    address = str(body.get("address", ""))
+    body = await _json_object(request)
+    address = storable(str(body.get("address", "")))
     if not address.startswith("sim-") and not await _demo_exists(runtime, address):
         raise web.HTTPBadRequest()
     text = body.get("text")
@@ -111,11 +123,13 @@ async def send(request: web.Request) -> web.Response:
 @routes.get("/dev/chat/api/messages")
 async def messages(request: web.Request) -> web.Response:
     runtime = _runtime(request)
-    address = request.query.get("address", "")
+    address = storable(request.query.get("address", ""))
     try:
         after = int(request.query.get("after", "0") or 0)
     except ValueError:
         raise web.HTTPBadRequest() from None
+    if not 0 <= after < 2**63:  # beyond what an id column holds
+        raise web.HTTPBadRequest()
     async with runtime.sessions() as session:
         rows = list(
             await session.scalars(
