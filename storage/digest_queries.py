@@ -15,7 +15,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, cast, func, literal, or_, select, text, union
+from sqlalchemy import Date, and_, case, cast, func, literal, or_, select, text, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -184,85 +184,140 @@ async def _local_day(session: AsyncSession, column: Any, tz: ZoneInfo) -> Any:
     return getattr(func, LOCAL_DAY)(column)
 
 
+def _count(condition: Any) -> Any:
+    """How many rows meet a condition (0 when there are none)."""
+    return func.coalesce(func.sum(_flag(condition)), 0)
+
+
+def _between(column: Any, start: Any, end: Any) -> Any:
+    return and_(column >= start, column < end)
+
+
+def _first_name(person_id: Any) -> Any:
+    """A person's first name looked up by key: for the few rows a list names, a lookup each is
+    cheaper than joining the people table (and keeps the planner from hashing all of it)."""
+    return select(Person.first_name).where(Person.id == person_id).scalar_subquery()
+
+
 def _named(inner: Any, *order: Any) -> Any:
-    """A cut subquery of pairs with the two first names joined on (for its few rows only)."""
-    youth_p, mentor_p = aliased(Person), aliased(Person)
-    return (
-        select(
-            inner,
-            youth_p.first_name.label("youth_name"),
-            mentor_p.first_name.label("mentor_name"),
-        )
-        .join(youth_p, youth_p.id == inner.c.youth_id)
-        .join(mentor_p, mentor_p.id == inner.c.mentor_id)
-        .order_by(*order)
-    )
+    """A cut subquery of pairs with the two first names looked up (for its few rows only)."""
+    return select(
+        inner,
+        _first_name(inner.c.youth_id).label("youth_name"),
+        _first_name(inner.c.mentor_id).label("mentor_name"),
+    ).order_by(*order)
 
 
 def _pair_row(r: Any, **extra: Any) -> PairRow:
     return PairRow(r.id, r.youth_id, r.youth_name or "", r.mentor_id, r.mentor_name or "", **extra)
 
 
-async def digest_summary(
-    session: AsyncSession, programme: Programme, w: DigestWindow
-) -> DigestSummary:
-    """The digest's figures in a fixed number of statements: totals are aggregates and window
-    counts over the whole programme; only the rows the e-mail names (at most SHOWN a list)
-    leave the database."""
-    programme_id = programme.id
-    if (await session.connection()).dialect.name == "postgresql":
-        # The per-pair subqueries make the planner's estimates large enough to trigger JIT
-        # compilation, which costs seconds here against milliseconds of execution.
-        await session.execute(text("SET LOCAL jit = off"))
-    in_programme = Match.programme_id == programme_id
+def _points_at_or_before(moment: Any, points: Sequence[datetime], lo: int, hi: int) -> Any:
+    """How many of the sorted `points` are at or before `moment`, known to be between lo and hi:
+    a binary search written as nested CASEs (a handful of comparisons a row, not one a point)."""
+    if lo == hi:
+        return literal(lo)
+    mid = (lo + hi) // 2
+    return case(
+        (moment < points[mid], _points_at_or_before(moment, points, lo, mid)),
+        else_=_points_at_or_before(moment, points, mid + 1, hi),
+    )
+
+
+@dataclass(frozen=True)
+class _PairTotals:
+    pairs: Listing[PairRow]
+    ended: int
+    full_term: int
+    new_this_week: int
+    new_last_week: int
+
+
+async def _pairs(session: AsyncSession, programme_id: int, w: DigestWindow) -> _PairTotals:
+    """Every pair but the declined: the first SHOWN by id, and the pair-level totals in one pass
+    (an aggregate, joined once onto the named rows)."""
+    kept = (Match.programme_id == programme_id, Match.status != "declined")
     matched = and_(Match.status.in_(MATCHED), Match.accepted_at <= w.as_of)
     ended = and_(matched, Match.status.in_(ENDED), Match.ended_at <= w.as_of)
-
-    def over(condition: Any) -> Any:
-        return func.sum(_flag(condition)).over()
-
-    def between(column: Any, start: Any, end: Any) -> Any:
-        return and_(column >= start, column < end)
-
-    # Every pair but the declined: the first SHOWN by id, with the pair-level totals.
-    pairs_q = (
+    totals = (
         select(
-            Match.id,
-            Match.youth_id,
-            Match.mentor_id,
-            over(ended).label("ended"),
-            over(and_(ended, Match.status == "completed")).label("full_term"),
-            over(and_(matched, between(Match.accepted_at, w.week_start, w.week_end))).label("new"),
-            over(and_(matched, between(Match.accepted_at, w.last_start, w.week_start))).label(
+            func.count().label("total"),
+            _count(ended).label("ended"),
+            _count(and_(ended, Match.status == "completed")).label("full_term"),
+            _count(and_(matched, _between(Match.accepted_at, w.week_start, w.week_end))).label(
+                "new"
+            ),
+            _count(and_(matched, _between(Match.accepted_at, w.last_start, w.week_start))).label(
                 "new_last"
             ),
-            func.count().over().label("total"),
         )
-        .where(in_programme, Match.status != "declined")
+        .where(*kept)
+        .subquery()
+    )
+    first = (
+        select(Match.id, Match.youth_id, Match.mentor_id)
+        .where(*kept)
         .order_by(Match.id)
         .limit(SHOWN)
         .subquery()
     )
-    pair_rows = (await session.execute(_named(pairs_q, pairs_q.c.id))).all()
-    head = pair_rows[0] if pair_rows else None
+    rows = (
+        await session.execute(
+            select(
+                totals,
+                first.c.id,
+                first.c.youth_id,
+                first.c.mentor_id,
+                _first_name(first.c.youth_id).label("youth_name"),
+                _first_name(first.c.mentor_id).label("mentor_name"),
+            )
+            .select_from(totals)
+            .outerjoin(first, true())
+            .order_by(first.c.id)
+        )
+    ).all()
+    head = rows[0]  # the totals come once, with or without pairs to name
+    return _PairTotals(
+        pairs=Listing([_pair_row(r) for r in rows if r.id is not None], int(head.total)),
+        ended=int(head.ended),
+        full_term=int(head.full_term),
+        new_this_week=int(head.new),
+        new_last_week=int(head.new_last),
+    )
 
-    # Youths matched (their first pair counts), in all and before each point of the chart.
-    first_q = (
-        select(Match.youth_id, func.min(Match.accepted_at).label("first"))
-        .where(in_programme, matched)
+
+async def _matched_youths(
+    session: AsyncSession, programme_id: int, w: DigestWindow
+) -> tuple[int, list[int]]:
+    """Youths matched (their first pair counts), in all and before each of the window's week
+    points: each youth's first match is placed among the points, and the places are counted."""
+    first = (
+        select(func.min(Match.accepted_at).label("first"))
+        .where(
+            Match.programme_id == programme_id,
+            Match.status.in_(MATCHED),
+            Match.accepted_at <= w.as_of,
+        )
         .group_by(Match.youth_id)
         .subquery()
     )
-    youths = (
-        await session.execute(
-            select(
-                func.count(),
-                *(func.coalesce(func.sum(_flag(first_q.c.first < p)), 0) for p in w.week_points),
-            ).select_from(first_q)
-        )
-    ).one()
+    points = w.week_points
+    placed = select(
+        _points_at_or_before(first.c.first, points, 0, len(points)).label("place")
+    ).subquery()
+    rows = await session.execute(select(placed.c.place, func.count()).group_by(placed.c.place))
+    counts: dict[int, int] = {int(place): int(n) for place, n in rows}
+    # A youth whose first match is before point i has at most i points at or before it.
+    before, total = [], 0
+    for i in range(len(points)):
+        total += counts.get(i, 0)
+        before.append(total)
+    return sum(counts.values()), before
 
-    # Outcomes: each youth's newest registration counts; a hit needs a pair behind it.
+
+async def _outcomes(session: AsyncSession, programme_id: int, w: DigestWindow) -> Any:
+    """Outcomes: each youth's newest registration counts; a hit needs a pair behind it.
+    One row: measured, self-supporting, students, in education, subsidised."""
     newest = (
         select(
             Outcome.youth_id,
@@ -309,7 +364,7 @@ async def digest_summary(
         )
 
     student = newest.c.target_group == "student"
-    outcomes = (
+    return (
         await session.execute(
             select(
                 func.count(),
@@ -321,7 +376,20 @@ async def digest_summary(
         )
     ).one()
 
-    # Active pairs: the facts behind the at-risk and call rules, worked out once per pair.
+
+@dataclass(frozen=True)
+class _ActiveLists:
+    at_risk: Listing[PairRow]
+    calls_due: Listing[PairRow]
+    ending_soon: Listing[PairRow]
+    hours: Listing[PairRow]
+    below_hours: int
+
+
+async def _active(session: AsyncSession, programme_id: int, w: DigestWindow) -> _ActiveLists:
+    """Active pairs: the facts behind the at-risk and call rules worked out once per pair, the
+    rules applied once per pair, the totals counted in one pass over them, and only the rows
+    the lists name (plus an even sample of the pairs by hours, for the chart) fetched."""
     last_meeting = (
         select(func.max(Meeting.starts_at))
         .where(
@@ -340,32 +408,34 @@ async def digest_summary(
         )
         .scalar_subquery()
     )
-
-    def unanswered(person: Any) -> Any:
-        return (
-            select(func.count())
-            .where(
-                OutboxMessage.person_id == person,
-                OutboxMessage.awaiting_reply.is_(True),
-                OutboxMessage.status.in_(("sent", "delivered")),
-                OutboxMessage.sent_at <= w.unanswered_before,
-            )
-            .scalar_subquery()
+    unanswered = (  # the youth's and the mentor's, in one look-up (they are two people)
+        select(func.count())
+        .where(
+            OutboxMessage.person_id.in_((Match.youth_id, Match.mentor_id)),
+            OutboxMessage.awaiting_reply.is_(True),
+            OutboxMessage.status.in_(("sent", "delivered")),
+            OutboxMessage.sent_at <= w.unanswered_before,
         )
-
+        .scalar_subquery()
+    )
     side = func.coalesce(AuditEntry.details["side"].as_string(), "both")
+    needed = _flag(Match.starts_on <= w.one_call_from) + _flag(Match.starts_on <= w.two_calls_from)
 
-    def calls(who: str, aggregate: Any) -> Any:
-        return (
-            select(aggregate)
-            .where(
-                AuditEntry.entity == "match",
-                AuditEntry.entity_id == Match.id,
-                AuditEntry.action == CALL_ACTION,
-                AuditEntry.at < w.week_end,
-                side.in_((who, "both")),
-            )
-            .scalar_subquery()
+    def call_due(who: str) -> Any:
+        """In the first month, fewer calls than needed so far; after it, no call in the last
+        month (the call rule, with one look-up a side)."""
+        calls = (
+            AuditEntry.entity == "match",
+            AuditEntry.entity_id == Match.id,
+            AuditEntry.action == CALL_ACTION,
+            AuditEntry.at < w.week_end,
+            side.in_((who, "both")),
+        )
+        made = select(func.count()).where(*calls).scalar_subquery()
+        recent = select(AuditEntry.id).where(*calls, AuditEntry.at >= w.call_stale_before)
+        return case(
+            (Match.starts_on > w.first_month_after, _flag(made < needed)),
+            else_=_flag(~recent.exists()),
         )
 
     facts = (
@@ -379,14 +449,12 @@ async def digest_summary(
             Match.at_risk_reason,
             last_meeting.label("last_meeting_at"),
             minutes.label("minutes"),
-            (unanswered(Match.youth_id) + unanswered(Match.mentor_id)).label("unanswered"),
-            calls("youth", func.count()).label("youth_calls"),
-            calls("youth", func.max(AuditEntry.at)).label("youth_last_call"),
-            calls("mentor", func.count()).label("mentor_calls"),
-            calls("mentor", func.max(AuditEntry.at)).label("mentor_last_call"),
+            unanswered.label("unanswered"),
+            call_due("youth").label("youth_due"),
+            call_due("mentor").label("mentor_due"),
         )
         .where(
-            in_programme,
+            Match.programme_id == programme_id,
             Match.status == "active",
             Match.starts_on.is_not(None),
             Match.starts_on <= w.today,
@@ -409,75 +477,74 @@ async def digest_summary(
         _flag(and_(f.unsure_flag_at.is_not(None), f.unsure_flag_at <= w.as_of)),
         _flag(and_(f.at_risk_reason.is_not(None), f.at_risk_reason != "")),
     ]
-    needed = _flag(f.starts_on <= w.one_call_from) + _flag(f.starts_on <= w.two_calls_from)
-    in_first_month = f.starts_on > w.first_month_after
-
-    def due(count: Any, last: Any) -> Any:
-        return case(
-            (in_first_month, _flag(count < needed)),
-            else_=_flag(or_(last.is_(None), last < w.call_stale_before)),
+    # The rules, applied once per pair: every later use reads plain columns.
+    ruled = (
+        select(
+            facts,
+            sum(reasons[1:], reasons[0]).label("reasons"),
+            _flag(and_(f.ends_on >= w.today, f.ends_on <= w.ending_until)).label("ending"),
         )
-
-    n_reasons = sum(reasons[1:], reasons[0])
-    youth_due = due(f.youth_calls, f.youth_last_call)
-    mentor_due = due(f.mentor_calls, f.mentor_last_call)
-    calling = _flag(youth_due + mentor_due > 0)
-    ending = and_(f.ends_on >= w.today, f.ends_on <= w.ending_until)
+        .cte("active_ruled")
+        .prefix_with("MATERIALIZED")
+    )
+    r = ruled.c
+    calling = or_(r.youth_due > 0, r.mentor_due > 0)
+    totals = (
+        select(
+            func.count().label("active"),
+            _count(r.reasons > 0).label("at_risk"),
+            _count(calling).label("calls_due"),
+            _count(r.ending > 0).label("ending_soon"),
+            _count(r.minutes < w.commitment_minutes).label("below"),
+        )
+        .cte("active_totals")
+        .prefix_with("MATERIALIZED")
+    )
 
     # The rows named: the first SHOWN of each list (a top-N scan each, no full sort) and an
     # even sample of the pairs sorted by hours for the chart (a sort of two narrow columns).
     def first(condition: Any, *order: Any) -> Any:
-        return select(f.id).where(condition).order_by(*order).limit(SHOWN).subquery().select()
+        return select(r.id).where(condition).order_by(*order).limit(SHOWN).subquery().select()
 
     by_hours = select(
-        f.id,
-        func.row_number().over(order_by=(f.minutes.desc(), f.id)).label("rank"),
-        func.count().over().label("active"),
+        r.id, func.row_number().over(order_by=(r.minutes.desc(), r.id)).label("rank")
     ).subquery()
+    active = select(totals.c.active).scalar_subquery()
     step = (by_hours.c.rank - 1) * HOURS_SAMPLES
     sample = (
         select(by_hours.c.id)
         .where(
             or_(
                 by_hours.c.rank == 1,
-                step.self_group().op("/")(by_hours.c.active)
-                != (step - HOURS_SAMPLES).self_group().op("/")(by_hours.c.active),
+                step.self_group().op("/")(active)
+                != (step - HOURS_SAMPLES).self_group().op("/")(active),
             )
         )
         .cte("hours_sample")
         .prefix_with("MATERIALIZED")
     )
     picked = union(
-        first(n_reasons > 0, n_reasons.desc(), f.id),
-        first(calling > 0, f.id),
-        first(ending, f.ends_on, f.id),
+        first(r.reasons > 0, r.reasons.desc(), r.id),
+        first(calling, r.id),
+        first(r.ending > 0, r.ends_on, r.id),
         select(sample.c.id),
     ).subquery()
-
-    def total(expression: Any) -> Any:
-        return select(func.coalesce(func.sum(expression), 0)).scalar_subquery()
-
-    shown = (
-        select(
-            facts,
-            n_reasons.label("reasons"),
-            youth_due.label("youth_due"),
-            mentor_due.label("mentor_due"),
-            calling.label("calling"),
-            _flag(ending).label("ending"),
-            _flag(f.id.in_(select(sample.c.id))).label("sampled"),
-            select(func.count()).select_from(facts).scalar_subquery().label("active"),
-            total(_flag(n_reasons > 0)).label("at_risk"),
-            total(calling).label("calls_due"),
-            total(_flag(ending)).label("ending_soon"),
-            total(_flag(f.minutes < w.commitment_minutes)).label("below"),
+    rows = (
+        await session.execute(
+            select(
+                ruled,
+                _flag(r.id.in_(select(sample.c.id))).label("sampled"),
+                totals,
+                _first_name(r.youth_id).label("youth_name"),
+                _first_name(r.mentor_id).label("mentor_name"),
+            )
+            .select_from(ruled)
+            .join(totals, true())
+            .where(r.id.in_(select(picked.c.id)))
+            .order_by(r.id)
         )
-        .where(f.id.in_(select(picked.c.id)))
-        .cte("shown")
-        .prefix_with("MATERIALIZED")  # the names are joined on the picked rows only
-    )
-    active_rows = (await session.execute(_named(shown, shown.c.id))).all()
-    active_head = active_rows[0] if active_rows else None
+    ).all()
+    head = rows[0] if rows else None
 
     def active_row(a: Any) -> PairRow:
         sides = tuple(s for s, d in (("youth", a.youth_due), ("mentor", a.mentor_due)) if d)
@@ -493,16 +560,30 @@ async def digest_summary(
             call_sides=sides,
         )
 
-    def listing(keep: Any, key: Any, total: str) -> Listing[PairRow]:
+    def total(name: str) -> int:
+        return int(getattr(head, name) or 0) if head else 0
+
+    def listing(keep: Any, key: Any, name: str) -> Listing[PairRow]:
         """A list's first rows: every row it holds is among the picked, and rows picked for
         another list sort after them."""
-        rows = sorted((a for a in active_rows if keep(a)), key=key)[:SHOWN]
-        return Listing(
-            [active_row(a) for a in rows],
-            int(getattr(active_head, total) or 0) if active_head else 0,
-        )
+        named = sorted((a for a in rows if keep(a)), key=key)[:SHOWN]
+        return Listing([active_row(a) for a in named], total(name))
 
-    # Surveys: each youth's last ended pair, due three months on, unless an outcome came since.
+    return _ActiveLists(
+        at_risk=listing(lambda a: a.reasons > 0, lambda a: (-a.reasons, a.id), "at_risk"),
+        calls_due=listing(lambda a: a.youth_due or a.mentor_due, lambda a: a.id, "calls_due"),
+        ending_soon=listing(lambda a: a.ending > 0, lambda a: (a.ends_on, a.id), "ending_soon"),
+        hours=Listing(
+            [active_row(a) for a in sorted(rows, key=lambda a: (-a.minutes, a.id)) if a.sampled],
+            total("active"),
+        ),
+        below_hours=total("below"),
+    )
+
+
+async def _surveys(session: AsyncSession, programme_id: int, w: DigestWindow) -> Listing[PairRow]:
+    """Each youth's last ended pair, due three months on, unless an outcome came since."""
+    ended = and_(Match.status.in_(ENDED), Match.accepted_at <= w.as_of, Match.ended_at <= w.as_of)
     last_ended = (
         select(
             Match.id,
@@ -513,7 +594,7 @@ async def digest_summary(
             .over(partition_by=Match.youth_id, order_by=(Match.ended_at.desc(), Match.id.desc()))
             .label("rank"),
         )
-        .where(in_programme, ended)
+        .where(Match.programme_id == programme_id, ended)
         .subquery()
     )
     finished = await _local_day(session, last_ended.c.ended_at, w.tz)
@@ -547,21 +628,28 @@ async def digest_summary(
     survey_rows = (
         await session.execute(_named(surveys_q, surveys_q.c.ended_at, surveys_q.c.id))
     ).all()
+    return Listing([_pair_row(r, ended_at=r.ended_at) for r in survey_rows], _total(survey_rows))
 
-    # Meetings: held this week and last (any pair of the programme), and proposals waiting.
-    prog_matches = select(Match.id).where(in_programme)
-    held = (
+
+async def _held(session: AsyncSession, programme_id: int, w: DigestWindow) -> Any:
+    """Meetings held this week and last, by any pair of the programme (one row of two counts)."""
+    return (
         await session.execute(
             select(
-                func.coalesce(func.sum(_flag(Meeting.starts_at >= w.week_start)), 0),
-                func.coalesce(func.sum(_flag(Meeting.starts_at < w.week_start)), 0),
+                _count(Meeting.starts_at >= w.week_start), _count(Meeting.starts_at < w.week_start)
             ).where(
-                Meeting.match_id.in_(prog_matches),
+                Meeting.match_id.in_(select(Match.id).where(Match.programme_id == programme_id)),
                 Meeting.status == "held",
-                between(Meeting.starts_at, w.last_start, w.week_end),
+                _between(Meeting.starts_at, w.last_start, w.week_end),
             )
         )
     ).one()
+
+
+async def _proposals(
+    session: AsyncSession, programme_id: int, w: DigestWindow
+) -> Listing[MeetingRow]:
+    """Proposed meetings still to come, soonest first."""
     proposals = (
         select(
             Meeting.id.label("meeting_id"),
@@ -574,7 +662,7 @@ async def digest_summary(
         )
         .join(Match, Match.id == Meeting.match_id)
         .where(
-            in_programme,
+            Match.programme_id == programme_id,
             Match.status != "declined",
             Meeting.status == "proposed",
             Meeting.starts_at > w.as_of,
@@ -587,22 +675,47 @@ async def digest_summary(
     proposal_rows = (
         await session.execute(_named(proposals, proposals.c.starts_at, proposals.c.meeting_id))
     ).all()
+    return Listing(
+        [MeetingRow(r.meeting_id, _pair_row(r), r.starts_at, r.proposed_at) for r in proposal_rows],
+        _total(proposal_rows),
+    )
 
+
+async def _week_sums(session: AsyncSession, programme_id: int, w: DigestWindow) -> tuple[Any, Any]:
+    """Hours reported and youths signed up, this week and last (two rows of two sums)."""
     this_h, last_h = week_sums(
         HoursReport.minutes, HoursReport.reported_at, w.week_start, w.week_end
     )
     hours = (
-        await session.execute(select(this_h, last_h).where(HoursReport.match_id.in_(prog_matches)))
+        await session.execute(
+            select(this_h, last_h).where(
+                HoursReport.match_id.in_(select(Match.id).where(Match.programme_id == programme_id))
+            )
+        )
     ).one()
     this_s, last_s = week_sums(1, Person.created_at, w.week_start, w.week_end)
     signups = (
         await session.execute(
             select(this_s, last_s).where(
-                Person.programme_id == programme_id, Person.role == "youth"
+                Person.programme_id == programme_id,
+                Person.role == "youth",
+                _between(Person.created_at, w.last_start, w.week_end),
             )
         )
     ).one()
+    return hours, signups
 
+
+@dataclass(frozen=True)
+class _People:
+    waiting: Listing[PersonFacts]
+    mentors_free: Listing[PersonFacts]
+    unreachable: Listing[PersonFacts]
+    inbox: Listing[PersonFacts]
+
+
+async def _people_lists(session: AsyncSession, programme_id: int, w: DigestWindow) -> _People:
+    """Waiting youths, mentors with room, contact points that failed, unhandled inbox items."""
     waiting = await _people(
         session,
         select(
@@ -663,7 +776,8 @@ async def digest_summary(
         .where(
             Person.programme_id == programme_id,
             Person.status != "erased",
-            ContactPoint.state != "ok",
+            # "not ok" as two ranges, so the index on state finds the few (!= cannot use it)
+            or_(ContactPoint.state < "ok", ContactPoint.state > "ok"),
         )
         .order_by(Person.first_name, Person.id, ContactPoint.channel),
         lambda r: PersonFacts(r[0], r[1] or "", r[2], f"{r[3]}:{r[4]}"),
@@ -687,14 +801,22 @@ async def digest_summary(
         lambda r: PersonFacts(r[0], r[1] or "", r[2], r[3]),
     )
 
-    # Companies and job openings: a company's contact day falls back on its creation (UTC) day.
+    return _People(waiting, mentors_free, unreachable, inbox)
+
+
+async def _companies_and_openings(
+    session: AsyncSession, programme_id: int, w: DigestWindow
+) -> tuple[Any, Any]:
+    """Companies contacted outside the partnership and job openings: in all, this week and last.
+    A company's contact day falls back on its creation (UTC) day."""
+
     def contacted_within(start: date | None, end: date) -> Any:
         on, created = Company.first_contact_on, Company.created_at
         if start is None:
             return or_(on < end, and_(on.is_(None), created < _utc_midnight(end)))
         return or_(
-            between(on, start, end),
-            and_(on.is_(None), between(created, _utc_midnight(start), _utc_midnight(end))),
+            _between(on, start, end),
+            and_(on.is_(None), _between(created, _utc_midnight(start), _utc_midnight(end))),
         )
 
     next_monday = w.monday + timedelta(days=7)
@@ -723,27 +845,50 @@ async def digest_summary(
             select(
                 func.coalesce(func.sum(_flag(JobOpening.created_on <= w.today)), 0),
                 func.coalesce(
-                    func.sum(_flag(between(JobOpening.created_on, w.monday, next_monday))), 0
+                    func.sum(_flag(_between(JobOpening.created_on, w.monday, next_monday))), 0
                 ),
                 func.coalesce(
-                    func.sum(_flag(between(JobOpening.created_on, last_monday, w.monday))), 0
+                    func.sum(_flag(_between(JobOpening.created_on, last_monday, w.monday))), 0
                 ),
             ).where(JobOpening.programme_id == programme_id)
         )
     ).one()
+    return companies, openings
+
+
+async def digest_summary(
+    session: AsyncSession, programme: Programme, w: DigestWindow
+) -> DigestSummary:
+    """The digest's figures in a fixed number of statements: totals are aggregates over the
+    whole programme; only the rows the e-mail names (at most SHOWN a list) leave the database."""
+    programme_id = programme.id
+    if (await session.connection()).dialect.name == "postgresql":
+        # The per-pair subqueries make the planner's estimates large enough to trigger JIT
+        # compilation, which costs seconds here against milliseconds of execution.
+        await session.execute(text("SET LOCAL jit = off"))
+    pairs = await _pairs(session, programme_id, w)
+    matched_youths, matched_by_point = await _matched_youths(session, programme_id, w)
+    outcomes = await _outcomes(session, programme_id, w)
+    active = await _active(session, programme_id, w)
+    surveys = await _surveys(session, programme_id, w)
+    held = await _held(session, programme_id, w)
+    unconfirmed = await _proposals(session, programme_id, w)
+    hours, signups = await _week_sums(session, programme_id, w)
+    people = await _people_lists(session, programme_id, w)
+    companies, openings = await _companies_and_openings(session, programme_id, w)
 
     def count(value: Any) -> int:
         return int(value or 0)
 
     return DigestSummary(
         programme=programme,
-        pairs=Listing([_pair_row(r) for r in pair_rows], _total(pair_rows)),
-        matched_youths=count(youths[0]),
-        matched_by_point=[count(v) for v in youths[1:]],
-        ended=count(head.ended if head else 0),
-        full_term=count(head.full_term if head else 0),
-        new_this_week=count(head.new if head else 0),
-        new_last_week=count(head.new_last if head else 0),
+        pairs=pairs.pairs,
+        matched_youths=matched_youths,
+        matched_by_point=matched_by_point,
+        ended=pairs.ended,
+        full_term=pairs.full_term,
+        new_this_week=pairs.new_this_week,
+        new_last_week=pairs.new_last_week,
         outcomes_measured=count(outcomes[0]),
         self_supporting=count(outcomes[1]),
         students=count(outcomes[2]),
@@ -761,32 +906,17 @@ async def digest_summary(
         hours_last_week=count(hours[1]),
         signups_this_week=count(signups[0]),
         signups_last_week=count(signups[1]),
-        at_risk=listing(lambda a: a.reasons > 0, lambda a: (-a.reasons, a.id), "at_risk"),
-        calls_due=listing(lambda a: a.calling > 0, lambda a: a.id, "calls_due"),
-        ending_soon=listing(lambda a: a.ending > 0, lambda a: (a.ends_on, a.id), "ending_soon"),
-        hours=Listing(
-            [
-                active_row(a)
-                for a in sorted(active_rows, key=lambda a: (-a.minutes, a.id))
-                if a.sampled
-            ],
-            count(active_head.active if active_head else 0),
-        ),
-        below_hours=count(active_head.below if active_head else 0),
-        surveys=Listing(
-            [_pair_row(r, ended_at=r.ended_at) for r in survey_rows], _total(survey_rows)
-        ),
-        unconfirmed=Listing(
-            [
-                MeetingRow(r.meeting_id, _pair_row(r), r.starts_at, r.proposed_at)
-                for r in proposal_rows
-            ],
-            _total(proposal_rows),
-        ),
-        waiting=waiting,
-        mentors_free=mentors_free,
-        unreachable=unreachable,
-        inbox=inbox,
+        at_risk=active.at_risk,
+        calls_due=active.calls_due,
+        ending_soon=active.ending_soon,
+        hours=active.hours,
+        below_hours=active.below_hours,
+        surveys=surveys,
+        unconfirmed=unconfirmed,
+        waiting=people.waiting,
+        mentors_free=people.mentors_free,
+        unreachable=people.unreachable,
+        inbox=people.inbox,
     )
 
 
