@@ -24,12 +24,14 @@ from zoneinfo import ZoneInfo
 
 import asyncpg
 from sqlalchemy import event
+from sqlalchemy.dialects import sqlite
+from sqlalchemy.schema import CreateIndex
 
 from bench.dbs import asyncpg_dsn, postgres_db
 from mentoring.digest import load_digest
 from storage.db import create_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import Programme
+from storage.models import Base, Programme
 
 CACHE = Path(__file__).parent / ".cache"
 CACHE_VERSION = 2  # 2: the meetings and audit-log indexes the digest reads
@@ -199,8 +201,29 @@ async def fill_postgres(url: str, size: Size) -> None:
         await conn.close()
 
 
+def sync_indexes(path: Path) -> None:
+    """Give a cached file the models' indexes (creating an index takes seconds, generating the
+    rows minutes): missing ones are created, dropped ones dropped, and the statistics renewed."""
+    wanted = {ix.name: ix for table in Base.metadata.tables.values() for ix in table.indexes}
+    conn = sqlite3.connect(path)
+    with conn:
+        present = {
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL"
+            )
+        }
+        for name in present - wanted.keys():
+            conn.execute(f'DROP INDEX "{name}"')
+        for name in wanted.keys() - present:
+            conn.execute(str(CreateIndex(wanted[name]).compile(dialect=sqlite.dialect())))
+        if present != wanted.keys():
+            conn.execute("ANALYZE")
+    conn.close()
+
+
 async def cached_sqlite(size: Size, folder: Path) -> str:
-    """The full-size SQLite file, generated once into bench/.cache/."""
+    """The full-size SQLite file, generated once into bench/.cache/ (with the current indexes)."""
     if size != FULL:
         return await build_sqlite(folder / "digest.db", size)
     cached = CACHE / f"digest-v{CACHE_VERSION}-{size.youths}-{size.meetings}.db"
@@ -209,6 +232,7 @@ async def cached_sqlite(size: Size, folder: Path) -> str:
         partial = folder / "partial.db"
         await build_sqlite(partial, size)
         shutil.move(partial, cached)
+    sync_indexes(cached)
     return f"sqlite+aiosqlite:///{cached}"
 
 

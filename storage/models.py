@@ -104,7 +104,11 @@ class Person(Base):
     """Anyone who talks to the bot: a youth or a mentor (or someone half-way through sign-up)."""
 
     __tablename__ = "people"
-    __table_args__ = (CheckConstraint("role IN ('youth', 'mentor', 'unknown')", name="role"),)
+    __table_args__ = (
+        CheckConstraint("role IN ('youth', 'mentor', 'unknown')", name="role"),
+        # The digest's sign-ups of the week: a range of this index, not a scan of everyone.
+        Index("ix_people_programme_role_created", "programme_id", "role", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
@@ -125,7 +129,11 @@ class ContactPoint(Base):
     """A way to reach a person and its state: ok, blocked, opted_out, invalid, unreachable."""
 
     __tablename__ = "contact_points"
-    __table_args__ = (UniqueConstraint("channel", "address"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "address"),
+        # The digest's unreachable contacts: the few whose state is not ok.
+        Index("ix_contact_points_state", "state"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
@@ -142,6 +150,8 @@ class ContactPoint(Base):
 
 class Youth(Base):
     __tablename__ = "youths"
+    # The digest's waiting list, oldest first.
+    __table_args__ = (Index("ix_youths_waiting_since", "waiting_since"),)
 
     person_id: Mapped[int] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), primary_key=True
@@ -245,6 +255,9 @@ class Match(Base):
     __table_args__ = (
         Index("ix_matches_youth_status", "youth_id", "status"),
         Index("ix_matches_mentor_status", "mentor_id", "status"),
+        # The digest's first match per youth (youths matched, and by week) read from this
+        # index alone, in youth order.
+        Index("ix_matches_programme_youth", "programme_id", "youth_id", "status", "accepted_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -287,9 +300,13 @@ class Meeting(Base):
 
 class HoursReport(Base):
     __tablename__ = "hours_reports"
+    # A pair's reports by month: the digest's hours per pair and per week read this index alone.
+    __table_args__ = (
+        Index("ix_hours_reports_match_month", "match_id", "month", "reported_at", "minutes"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
     reported_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     minutes: Mapped[int]
