@@ -2,9 +2,9 @@
 
 Times `load_digest` (its fixed set of SELECTs plus the figures built from them) on SQLite and on
 PostgreSQL, and counts its statements against a small programme (100 youths) built the same way
-in the same run: the count must not grow with the programme. The rows are written with the bare
-drivers (sqlite3 executemany, asyncpg COPY) in one transaction; the SQLite file is cached under
-bench/.cache/ so a second run skips the generation.
+in the same run: the count must not grow with the programme. The rows are generated inside the
+database (bench/datasets.py: a minute or less from a fresh clone); the SQLite file is cached
+under bench/.cache/ so a second run skips even that.
 """
 
 from __future__ import annotations
@@ -15,18 +15,17 @@ import sqlite3
 import statistics
 import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import asyncpg
 from sqlalchemy import event
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.schema import CreateIndex
 
+from bench import datasets
 from bench.dbs import asyncpg_dsn, postgres_db
 from mentoring.digest import load_digest
 from storage.db import create_engine, session_factory
@@ -57,101 +56,6 @@ FULL = Size(100_000, 50_000, 1_000_000)
 SMALL = Size(100, 50, 1_000)
 
 
-def _tables(
-    size: Size, programme_id: int
-) -> dict[str, tuple[list[str], Iterator[tuple[Any, ...]]]]:
-    """Rows per table, ids assigned here: youths 1..Y, mentors Y+1..Y+M, match m for mentor m."""
-    y, m = size.youths, size.mentors
-    per_match = max(1, size.meetings // m)
-    old = START - timedelta(days=30)
-
-    def people() -> Iterator[tuple[Any, ...]]:
-        for pid in range(1, y + m + 1):
-            role = "youth" if pid <= y else "mentor"
-            yield (pid, programme_id, role, f"{role}{pid}", "da", "active", old)
-
-    def youths() -> Iterator[tuple[Any, ...]]:
-        for pid in range(1, y + 1):
-            waiting = old + timedelta(minutes=pid) if pid > m and pid % 5 == 0 else None
-            yield (pid, 2005, "g1" if pid % 3 else "g2", "unemployed", "[]", waiting)
-
-    def mentors() -> Iterator[tuple[Any, ...]]:
-        for pid in range(y + 1, y + m + 1):
-            yield (pid, 1 + pid % 2, "[]", "approved")
-
-    def matches() -> Iterator[tuple[Any, ...]]:
-        for mid in range(1, m + 1):
-            begun = START + timedelta(hours=mid % 2000)
-            status = "active" if mid % 5 else "completed"
-            yield (
-                mid, programme_id, mid, y + mid, status, begun, begun,
-                begun.date(), begun.date() + timedelta(days=120),
-            )  # fmt: skip
-
-    def meetings() -> Iterator[tuple[Any, ...]]:
-        for mid in range(1, m + 1):
-            for k in range(per_match):
-                at = START + timedelta(days=k * 6, hours=mid % 48)
-                status = "held" if at < NOW else "proposed"
-                yield (mid, at, status, at - timedelta(days=2), 0, at)
-
-    def hours() -> Iterator[tuple[Any, ...]]:
-        for mid in range(1, m + 1):
-            for month in (date(2026, 10, 1), date(2026, 11, 1)):
-                reported = datetime(month.year, month.month, 20, 10, tzinfo=UTC)
-                yield (mid, 60 + mid % 120, month, reported)
-
-    def contacts() -> Iterator[tuple[Any, ...]]:
-        for pid in range(1, y + m + 1):
-            state = "blocked" if pid % 50 == 0 else "ok"
-            yield (pid, "sms", f"+45{20000000 + pid}", True, state, old)
-
-    return {
-        "people": (
-            ["id", "programme_id", "role", "first_name", "language", "status", "created_at"],
-            people(),
-        ),
-        "youths": (
-            ["person_id", "birth_year", "target_group", "situation", "interests", "waiting_since"],
-            youths(),
-        ),
-        "mentors": (["person_id", "capacity", "languages", "approval"], mentors()),
-        "matches": (
-            [
-                "id",
-                "programme_id",
-                "youth_id",
-                "mentor_id",
-                "status",
-                "proposed_at",
-                "accepted_at",
-                "starts_on",
-                "ends_on",
-            ],
-            matches(),
-        ),
-        "meetings": (
-            ["match_id", "starts_at", "status", "proposed_at", "sequence", "updated_at"],
-            meetings(),
-        ),
-        "hours_reports": (["match_id", "minutes", "month", "reported_at"], hours()),
-        "contact_points": (
-            ["person_id", "channel", "address", "verified", "state", "created_at"],
-            contacts(),
-        ),
-    }
-
-
-def _sqlite_value(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return (
-            value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-        )
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
 async def _programme(url: str) -> int:
     engine = create_engine(url)
     try:
@@ -170,35 +74,22 @@ async def _programme(url: str) -> int:
         await engine.dispose()
 
 
+def _dataset(size: Size, programme_id: int) -> datasets.Programme:
+    return datasets.Programme(
+        programme_id, size.youths, size.mentors, size.meetings, start=START, now=NOW
+    )
+
+
 async def build_sqlite(path: Path, size: Size) -> str:
     url = f"sqlite+aiosqlite:///{path}"
     await upgrade(url)
-    programme_id = await _programme(url)
-    conn = sqlite3.connect(path)
-    with conn:
-        for table, (columns, rows) in _tables(size, programme_id).items():
-            marks = ", ".join("?" * len(columns))
-            conn.executemany(
-                f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})",
-                (tuple(_sqlite_value(v) for v in row) for row in rows),
-            )
-    conn.execute("ANALYZE")
-    conn.close()
+    datasets.fill_sqlite(path, _dataset(size, await _programme(url)))
     return url
 
 
 async def fill_postgres(url: str, size: Size) -> None:
     programme_id = await _programme(url)
-    conn = await asyncpg.connect(asyncpg_dsn(url))
-    try:
-        async with conn.transaction():
-            for table, (columns, rows) in _tables(size, programme_id).items():
-                await conn.copy_records_to_table(table, records=rows, columns=columns)
-        # A live database is vacuumed by autovacuum: without it, right after COPY, index-only
-        # scans would visit every heap page (the visibility map is still empty).
-        await conn.execute("VACUUM ANALYZE")
-    finally:
-        await conn.close()
+    await datasets.fill_postgres(asyncpg_dsn(url), _dataset(size, programme_id))
 
 
 def sync_indexes(path: Path) -> None:
