@@ -377,6 +377,27 @@ async def _outcomes(session: AsyncSession, programme_id: int, w: DigestWindow) -
     ).one()
 
 
+async def _last_meeting(session: AsyncSession, as_of: datetime) -> Any:
+    """A pair's last held or confirmed meeting, as a per-pair look-up. PostgreSQL takes the
+    latest of each status from the index's end (with both in one look-up it reads every
+    meeting of the pair); SQLite finds the end of each status itself."""
+
+    def latest(*statuses: str) -> Any:
+        return (
+            select(func.max(Meeting.starts_at))
+            .where(
+                Meeting.match_id == Match.id,
+                Meeting.status.in_(statuses),
+                Meeting.starts_at <= as_of,
+            )
+            .scalar_subquery()
+        )
+
+    if (await session.connection()).dialect.name == "postgresql":
+        return func.greatest(latest("held"), latest("confirmed"))
+    return latest("held", "confirmed")
+
+
 @dataclass(frozen=True)
 class _ActiveLists:
     at_risk: Listing[PairRow]
@@ -390,15 +411,7 @@ async def _active(session: AsyncSession, programme_id: int, w: DigestWindow) -> 
     """Active pairs: the facts behind the at-risk and call rules worked out once per pair, the
     rules applied once per pair, the totals counted in one pass over them, and only the rows
     the lists name (plus an even sample of the pairs by hours, for the chart) fetched."""
-    last_meeting = (
-        select(func.max(Meeting.starts_at))
-        .where(
-            Meeting.match_id == Match.id,
-            Meeting.status.in_(("held", "confirmed")),
-            Meeting.starts_at <= w.as_of,
-        )
-        .scalar_subquery()
-    )
+    last_meeting = await _last_meeting(session, w.as_of)
     minutes = (
         select(func.coalesce(func.sum(HoursReport.minutes), 0))
         .where(
@@ -520,6 +533,7 @@ async def _active(session: AsyncSession, programme_id: int, w: DigestWindow) -> 
                 != (step - HOURS_SAMPLES).self_group().op("/")(active),
             )
         )
+        .limit(HOURS_SAMPLES)  # there are never more; it tells PostgreSQL how few there are
         .cte("hours_sample")
         .prefix_with("MATERIALIZED")
     )
