@@ -11,6 +11,7 @@ import argparse
 import importlib
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +45,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
     rows: list[dict[str, Any]] = []
+    started = time.perf_counter()
     for name in discover(args.only):
+        began = time.perf_counter()
         module = importlib.import_module(f"bench.{name}")
         for row in module.run():
             baseline = row.get("baseline")
             if baseline and row.get("ratio") is None:
                 row["ratio"] = row["value"] / baseline
             rows.append({"bench": name.removeprefix("bench_"), **row})
+        # The whole run must stay under 10 minutes from a fresh clone: say where it goes.
+        print(f"{name}: {time.perf_counter() - began:.0f} s", file=sys.stderr)  # noqa: T201
     print(table(rows))  # noqa: T201 - a command-line report
+    print(f"total: {time.perf_counter() - started:.0f} s", file=sys.stderr)  # noqa: T201
     args.out.write_text(json.dumps(rows, indent=2, ensure_ascii=False) + "\n")
     return 0 if all(r.get("ok", True) for r in rows) else 1
 
