@@ -776,24 +776,30 @@ async def _people_lists(session: AsyncSession, programme_id: int, w: DigestWindo
         .order_by(Person.first_name, Person.id),
         lambda r: PersonFacts(r[0], r[1] or "", None, str(r[2]), int(r[2]) - int(r[3])),
     )
+    # Unreachable contacts, read from the contact points that failed ("not ok" as two ranges,
+    # so the index on state finds the few; != cannot use it), each owner looked up by key.
+    owner_name = _first_name(ContactPoint.person_id).label("first_name")
     unreachable = await _people(
         session,
         select(
-            Person.id,
-            Person.first_name,
+            ContactPoint.person_id,
+            owner_name,
             ContactPoint.state_changed_at,
             ContactPoint.channel,
             ContactPoint.state,
             func.count().over().label("total"),
         )
-        .join(ContactPoint, ContactPoint.person_id == Person.id)
         .where(
-            Person.programme_id == programme_id,
-            Person.status != "erased",
-            # "not ok" as two ranges, so the index on state finds the few (!= cannot use it)
             or_(ContactPoint.state < "ok", ContactPoint.state > "ok"),
+            select(Person.id)
+            .where(
+                Person.id == ContactPoint.person_id,
+                Person.programme_id == programme_id,
+                Person.status != "erased",
+            )
+            .exists(),
         )
-        .order_by(Person.first_name, Person.id, ContactPoint.channel),
+        .order_by(owner_name, ContactPoint.person_id, ContactPoint.channel),
         lambda r: PersonFacts(r[0], r[1] or "", r[2], f"{r[3]}:{r[4]}"),
     )
     inbox = await _people(
