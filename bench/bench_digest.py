@@ -159,7 +159,7 @@ async def _backend(backend: str, size: Size, small: Size, folder: Path) -> list[
     if backend == "sqlite":
         big_url = await cached_sqlite(size, folder)
         small_url = await build_sqlite(folder / "small.db", small)
-        seconds, statements, active = await measure(big_url)
+        seconds, statements, active = await measure(big_url, rounds=3)
         _, small_statements, _ = await measure(small_url, rounds=1)
     else:
         async with postgres_db("digest_small") as small_url:
@@ -167,7 +167,7 @@ async def _backend(backend: str, size: Size, small: Size, folder: Path) -> list[
             _, small_statements, _ = await measure(small_url, rounds=1)
         async with postgres_db("digest") as big_url:
             await fill_postgres(big_url, size)
-            seconds, statements, active = await measure(big_url)
+            seconds, statements, active = await measure(big_url, rounds=3)
     return [
         {
             "name": f"{backend}: digest build, {size.label} ({active:,} active pairs)",
