@@ -46,7 +46,12 @@ def translations(language: str, locale_dir: Path = LOCALE_DIR) -> Translations:
 
 
 class Renderer:
-    """Renders named templates for a language; dates and numbers the local way."""
+    """Renders named templates for a language; dates and numbers the local way.
+
+    Compiled templates stay cached for the life of the process and their files are not checked
+    again (no auto-reload): templates, like the catalogues above, only change with a deploy or a
+    restart, and the check cost a stat() per template on every message.
+    """
 
     def __init__(self, template_dir: Path = TEMPLATE_DIR, tz: ZoneInfo = DEFAULT_TZ) -> None:
         self.template_dir = template_dir
@@ -64,6 +69,7 @@ class Renderer:
                 trim_blocks=True,
                 lstrip_blocks=True,
                 keep_trailing_newline=False,
+                auto_reload=False,
             )
             env.policies["ext.i18n.trimmed"] = True
             env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
