@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.clock import add_months
@@ -12,13 +12,16 @@ from storage.models import Programme
 
 
 async def current_programme(session: AsyncSession, today: date) -> Programme:
-    """The programme running today, else the latest; one is created if there is none."""
-    rows = (await session.scalars(select(Programme).order_by(Programme.starts_on.desc()))).all()
-    for programme in rows:
-        if programme.starts_on <= today <= programme.ends_on:
-            return programme
-    if rows:
-        return rows[0]
+    """The programme running today, else the latest; one is created if there is none.
+
+    One row in one statement (it runs for every new person): running ones first, newest first.
+    """
+    running = and_(Programme.starts_on <= today, Programme.ends_on >= today)
+    found = await session.scalar(
+        select(Programme).order_by(running.desc(), Programme.starts_on.desc()).limit(1)
+    )
+    if found is not None:
+        return found
     programme = Programme(
         name="Erhvervsmentor",
         unit_name="Jobcenter",
