@@ -1,9 +1,13 @@
 """The inbound SMS load shared by benchmarks 1, 7 and 8: signed Twilio form POSTs at 50 in flight.
 
 Each request is what Twilio sends for a text (MessageSid, From, Body, ...), signed with
-X-Twilio-Signature for the URL the server will check. Numbers take turns so no number has two
-texts in flight and none reaches the flood limit; each text is one step of that person's
-conversation (the first one starts sign-up).
+X-Twilio-Signature for the URL the server will check. Each number belongs to one load worker, so
+no number has two texts in flight, and none reaches the flood limit.
+
+Two kinds of load. The steady state a jobcenter sees: a `pool` of signed-up youths with proven
+SMS numbers (`seed_pool`, before the timed run) writing ordinary replies ("hjælp", "menu", ...).
+Without a pool, first texts: new numbers whose texts walk through the start of sign-up, the
+dearest and rarest case (a person signs up once and then writes for months).
 """
 
 from __future__ import annotations
@@ -17,16 +21,22 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
-from bench.load import LoadResult, Request, hammer
+from bench.load import CONCURRENCY, LoadResult, Request, hammer
 from bench.servers import Server, serve
-from storage.db import create_engine, session_factory
+from mentoring.people import YouthForm, register_youth
+from mentoring.programmes import current_programme
+from storage.db import create_engine, session_factory, unit_of_work
 from storage.models import InboundKey, OutboxMessage
+from storage.types import utcnow
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "bench-auth-token"
 TO = "+4571999999"
-BODIES = ("Hej", "Sara", "2005", "8000", "ja", "hjælp")
-TEXTS_PER_NUMBER = 5  # well under the flood gate's 20 per number in 10 minutes
+FIRST_BODIES = ("Hej", "Sara", "2005", "8000", "ja", "hjælp")
+STEADY_BODIES = ("hjælp", "menu", "tak")
+TEXTS_PER_NUMBER = 5  # first texts: well under the flood gate's 20 per number in 10 minutes
+POOL_TEXTS_PER_NUMBER = 15  # steady state, warm-up included: still under the flood gate
+POOL_NAMES = ("Sara", "Mikkel", "Freja", "Ahmad", "Ida", "Oliver", "Amina", "Lucas")
 
 
 def sms_env(database_url: str, twilio_url: str, rate: float = 1.0) -> dict[str, str]:
@@ -40,26 +50,48 @@ def sms_env(database_url: str, twilio_url: str, rate: float = 1.0) -> dict[str, 
     }
 
 
-class Texts:
-    """Signed inbound texts; `make(i)` is the i-th, sent to `targets[i % len(targets)]`."""
+def _owned(count: int) -> int:
+    """`count` rounded up to whole rounds of the load's workers: number i is worker i's own."""
+    return max(1, -(-count // CONCURRENCY)) * CONCURRENCY
 
-    def __init__(self, targets: list[str], count: int, tag: str, signed_base: str | None = None):
+
+def pool_size(texts: int) -> int:
+    """How many signed-up numbers carry `texts` steady-state texts (warm-up included)."""
+    return _owned(-(-texts // POOL_TEXTS_PER_NUMBER))
+
+
+class Texts:
+    """Signed inbound texts; `make(i)` is the i-th, sent to `targets[i % len(targets)]` from
+    number `i % len(numbers)` (a multiple of the load's workers, so one worker owns each)."""
+
+    def __init__(
+        self,
+        targets: list[str],
+        count: int,
+        tag: str,
+        signed_base: str | None = None,
+        pool: list[str] | None = None,
+    ):
         self.targets, self.tag, self.signed_base = targets, tag, signed_base
-        self.numbers = max(1, count // TEXTS_PER_NUMBER)
+        if pool:
+            assert len(pool) % CONCURRENCY == 0, "each worker owns whole numbers"
+            self.numbers, self.bodies = pool, STEADY_BODIES
+        else:
+            base = 30000000 + (zlib.crc32(tag.encode()) % 1000) * 10000
+            first = range(_owned(count // TEXTS_PER_NUMBER))
+            self.numbers, self.bodies = [f"+45{base + n}" for n in first], FIRST_BODIES
         self.validator = RequestValidator(TOKEN)
 
     def make(self, i: int) -> Request:
         target = self.targets[i % len(self.targets)]
-        number = (
-            f"+45{30000000 + (zlib.crc32(self.tag.encode()) % 1000) * 10000 + i % self.numbers}"
-        )
+        number = self.numbers[i % len(self.numbers)]
         params = {
             "ToCountry": "DK",
             "SmsMessageSid": f"SM{self.tag}{i:010d}",
             "NumMedia": "0",
             "SmsSid": f"SM{self.tag}{i:010d}",
             "SmsStatus": "received",
-            "Body": BODIES[(i // self.numbers) % len(BODIES)],
+            "Body": self.bodies[(i // len(self.numbers)) % len(self.bodies)],
             "FromCountry": "DK",
             "To": TO,
             "NumSegments": "1",
@@ -84,13 +116,42 @@ async def load(
     tag: str,
     signed_base: str | None = None,
     warmup: int = 100,
+    pool: list[str] | None = None,
 ) -> LoadResult:
-    """Warm up with `warmup` texts, then send up to `count` texts for up to `seconds`."""
+    """Warm up with `warmup` texts, then send up to `count` texts for up to `seconds`: from the
+    signed-up `pool` if given (steady state), else first texts from new numbers."""
     if warmup:
-        texts = Texts(targets, warmup, f"w{tag}", signed_base)
+        texts = Texts(targets, warmup, f"w{tag}", signed_base, pool)
         await hammer(texts.make, count=warmup, max_seconds=30)
-    texts = Texts(targets, count, tag, signed_base)
+    texts = Texts(targets, count, tag, signed_base, pool)
     return await hammer(texts.make, count=count, max_seconds=seconds)
+
+
+async def seed_pool(database_url: str, size: int, tag: str) -> list[str]:
+    """`size` adult youths, signed up with a proven SMS number each: the steady-state senders.
+
+    Registered as the coordinator or a finished sign-up does (mentoring.people), in the
+    programme running today (the demo's when `serve` loaded it). Numbers +4540xxxxxx, apart from
+    the first-text numbers; `tag` keeps two pools in one database apart.
+    """
+    base = 40000000 + (zlib.crc32(tag.encode()) % 100) * 10000
+    numbers = [f"+45{base + n}" for n in range(size)]
+    now = utcnow()
+    engine = create_engine(database_url)
+    try:
+        async with unit_of_work(session_factory(engine)) as session:
+            programme = await current_programme(session, now.date())
+            for n, number in enumerate(numbers):
+                form = YouthForm(
+                    first_name=POOL_NAMES[n % len(POOL_NAMES)],
+                    birth_year=now.year - 22,
+                    situation="unemployed",
+                    phone=number,
+                )
+                await register_youth(session, programme.id, form, now=now, contacts_verified=True)
+    finally:
+        await engine.dispose()
+    return numbers
 
 
 async def stored(database_url: str) -> tuple[int, int]:

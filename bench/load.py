@@ -2,8 +2,10 @@
 
 `hammer` keeps `concurrency` requests in flight (50 by default, like `wrk -c 50`) until `count`
 requests were answered or `max_seconds` passed, whichever comes first, and records each
-request's latency. It refuses any URL that is not 127.0.0.1, so a benchmark can never load a
-real service by mistake.
+request's latency. Worker w sends requests w, w + concurrency, w + 2 * concurrency, ... one at a
+time, so whatever `make` derives from `index % concurrency` (a sender) is never in flight twice.
+It refuses any URL that is not 127.0.0.1, so a benchmark can never load a real service by
+mistake.
 """
 
 from __future__ import annotations
@@ -77,17 +79,14 @@ async def hammer(
 ) -> LoadResult:
     """Send requests `make(0)`, `make(1)`, ... with `concurrency` in flight; bounded both ways."""
     result = LoadResult()
-    next_index = 0
     connector = aiohttp.TCPConnector(limit=concurrency, force_close=False)
     timeout = aiohttp.ClientTimeout(total=max_seconds + 5)
     async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
         started = time.perf_counter()
         deadline = started + max_seconds
 
-        async def worker() -> None:
-            nonlocal next_index
-            while next_index < count and time.perf_counter() < deadline:
-                index, next_index = next_index, next_index + 1
+        async def worker(index: int) -> None:
+            while index < count and time.perf_counter() < deadline:
                 request = make(index)
                 sent = time.perf_counter()
                 try:
@@ -103,7 +102,8 @@ async def hammer(
                 result.answered += 1
                 if status != expect:
                     result.errors += 1
+                index += concurrency
 
-        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        await asyncio.gather(*(worker(w) for w in range(concurrency)))
         result.seconds = time.perf_counter() - started
     return result

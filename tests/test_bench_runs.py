@@ -54,12 +54,14 @@ def test_bench_sweep_reports_one_row() -> None:
     assert row["unit"] == "ms" and row["baseline"] > 0
 
 
-def test_bench_inbound_sms_stores_every_text() -> None:
+def test_bench_inbound_sms_stores_every_text_of_both_loads() -> None:
     rows = bench_inbound_sms.run(count=60, seconds=20, backends=("sqlite",))
     texts = by_name(rows, "texts answered")
-    assert texts["ok"] and texts["value"] == 60
-    assert texts["baseline"] == 60 + 100  # the warm-up texts are stored too
-    assert by_name(rows, "req/s")["baseline"] > 0
+    assert texts["ok"] and texts["value"] == 60 + 30  # signed-up people, then first texts
+    assert texts["baseline"] == 60 + 30 + 2 * 100  # each load's warm-up texts are stored too
+    assert by_name(rows, "signed-up people replying")["baseline"] > 0
+    assert by_name(rows, "first texts")["value"] > 0
+    assert by_name(rows, "server CPU per text")["value"] > 0
 
 
 def test_bench_telegram_webhook_reports_a_ratio() -> None:
