@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -30,6 +31,7 @@ from storage.models import (
 )
 from tests.browser.seed import EMAIL, PASSWORD, Seeded, make_runtime, seed
 from tests.conftest import NOW
+from tests.fakes.telegram_api import FakeTelegramAPI
 from web.app import create_app
 
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -330,3 +332,23 @@ async def test_dashboard_inbox_item_is_marked_handled(dash: Dashboard) -> None:
     async with dash.runtime.sessions() as s:
         handled = await s.get(InboxItem, item.id)
     assert handled is not None and handled.handled_at is not None
+
+
+async def test_dashboard_invitation_is_a_telegram_link_to_our_bot_when_telegram_is_on(
+    engine: AsyncEngine, tmp_path: Path, telegram_api: FakeTelegramAPI
+) -> None:
+    runtime = make_runtime(engine, tmp_path, lambda: NOW)
+    runtime.settings = runtime.settings.model_copy(
+        update={
+            "telegram_bot_token": SecretStr("42:TEST"),
+            "telegram_api_url": telegram_api.base_url,
+        }
+    )
+    data = await seed(runtime, NOW)
+    async with TestClient(TestServer(create_app(runtime))) as client:
+        dash = Dashboard(client, runtime, data)
+        await dash.login()
+        page = await dash.post("/mentors/invitations", {})
+    async with runtime.sessions() as s:
+        invitation = (await s.scalars(select(Invitation))).one()
+    assert f'href="https://t.me/mentor_test_bot?start={invitation.code}"' in page

@@ -10,3 +10,6 @@ from messaging.dispatcher import Dispatcher
 RUNTIME = web.AppKey("runtime", Runtime)
 # The outbox dispatcher of this process: handlers call `.wake()` after committing an outbox row.
 DISPATCHER = web.AppKey("dispatcher", Dispatcher)
+# The Telegram bot's @username (from getMe at start-up), for t.me invitation links; absent
+# when Telegram is off or the Bot API could not be reached.
+TELEGRAM_USERNAME = web.AppKey("telegram_username", str)

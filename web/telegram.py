@@ -23,6 +23,7 @@ from pydantic import ValidationError
 from bot.telegram.setup import build_dispatcher, set_commands
 from mentoring.runtime import Runtime
 from messaging.telegram import build_bot
+from web.keys import TELEGRAM_USERNAME
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
@@ -91,11 +92,16 @@ def setup(app: web.Application, runtime: Runtime) -> None:
 
 
 async def _menu(app: web.Application) -> None:
-    runtime = app[TELEGRAM_DISPATCHER]["runtime"]
+    """The commands menu, and the bot's username for the dashboard's invitation links."""
+    bot, runtime = app[TELEGRAM_BOT], app[TELEGRAM_DISPATCHER]["runtime"]
     try:
-        await set_commands(app[TELEGRAM_BOT], runtime)
+        await set_commands(bot, runtime)
+        me = await bot.me()
     except (TelegramAPIError, TelegramNetworkError) as exc:
         log.warning("could not set the Telegram commands menu", extra={"reason": str(exc)[:80]})
+        return
+    if me.username:
+        app[TELEGRAM_USERNAME] = me.username
 
 
 async def _set_webhook(app: web.Application) -> None:

@@ -1,7 +1,7 @@
 """Mentors: approval after screening (what was checked, when, by whom), capacity, invitations.
 
 An invitation is a random code stored as an `Invitation`; the mentor signs up on Telegram with
-`/start <code>` (a t.me deep link when the bot's username is configured).
+`/start <code>`, or through a t.me deep link once the bot's username is known (getMe at start-up).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from web.dashboard.common import (
     render,
     route_id,
 )
-from web.keys import RUNTIME
+from web.keys import RUNTIME, TELEGRAM_USERNAME
 
 routes = web.RouteTableDef()
 CHECKS = ("straffeattest", "boerneattest", "interview", "references", "code_of_conduct")
@@ -83,7 +83,7 @@ async def mentors(request: web.Request) -> web.StreamResponse:
         checked.setdefault(s.mentor_id, []).append(
             {"kind": s.check_kind, "on": s.checked_on, "by": name or email}
         )
-    bot = getattr(runtime.settings, "telegram_bot_username", None)
+    bot = request.app.get(TELEGRAM_USERNAME)
     return render(
         request,
         "web/mentors.html",
