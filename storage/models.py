@@ -150,8 +150,12 @@ class ContactPoint(Base):
 
 class Youth(Base):
     __tablename__ = "youths"
-    # The digest's waiting list, oldest first.
-    __table_args__ = (Index("ix_youths_waiting_since", "waiting_since"),)
+    # The digest's waiting list, oldest first; a text from an unknown number is checked against
+    # the guardians' numbers before a sign-up starts.
+    __table_args__ = (
+        Index("ix_youths_waiting_since", "waiting_since"),
+        Index("ix_youths_guardian_phone", "guardian_phone"),
+    )
 
     person_id: Mapped[int] = mapped_column(
         ForeignKey("people.id", ondelete="CASCADE"), primary_key=True

@@ -348,6 +348,7 @@ def upgrade() -> None:
         sa.UniqueConstraint("external_ref", name=op.f("uq_youths_external_ref")),
     )
     with op.batch_alter_table("youths", schema=None) as batch_op:
+        batch_op.create_index("ix_youths_guardian_phone", ["guardian_phone"], unique=False)
         batch_op.create_index("ix_youths_waiting_since", ["waiting_since"], unique=False)
 
     op.create_table(
@@ -731,6 +732,7 @@ def downgrade() -> None:
     op.drop_table("job_openings")
     with op.batch_alter_table("youths", schema=None) as batch_op:
         batch_op.drop_index("ix_youths_waiting_since")
+        batch_op.drop_index("ix_youths_guardian_phone")
 
     op.drop_table("youths")
     with op.batch_alter_table("outbox", schema=None) as batch_op:
