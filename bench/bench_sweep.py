@@ -1,5 +1,8 @@
 """A sweep costs what is due, not what is pending: 100 due among 1,000 vs 1,000,000 pending.
 
+The due rows are outcome reminders for 100 youths whose survey went unanswered: each one checks
+the youth's outcomes and flags the coordinator, so a sweep does real work for every row.
+
 Run with `python -m bench` (every bench_*.py) or `python -m bench.bench_sweep`. SQLite, the
 embedded default; the 1,000,000 rows are bulk-inserted with the stdlib driver to keep the run
 well under a minute. Each figure is the median of a few sweeps over fresh due rows; the ratio
@@ -29,8 +32,12 @@ DUE = 100
 ROUNDS = 5
 GOAL_MS = 100.0
 SQL = (
-    "INSERT INTO followups (programme_id, key, kind, due_at, state, payload) "
-    "VALUES (1, ?, 'outcome_coordinator', ?, 'pending', '{}')"
+    "INSERT INTO followups (programme_id, key, kind, due_at, state, payload, person_id) "
+    "VALUES (1, ?, 'outcome_coordinator', ?, 'pending', '{\"ended_on\": \"2026-08-01\"}', ?)"
+)
+PEOPLE = (
+    "INSERT INTO people (id, programme_id, role, first_name, language, status, created_at) "
+    "VALUES (?, 1, 'youth', 'Ung', 'da', 'active', '2026-01-01 00:00:00')"
 )
 
 
@@ -42,7 +49,11 @@ def _fill(path: Path, pending: int) -> None:
     conn = sqlite3.connect(path)
     with conn:
         later = NOW + timedelta(days=30)
-        rows = ((f"bench:{n}", _stamp(later + timedelta(seconds=n))) for n in range(pending))
+        conn.executemany(PEOPLE, ((n + 1,) for n in range(DUE)))
+        rows = (
+            (f"bench:{n}", _stamp(later + timedelta(seconds=n)), n % DUE + 1)
+            for n in range(pending)
+        )
         conn.executemany(SQL, rows)
     conn.close()
 
@@ -53,7 +64,7 @@ def _add_due(path: Path, round_no: int) -> None:
         conn.executemany(
             SQL,
             (
-                (f"due:{round_no}:{n}", _stamp(NOW - timedelta(minutes=1, seconds=n)))
+                (f"due:{round_no}:{n}", _stamp(NOW - timedelta(minutes=1, seconds=n)), n + 1)
                 for n in range(DUE)
             ),
         )

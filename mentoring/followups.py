@@ -332,6 +332,9 @@ class Ctx:
     # The coordinator's flags (InboxItem rows), written together once the batch has run: one
     # statement instead of a flush per row.
     flags: list[dict[str, Any]] = field(default_factory=list)
+    # Each youth's latest outcome date, when the sweep loaded them for the batch in one query
+    # (a youth missing from it has none); None: ask per row.
+    latest_outcome: dict[int, date] | None = None
 
     async def write_flags(self) -> None:
         if self.flags:
@@ -548,6 +551,11 @@ async def _question(ctx: Ctx, fu: FollowUp) -> Question | None:
 async def _has_outcome(ctx: Ctx, fu: FollowUp) -> bool:
     ended = fu.payload.get("ended_on")
     since = date.fromisoformat(ended) if ended else date.min
+    if fu.person_id is None:
+        return False
+    if ctx.latest_outcome is not None:  # loaded for the whole batch by the sweep
+        latest = ctx.latest_outcome.get(fu.person_id)
+        return latest is not None and latest >= since
     found = await ctx.session.scalar(
         select(exists().where(Outcome.youth_id == fu.person_id, Outcome.observed_on >= since))
     )

@@ -20,16 +20,17 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.followups import Ctx, Result, act
 from mentoring.runtime import Runtime
-from storage.models import FollowUp, Match, Meeting, Person
+from storage.models import FollowUp, Match, Meeting, Outcome, Person, Youth
 
 log = logging.getLogger(__name__)
 
 BATCH = 200
+OUTCOME_KINDS = frozenset({"outcome_survey", "outcome_coordinator"})
 RETRY_AFTER = timedelta(minutes=10)
 MAX_FAILURES = 5
 
@@ -74,8 +75,8 @@ async def _sweep_batch(runtime: Runtime, now: datetime, batch: int, result: Swee
             .values(state="done", done_at=now)
             .execution_options(synchronize_session="evaluate")
         )
-        await _preload(session, rows)
         ctx = Ctx(session, runtime.renderer, now, runtime.settings.tz)
+        await _preload(ctx, rows)
         try:
             async with session.begin_nested():
                 outcomes = [await act(ctx, fu) for fu in rows]
@@ -88,11 +89,12 @@ async def _sweep_batch(runtime: Runtime, now: datetime, batch: int, result: Swee
         return len(rows)
 
 
-async def _preload(session: AsyncSession, rows: list[FollowUp]) -> None:
-    """Load the people, matches and meetings the batch refers to: three statements, not one a row.
-
-    The handlers then find them in the session's identity map (`session.get` asks no query).
-    """
+async def _preload(ctx: Ctx, rows: list[FollowUp]) -> None:
+    """Load what the batch's handlers look up, a few statements for the batch instead of some
+    for every row: the matches, meetings, people and youths it refers to (the handlers then find
+    them in the session's identity map: `session.get` asks no query) and the youths' latest
+    outcomes (the outcome survey and its reminder to the coordinator)."""
+    session = ctx.session
     for model, ids in (
         (Match, {fu.match_id for fu in rows}),
         (Meeting, {fu.meeting_id for fu in rows}),
@@ -107,6 +109,15 @@ async def _preload(session: AsyncSession, rows: list[FollowUp]) -> None:
     wanted = {i for i in people if i is not None}
     if wanted:
         await session.scalars(select(Person).where(Person.id.in_(wanted)))
+        await session.scalars(select(Youth).where(Youth.person_id.in_(wanted)))
+    youths = {fu.person_id for fu in rows if fu.kind in OUTCOME_KINDS and fu.person_id}
+    if youths:
+        latest = await session.execute(
+            select(Outcome.youth_id, func.max(Outcome.observed_on))
+            .where(Outcome.youth_id.in_(youths))
+            .group_by(Outcome.youth_id)
+        )
+        ctx.latest_outcome = {youth: day for youth, day in latest.all() if youth is not None}
 
 
 async def _act_alone(ctx: Ctx, fu: FollowUp) -> Result:
