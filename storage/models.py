@@ -240,7 +240,11 @@ class Consent(Base):
 
 
 class Invitation(Base):
-    """A mentor invitation code, used as the Telegram deep-link payload `/start <code>`."""
+    """A mentor invitation code, used as the Telegram deep-link payload `/start <code>`.
+
+    `checks` are the screenings the coordinator did before inviting (dated `checked_on`); with
+    at least one, the mentor is approved on sign-up and the checks are kept as Screening rows.
+    Without, the mentor waits for screening like anyone else who signs up."""
 
     __tablename__ = "invitations"
 
@@ -250,6 +254,8 @@ class Invitation(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
     created_at: Mapped[datetime] = created_col()
     expires_at: Mapped[datetime | None]
+    checks: Mapped[list[Any]] = mapped_column(default=list)
+    checked_on: Mapped[date | None] = mapped_column(Date)
     used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     used_at: Mapped[datetime | None]
 

@@ -4,6 +4,7 @@ or open sign-up, phone verification, and everything a person can get wrong on th
 from __future__ import annotations
 
 import logging
+from datetime import date
 
 import pytest
 from sqlalchemy import select, text
@@ -17,11 +18,13 @@ from storage.models import (
     Consent,
     ContactPoint,
     ConversationState,
+    Coordinator,
     InboxItem,
     Invitation,
     Mentor,
     OutboxMessage,
     Person,
+    Screening,
     Youth,
 )
 from tests.conftest import NOW
@@ -128,12 +131,9 @@ async def test_youth_signup_verifies_a_phone_number_before_using_it(runtime: Run
         assert point is not None and point.verified
 
 
-async def test_mentor_signup_by_invitation_is_approved_at_once(runtime: Runtime) -> None:
-    async with runtime.sessions() as session, session.begin():
-        prog = await programme(session)
-        session.add(Invitation(programme_id=prog.id, code="inv-abc123"))
+async def _sign_up_invited_mentor(runtime: Runtime, code: str) -> str:
     chat = Chat(runtime, channel="telegram", address="8001")
-    assert "9 korte spørgsmål" in await chat.text("/start inv-abc123", start="inv-abc123")
+    assert "9 korte spørgsmål" in await chat.text(f"/start {code}", start=code)
     for said in ["Henrik Jensen", "Tømrerfirmaet Jensen ApS 12345674", "Værkfører"]:
         await chat.send(said)
     await chat.send(option="i:construction")
@@ -143,13 +143,51 @@ async def test_mentor_signup_by_invitation_is_approved_at_once(runtime: Runtime)
     summary = await chat.text("Hverdage efter 15")
     assert "Virksomhed: Tømrerfirmaet Jensen ApS (CVR 12345674)" in summary
     assert "sprog: dansk, engelsk" in summary.lower()
-    assert "Du er skrevet op som mentor" in await chat.text("ja")
+    return await chat.text("ja")
+
+
+async def test_mentor_signup_by_screened_invitation_is_approved_with_the_screening_kept(
+    runtime: Runtime,
+) -> None:
+    async with runtime.sessions() as session, session.begin():
+        prog = await programme(session)
+        coordinator = Coordinator(email="k@example.dk", password_hash="x")
+        session.add(coordinator)
+        await session.flush()
+        session.add(
+            Invitation(
+                programme_id=prog.id,
+                code="inv-abc123",
+                created_by=coordinator.id,
+                checks=["straffeattest", "interview"],
+                checked_on=date(2026, 11, 20),
+            )
+        )
+    assert "Du er skrevet op som mentor" in await _sign_up_invited_mentor(runtime, "inv-abc123")
     async with runtime.sessions() as session:
         mentor = await session.scalar(select(Mentor))
         invitation = await session.scalar(select(Invitation))
+        screenings = list(await session.scalars(select(Screening).order_by(Screening.check_kind)))
         assert mentor is not None and mentor.approval == "approved" and mentor.capacity == 2
         assert mentor.languages == ["da", "en"] and mentor.role_title == "Værkfører"
         assert invitation is not None and invitation.used_by == mentor.person_id
+    assert [(s.check_kind, s.checked_on, s.checked_by, s.mentor_id) for s in screenings] == [
+        ("interview", date(2026, 11, 20), coordinator.id, mentor.person_id),
+        ("straffeattest", date(2026, 11, 20), coordinator.id, mentor.person_id),
+    ]
+
+
+async def test_mentor_signup_by_invitation_without_screening_waits_for_approval(
+    runtime: Runtime,
+) -> None:
+    async with runtime.sessions() as session, session.begin():
+        prog = await programme(session)
+        session.add(Invitation(programme_id=prog.id, code="inv-abc123"))
+    assert "godkende dig som mentor" in await _sign_up_invited_mentor(runtime, "inv-abc123")
+    async with runtime.sessions() as session:
+        mentor = await session.scalar(select(Mentor))
+        assert mentor is not None and mentor.approval == "pending"
+        assert await session.scalar(select(Screening)) is None
 
 
 async def test_mentor_open_signup_waits_for_approval(runtime: Runtime) -> None:

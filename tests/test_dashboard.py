@@ -264,9 +264,21 @@ async def test_dashboard_capacity_and_invitation_codes(dash: Dashboard) -> None:
         mentor = await s.get(Mentor, dash.data.lone)
         invitation = (await s.scalars(select(Invitation))).one()
     assert mentor is not None and mentor.capacity == 3
-    assert f"/start {invitation.code}" in page
+    assert f"/start {invitation.code}" in page and invitation.checks == []
+    page = await dash.post(
+        "/mentors/invitations", {"check": "interview", "checked_on": "2026-11-20"}
+    )
+    async with dash.runtime.sessions() as s:
+        screened = await s.scalar(select(Invitation).order_by(Invitation.id.desc()))
+    assert screened is not None and screened.checks == ["interview"]
+    assert str(screened.checked_on) == "2026-11-20" and "screenet" in page
     assert len(invitation.code) >= 16
-    assert await audited(dash.runtime) == ["login", "mentor_capacity", "invitation_created"]
+    assert await audited(dash.runtime) == [
+        "login",
+        "mentor_capacity",
+        "invitation_created",
+        "invitation_created",
+    ]
 
 
 async def test_dashboard_company_job_opening_and_outcome_are_registered(dash: Dashboard) -> None:

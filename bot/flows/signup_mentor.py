@@ -1,5 +1,6 @@
-"""Mentor sign-up: by invitation (`/start <code>` made by the coordinator: approved at once) or
-open (pending the coordinator's approval). Name, company (optional CVR), role, industry, area,
+"""Mentor sign-up: by invitation (`/start <code>` made by the coordinator: approved at once when
+the coordinator recorded a screening with the invitation) or open (pending the coordinator's
+approval after screening). Name, company (optional CVR), role, industry, area,
 capacity 1-3, languages, availability, then a summary to confirm."""
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from mentoring.contacts import tidy_name
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
 from mentoring.outcomes import normalise_cvr, register_company
-from mentoring.people import MentorForm, register_mentor
+from mentoring.people import MentorForm, approve_mentor, register_mentor
 from storage.models import Company, Invitation
 
 FLOW = "signup_mentor"
@@ -222,11 +223,16 @@ async def _finish(turn: Turn) -> None:
         availability=data.get("availability"),
         language=turn.person.language,
     )
-    person = await register_mentor(
-        turn.session, programme_id, form, person=turn.person, approved=invitation is not None
-    )
+    person = await register_mentor(turn.session, programme_id, form, person=turn.person)
+    approved = False
     if invitation is not None:
         invitation.used_by, invitation.used_at = person.id, turn.now
+        if invitation.checks and invitation.checked_on is not None:  # screened before inviting
+            checks = [(kind, invitation.checked_on) for kind in invitation.checks]
+            await approve_mentor(
+                turn.session, person.id, invitation.created_by, checks, now=turn.now
+            )
+            approved = True
     await record(
         turn.session,
         f"person:{person.id}",
@@ -236,4 +242,4 @@ async def _finish(turn: Turn) -> None:
         invited=invitation is not None,
     )
     turn.goto(None, None, {})
-    turn.say("mentor_done", first_name=person.first_name, approved=invitation is not None)
+    turn.say("mentor_done", first_name=person.first_name, approved=approved)

@@ -105,18 +105,23 @@ async def mentors(request: web.Request) -> web.StreamResponse:
     )
 
 
-@routes.post("/mentors/{id}/approve")
-@login_required
-async def approve(request: web.Request) -> web.StreamResponse:
-    mentor_id = route_id(request)
+async def screening_form(request: web.Request, today: date) -> tuple[list[str], date]:
+    """The ticked screening checks and their date, from the approval or invitation form."""
     await check_csrf(request)
     posted = await request.post()
     kinds = [k for k in posted.getall("check", []) if isinstance(k, str) and k in CHECKS]
     form = {k: v for k, v in posted.items() if isinstance(v, str)}
+    return kinds, date_field(form, "checked_on", today)
+
+
+@routes.post("/mentors/{id}/approve")
+@login_required
+async def approve(request: web.Request) -> web.StreamResponse:
+    mentor_id = route_id(request)
     now, today = now_and_today(request)
+    kinds, checked_on = await screening_form(request, today)
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        checked_on: date = date_field(form, "checked_on", today)
         await approve_mentor(db, mentor_id, who.id, [(k, checked_on) for k in kinds], now=now)
         await record(
             db, who.actor, "mentor_approved", "mentor", mentor_id, checks=kinds, on=str(checked_on)
@@ -150,8 +155,8 @@ async def capacity(request: web.Request) -> web.StreamResponse:
 @routes.post("/mentors/invitations")
 @login_required
 async def invite(request: web.Request) -> web.StreamResponse:
-    await check_csrf(request)
-    now, _ = now_and_today(request)
+    now, today = now_and_today(request)
+    kinds, checked_on = await screening_form(request, today)
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
         programme = await programme_of(request, db)
@@ -161,10 +166,12 @@ async def invite(request: web.Request) -> web.StreamResponse:
             created_by=who.id,
             created_at=now,
             expires_at=now + timedelta(days=INVITATION_DAYS),
+            checks=kinds,
+            checked_on=checked_on if kinds else None,
         )
         db.add(invitation)
         await db.flush()
-        await record(db, who.actor, "invitation_created", "invitation", invitation.id)
+        await record(db, who.actor, "invitation_created", "invitation", invitation.id, checks=kinds)
         return "invitation_created", {}
 
     return await act(request, "/mentors#invitations", action)

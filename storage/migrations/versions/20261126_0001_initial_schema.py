@@ -226,6 +226,12 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Integer(), nullable=True),
         sa.Column("created_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=True),
+        sa.Column(
+            "checks",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("checked_on", sa.Date(), nullable=True),
         sa.Column("used_by", sa.Integer(), nullable=True),
         sa.Column("used_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.ForeignKeyConstraint(
