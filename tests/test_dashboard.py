@@ -272,6 +272,8 @@ async def test_dashboard_capacity_and_invitation_codes(dash: Dashboard) -> None:
         screened = await s.scalar(select(Invitation).order_by(Invitation.id.desc()))
     assert screened is not None and screened.checks == ["interview"]
     assert str(screened.checked_on) == "2026-11-20" and "screenet" in page
+    page = await dash.post("/mentors/invitations", {"check": "interview", "checked_on": "20.11"})
+    assert 'role="alert"' in page  # a date that is no date is a form error, not a crash
     assert len(invitation.code) >= 16
     assert await audited(dash.runtime) == [
         "login",

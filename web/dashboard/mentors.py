@@ -7,7 +7,7 @@ An invitation is a random code stored as an `Invitation`; the mentor signs up on
 from __future__ import annotations
 
 import secrets
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
@@ -105,13 +105,13 @@ async def mentors(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def screening_form(request: web.Request, today: date) -> tuple[list[str], date]:
-    """The ticked screening checks and their date, from the approval or invitation form."""
+async def screening_form(request: web.Request) -> tuple[list[str], dict[str, str]]:
+    """The ticked screening checks and the rest of the approval or invitation form (its date is
+    read inside the action, so a bad one is answered like any other form error)."""
     await check_csrf(request)
     posted = await request.post()
     kinds = [k for k in posted.getall("check", []) if isinstance(k, str) and k in CHECKS]
-    form = {k: v for k, v in posted.items() if isinstance(v, str)}
-    return kinds, date_field(form, "checked_on", today)
+    return kinds, {k: v for k, v in posted.items() if isinstance(v, str)}
 
 
 @routes.post("/mentors/{id}/approve")
@@ -119,9 +119,10 @@ async def screening_form(request: web.Request, today: date) -> tuple[list[str], 
 async def approve(request: web.Request) -> web.StreamResponse:
     mentor_id = route_id(request)
     now, today = now_and_today(request)
-    kinds, checked_on = await screening_form(request, today)
+    kinds, form = await screening_form(request)
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        checked_on = date_field(form, "checked_on", today)
         await approve_mentor(db, mentor_id, who.id, [(k, checked_on) for k in kinds], now=now)
         await record(
             db, who.actor, "mentor_approved", "mentor", mentor_id, checks=kinds, on=str(checked_on)
@@ -156,9 +157,10 @@ async def capacity(request: web.Request) -> web.StreamResponse:
 @login_required
 async def invite(request: web.Request) -> web.StreamResponse:
     now, today = now_and_today(request)
-    kinds, checked_on = await screening_form(request, today)
+    kinds, form = await screening_form(request)
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        checked_on = date_field(form, "checked_on", today)
         programme = await programme_of(request, db)
         invitation = Invitation(
             programme_id=programme.id,
