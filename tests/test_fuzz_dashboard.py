@@ -143,3 +143,17 @@ async def test_dashboard_text_with_a_nul_character_is_kept_without_it(dash: Dash
     )
     assert response.status == 200
     assert "NulBytes ApS" in await (await dash.http.get("/companies")).text()
+
+
+async def test_dashboard_id_too_large_for_the_database_is_not_found_not_a_crash(
+    dash: Dashboard,
+) -> None:
+    """Found by the fuzzer: an id of 2**63 overflowed SQLite's integer and answered 500."""
+    huge = str(2**63)
+    handled = await dash.http.post(f"/inbox/{huge}/handled", data={"csrf": await dash.csrf()})
+    assert handled.status == 404
+    matched = await dash.http.post(
+        "/outcomes",
+        data={"csrf": await dash.csrf(), "youth_id": huge, "category": "job"},
+    )
+    assert matched.status == 200 and 'role="alert"' in await matched.text()

@@ -132,10 +132,21 @@ def text_field(form: dict[str, str], name: str, *, required: bool = True) -> str
     return value
 
 
+# Ids and numbers the database can hold (a signed 64-bit integer); a larger one is no row of ours.
+DB_INT_MAX = 2**63 - 1
+
+
+def _db_int(value: str) -> int:
+    number = int(value)
+    if not -DB_INT_MAX <= number <= DB_INT_MAX:
+        raise ValueError(value)
+    return number
+
+
 def int_field(form: dict[str, str], name: str) -> int:
     value = text_field(form, name)
     try:
-        return int(value)
+        return _db_int(value)
     except ValueError:
         raise DomainError("dashboard_field_invalid", field=name) from None
 
@@ -152,6 +163,6 @@ def date_field(form: dict[str, str], name: str, default: date | None = None) -> 
 
 def route_id(request: web.Request, name: str = "id") -> int:
     try:
-        return int(request.match_info[name])
+        return _db_int(request.match_info[name])
     except (KeyError, ValueError):
         raise web.HTTPNotFound() from None
