@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from mentoring.meetings import propose_meeting
@@ -13,6 +15,7 @@ from mentoring.runtime import Runtime
 from messaging.email import Mailer
 from messaging.email_sender import EmailSender
 from messaging.outbox import enqueue
+from settings import load_settings
 from storage.models import ContactPoint, OutboxMessage
 from tests.conftest import NOW
 from tests.factories import active_pair
@@ -22,6 +25,20 @@ CPH = ZoneInfo("Europe/Copenhagen")
 MEETING_AT = datetime(2026, 12, 1, 15, 0, tzinfo=CPH)
 MENTOR_EMAIL = "henrik@firma.dk"
 YOUTH_PHONE = "+4520304050"
+
+
+def email_runtime(db_url: str, tmp_path: Path, **settings: Any) -> Runtime:
+    """A runtime whose links and e-mails carry a public address and a sender, at NOW."""
+    loaded = load_settings(
+        database_url=db_url,
+        data_dir=tmp_path,
+        secret_key="a-test-secret-that-is-long-enough",
+        run_scheduler=False,
+        public_base_url="https://mentor.example.dk",
+        mail_from="mentor@vejle.example.dk",
+        **settings,
+    )
+    return Runtime.build(loaded, clock=lambda: NOW)
 
 
 async def request_meeting(runtime: Runtime) -> tuple[OutboxMessage, int, int]:

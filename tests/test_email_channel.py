@@ -21,10 +21,9 @@ from messaging.email_sender import EmailSender, confirm_link
 from messaging.ical import referenced_meeting
 from messaging.outbox import enqueue
 from messaging.render import Renderer
-from settings import load_settings
 from storage.models import Meeting, OutboxMessage
 from tests.conftest import NOW
-from tests.email_helpers import MEETING_AT, deliver, request_meeting
+from tests.email_helpers import MEETING_AT, deliver, email_runtime, request_meeting
 from tests.factories import active_pair
 from tests.smtp_server import smtp_server
 from web.app import create_app
@@ -32,15 +31,7 @@ from web.app import create_app
 
 @pytest.fixture
 async def runtime(db_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
-    settings = load_settings(
-        database_url=db_url,
-        data_dir=tmp_path,
-        secret_key="a-test-secret-that-is-long-enough",
-        run_scheduler=False,
-        public_base_url="https://mentor.example.dk",
-        mail_from="mentor@vejle.example.dk",
-    )
-    rt = Runtime.build(settings, clock=lambda: NOW)
+    rt = email_runtime(db_url, tmp_path)
     yield rt
     await rt.close()
 

@@ -19,10 +19,9 @@ from sqlalchemy import func, select
 
 from mentoring.runtime import Runtime
 from messaging.email_reply import first_line, parse_inbound, reply_part
-from settings import load_settings
 from storage.models import ConversationState, InboxItem, Meeting, OutboxMessage, Person
 from tests.conftest import NOW
-from tests.email_helpers import MENTOR_EMAIL, YOUTH_PHONE, deliver, request_meeting
+from tests.email_helpers import MENTOR_EMAIL, YOUTH_PHONE, deliver, email_runtime, request_meeting
 from web.app import create_app
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "external"
@@ -90,16 +89,7 @@ HEADERS = {"Content-Type": f"multipart/form-data; boundary={BOUNDARY}"}
 
 @pytest.fixture
 async def runtime(db_url: str, tmp_path: Path) -> AsyncIterator[Runtime]:
-    settings = load_settings(
-        database_url=db_url,
-        data_dir=tmp_path,
-        secret_key="a-test-secret-that-is-long-enough",
-        run_scheduler=False,
-        public_base_url="https://mentor.example.dk",
-        mail_from="mentor@vejle.example.dk",
-        email_inbound_secret=SECRET,
-    )
-    rt = Runtime.build(settings, clock=lambda: NOW)
+    rt = email_runtime(db_url, tmp_path, email_inbound_secret=SECRET)
     yield rt
     await rt.close()
 
