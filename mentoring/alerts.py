@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mentoring.digest_mail import recipients
 from mentoring.matches import open_match_for
 from messaging.email import Mailer
-from storage.models import InboxItem, Person
+from storage.models import InboxItem, Match, Person
 
 if TYPE_CHECKING:
     from mentoring.runtime import Runtime
@@ -26,21 +26,31 @@ log = logging.getLogger(__name__)
 BATCH_EVERY = timedelta(hours=1)
 
 
-async def stop_requested(session: AsyncSession, person: Person, *, now: datetime) -> None:
-    """A youth or mentor said stop (paused, or unsubscribed from SMS): an inbox item of kind
-    "stop", so the coordinator hears within the hour rather than in Monday's digest."""
-    if person.role not in ("youth", "mentor"):
-        return  # someone half-way through sign-up: nobody to follow up yet
+async def to_inbox(
+    session: AsyncSession, person: Person, kind: str, *, now: datetime, body: str | None = None
+) -> Match | None:
+    """Put something about `person` in the coordinator's inbox, tied to their open pair (which
+    is returned); the alert job mails it within the hour."""
     match = await open_match_for(session, person.id)
     session.add(
         InboxItem(
             programme_id=person.programme_id,
             person_id=person.id,
             match_id=match.id if match else None,
-            kind="stop",
+            kind=kind,
+            body=body[:2000] if body else None,
             created_at=now,
         )
     )
+    return match
+
+
+async def stop_requested(session: AsyncSession, person: Person, *, now: datetime) -> None:
+    """A youth or mentor said stop (paused, or unsubscribed from SMS): an inbox item of kind
+    "stop", so the coordinator hears within the hour rather than in Monday's digest."""
+    if person.role not in ("youth", "mentor"):
+        return  # someone half-way through sign-up: nobody to follow up yet
+    await to_inbox(session, person, "stop", now=now)
 
 
 async def send_due_alerts(runtime: Runtime, mailer: Mailer | None = None) -> int:

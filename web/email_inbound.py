@@ -30,8 +30,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.engine import seen_before
 from bot.parsing import yes_no
 from logsetup import mask_email
+from mentoring.alerts import to_inbox
 from mentoring.clock import local_date
-from mentoring.matches import open_match_for
 from mentoring.meetings import answer_meeting
 from mentoring.runtime import Runtime
 from messaging.email_reply import InboundEmail, parse_inbound
@@ -40,7 +40,6 @@ from storage.db import unit_of_work
 from storage.models import (
     ContactPoint,
     ConversationState,
-    InboxItem,
     Match,
     Meeting,
     OutboxMessage,
@@ -162,17 +161,7 @@ async def _act(session: AsyncSession, runtime: Runtime, mail: InboundEmail) -> s
         outcome = "nothing"
     forwarded = outcome != "already" and bool(mail.reply)
     if forwarded:
-        match = await open_match_for(session, person.id)
-        session.add(
-            InboxItem(
-                programme_id=person.programme_id,
-                person_id=person.id,
-                match_id=match.id if match else None,
-                kind="message",
-                body=mail.reply[:2000],
-                created_at=now,
-            )
-        )
+        await to_inbox(session, person, "message", now=now, body=mail.reply)
     await _answer(session, runtime, address, person, outcome, now, meeting, forwarded)
     return outcome
 

@@ -8,11 +8,11 @@ from sqlalchemy import func, select
 from bot import parsing
 from bot.flows import meetings, privacy
 from bot.turn import Turn, opt
-from mentoring.alerts import stop_requested
+from mentoring.alerts import stop_requested, to_inbox
 from mentoring.audit import record
 from mentoring.matches import open_match_for
 from mentoring.people import has_consent
-from storage.models import ContactPoint, HoursReport, InboxItem, Meeting, Mentor, Person, Youth
+from storage.models import ContactPoint, HoursReport, Meeting, Mentor, Person, Youth
 
 # First words (normalised) that name a command, in Danish and English, with and without "/".
 COMMANDS: dict[str, str] = {
@@ -199,17 +199,7 @@ async def handle_write(turn: Turn) -> None:
     if not turn.text:
         turn.miss("write_ask")
         return
-    match = await open_match_for(turn.session, turn.person.id)
-    turn.session.add(
-        InboxItem(
-            programme_id=turn.person.programme_id,
-            person_id=turn.person.id,
-            match_id=match.id if match else None,
-            kind="message",
-            body=turn.text[:2000],
-            created_at=turn.now,
-        )
-    )
+    await to_inbox(turn.session, turn.person, "message", now=turn.now, body=turn.text)
     turn.say("write_sent")
     await back(turn)
 
@@ -236,18 +226,9 @@ async def handle_language(turn: Turn) -> None:
 
 
 async def _unsure(turn: Turn) -> None:
-    match = await open_match_for(turn.session, turn.person.id)
+    match = await to_inbox(turn.session, turn.person, "unsure", now=turn.now)
     if match is not None and match.unsure_flag_at is None:
         match.unsure_flag_at = turn.now
-    turn.session.add(
-        InboxItem(
-            programme_id=turn.person.programme_id,
-            person_id=turn.person.id,
-            match_id=match.id if match else None,
-            kind="unsure",
-            created_at=turn.now,
-        )
-    )
     turn.say("unsure_noted")
 
 
