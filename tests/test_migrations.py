@@ -75,7 +75,10 @@ async def test_models_and_migrations_do_not_drift(empty_db_url: str) -> None:
             )
     finally:
         await engine.dispose()
-    assert diff == [], f"models and migrations differ; add a revision with `python -m storage.revision "..."`: {diff}"
+    assert diff == [], (
+        "models and migrations differ; add a revision with "
+        f"`python -m storage.revision '...'`: {diff}"
+    )
 
 
 async def test_lookup_data_is_seeded_by_the_migration(engine: AsyncEngine) -> None:

@@ -1,0 +1,54 @@
+"""The domain model as tables. Personal data is kept to the minimum DESIGN.md names.
+
+One module per subject (people, pairs, programme, messaging, coordination); every table is
+re-exported here, so `from storage.models import Match` works wherever it is written, and
+importing this package registers every table on `Base.metadata` (migrations compare against it).
+
+Codes for target groups, situations, interests, outcome categories and job kinds refer to the
+`lookups` table (data, not code: Danish reforms change them); their words live in templates/.
+"""
+
+from storage.models.base import NAMING, Base, created_col
+from storage.models.coordination import AuditEntry, Coordinator, InboxItem, Lease
+from storage.models.messaging import ConversationState, FollowUp, InboundKey, OutboxMessage
+from storage.models.pairs import CheckinAnswer, HoursReport, Match, Meeting
+from storage.models.people import (
+    Consent,
+    ContactPoint,
+    Invitation,
+    Mentor,
+    Person,
+    Screening,
+    Youth,
+)
+from storage.models.programme import Company, JobOpening, Lookup, Outcome, Programme
+
+__all__ = [
+    "NAMING",
+    "AuditEntry",
+    "Base",
+    "CheckinAnswer",
+    "Company",
+    "Consent",
+    "ContactPoint",
+    "ConversationState",
+    "Coordinator",
+    "FollowUp",
+    "HoursReport",
+    "InboundKey",
+    "InboxItem",
+    "Invitation",
+    "JobOpening",
+    "Lease",
+    "Lookup",
+    "Match",
+    "Meeting",
+    "Mentor",
+    "OutboxMessage",
+    "Outcome",
+    "Person",
+    "Programme",
+    "Screening",
+    "Youth",
+    "created_col",
+]

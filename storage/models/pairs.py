@@ -1,0 +1,87 @@
+"""Pairs and what they do together: matches, meetings, hours and check-in answers."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, created_col
+
+
+class Match(Base):
+    __tablename__ = "matches"
+    __table_args__ = (
+        Index("ix_matches_youth_status", "youth_id", "status"),
+        Index("ix_matches_mentor_status", "mentor_id", "status"),
+        # The digest's first match per youth (youths matched, and by week) read from this
+        # index alone, in youth order.
+        Index("ix_matches_programme_youth", "programme_id", "youth_id", "status", "accepted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    youth_id: Mapped[int] = mapped_column(ForeignKey("youths.person_id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("mentors.person_id", ondelete="CASCADE"))
+    # proposed, active, completed, ended_early, declined
+    status: Mapped[str] = mapped_column(String(12), default="proposed")
+    proposed_at: Mapped[datetime] = created_col()
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
+    accepted_at: Mapped[datetime | None]
+    starts_on: Mapped[date | None] = mapped_column(Date)
+    ends_on: Mapped[date | None] = mapped_column(Date)
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str | None] = mapped_column(String(40))
+    decline_reason: Mapped[str | None] = mapped_column(String(200))
+    at_risk_reason: Mapped[str | None] = mapped_column(String(40))
+    unsure_flag_at: Mapped[datetime | None]
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    # A pair's meetings by status and time: the digest's last meeting per pair and its counts
+    # read this index alone, without the table.
+    __table_args__ = (Index("ix_meetings_match_status_starts", "match_id", "status", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    place: Mapped[str | None] = mapped_column(String(200))
+    # proposed, confirmed, declined, cancelled, held, no_show
+    status: Mapped[str] = mapped_column(String(12), default="proposed")
+    proposed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    proposed_at: Mapped[datetime] = created_col()
+    confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    confirmed_at: Mapped[datetime | None]
+    sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE, bumped on changes
+    updated_at: Mapped[datetime] = created_col()
+
+
+class HoursReport(Base):
+    __tablename__ = "hours_reports"
+    # A pair's reports by month: the digest's hours per pair and per week read this index alone.
+    __table_args__ = (
+        Index("ix_hours_reports_match_month", "match_id", "month", "reported_at", "minutes"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
+    meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="SET NULL"))
+    reported_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    minutes: Mapped[int]
+    month: Mapped[date] = mapped_column(Date)  # first day of the local month it counts for
+    reported_at: Mapped[datetime] = created_col()
+
+
+class CheckinAnswer(Base):
+    __tablename__ = "checkin_answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    kind: Mapped[str] = mapped_column(String(12))  # checkin, closure
+    score: Mapped[int | None]
+    comment: Mapped[str | None] = mapped_column(Text)
+    wants_extension: Mapped[bool | None]
+    answered_at: Mapped[datetime] = created_col()

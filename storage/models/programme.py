@@ -1,0 +1,100 @@
+"""The programme and what it counts: lookups, companies, job openings and outcomes."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, created_col
+
+
+class Lookup(Base):
+    """Versioned lookup data: target groups, situations, interests, outcomes, job kinds, ..."""
+
+    __tablename__ = "lookups"
+    __table_args__ = (UniqueConstraint("kind", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(40))
+    sort_order: Mapped[int] = mapped_column(default=0)
+    attrs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    valid_from: Mapped[date | None] = mapped_column(Date)
+    valid_to: Mapped[date | None] = mapped_column(Date)
+
+
+class Programme(Base):
+    __tablename__ = "programmes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    unit_name: Mapped[str] = mapped_column(String(200))
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    pair_months: Mapped[int] = mapped_column(default=3)
+    monthly_hours: Mapped[int] = mapped_column(default=3)
+    target_matches: Mapped[int] = mapped_column(default=150)
+    target_full_term_pct: Mapped[int] = mapped_column(default=75)
+    target_self_supporting_pct: Mapped[int] = mapped_column(default=25)
+    target_dropout_in_education_pct: Mapped[int] = mapped_column(default=50)
+    target_subsidised_pct: Mapped[int] = mapped_column(default=50)
+    target_companies_outside: Mapped[int] = mapped_column(default=100)
+    target_job_openings: Mapped[int] = mapped_column(default=125)
+    yearly_cost_per_youth_dkk: Mapped[int] = mapped_column(default=69_227)
+    inform_guardians: Mapped[bool] = mapped_column(default=True)
+    # Retention after a pair's programme ends: message bodies, then all personal data.
+    retain_bodies_days: Mapped[int] = mapped_column(default=30)
+    retain_personal_months: Mapped[int] = mapped_column(default=12)
+    created_at: Mapped[datetime] = created_col()
+
+
+class Company(Base):
+    __tablename__ = "companies"
+    __table_args__ = (UniqueConstraint("programme_id", "cvr"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    cvr: Mapped[str | None] = mapped_column(String(8))
+    industry: Mapped[str | None] = mapped_column(String(40))
+    outside_partnership: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str | None] = mapped_column(String(40))  # mentor, event, outreach, partner
+    first_contact_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = created_col()
+
+
+class JobOpening(Base):
+    __tablename__ = "job_openings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    origin: Mapped[str | None] = mapped_column(String(40))  # mentor, event, outreach
+    created_on: Mapped[date] = mapped_column(Date)
+    filled_by: Mapped[int | None] = mapped_column(
+        ForeignKey("youths.person_id", ondelete="SET NULL")
+    )
+    filled_on: Mapped[date | None] = mapped_column(Date)
+
+
+class Outcome(Base):
+    """Where a youth stands after the programme. Survives erasure with youth_id set to NULL."""
+
+    __tablename__ = "outcomes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
+    youth_id: Mapped[int | None] = mapped_column(
+        ForeignKey("youths.person_id", ondelete="SET NULL"), index=True
+    )
+    match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="SET NULL"))
+    target_group: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str] = mapped_column(String(40))
+    observed_on: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16))  # survey, coordinator, import
+    registered_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
+    created_at: Mapped[datetime] = created_col()
