@@ -129,8 +129,8 @@ async def cmd_followups(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 async def cmd_digest(args: argparse.Namespace, runtime: Runtime) -> int:
-    from mentoring.digest import parse_week, send_weekly_digest
-    from mentoring.digest_mail import write_preview
+    from mentoring.digest_mail import send_weekly_digest, write_preview
+    from mentoring.digest_model import parse_week
     from mentoring.errors import DomainError
 
     language = runtime.settings.default_language

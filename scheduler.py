@@ -2,7 +2,7 @@
 
 Jobs are plain async functions taking the Runtime, so tests call them directly:
 - the follow-up sweep every minute (mentoring.sweep),
-- the weekly digest, Monday 07:00 programme time (mentoring.digest.send_weekly_digest),
+- the weekly digest, Monday 07:00 programme time (mentoring.digest_mail.send_weekly_digest),
 - the daily retention clean-up at 03:30 (mentoring.privacy.purge),
 - the coordinator's alert e-mails every 5 minutes (mentoring.alerts.send_due_alerts batches
   them to at most one an hour itself).
@@ -57,7 +57,7 @@ async def sweep_job(runtime: Runtime) -> None:
 
 
 async def digest_job(runtime: Runtime) -> None:
-    from mentoring.digest import send_weekly_digest
+    from mentoring.digest_mail import send_weekly_digest
 
     await send_weekly_digest(runtime)
 

@@ -17,17 +17,34 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
-from typing import TYPE_CHECKING, TypeVar
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.clock import add_months, month_start
-from mentoring.errors import DomainError
-from storage.digest_queries import DigestSummary, DigestWindow, PairRow, digest_summary
+from mentoring.digest_model import (
+    Compare,
+    Dated,
+    Digest,
+    Listed,
+    PairRef,
+    Reason,
+    RiskPair,
+    Savings,
+    Shown,
+    Target,
+    Unconfirmed,
+    iso_week,
+    local_day,
+    local_midnight,
+    parse_week,
+    week_bounds,
+)
+from storage.digest_queries import DigestSummary, digest_summary
+from storage.digest_sql import DigestWindow, PairRow
 from storage.models import Programme
 from storage.queries import (
     ENDED,
@@ -40,186 +57,12 @@ from storage.queries import (
     digest_facts,
 )
 
-if TYPE_CHECKING:
-    from mentoring.runtime import Runtime
-
 NO_MEETING_NUDGE_DAYS = 14
 NO_MEETING_RISK_DAYS = 21
 HOURS_CHECK_DAY = 20
 ENDING_WITHIN_DAYS = 14
 SURVEY_AFTER_MONTHS = 3
 SURVEY_ANSWER_DAYS = 7
-T = TypeVar("T")
-
-
-class Shown(list[T]):
-    """A list the digest names: its first rows (all of them on the full path), and `total`,
-    how many there are in all, for the "and N more" line."""
-
-    def __init__(self, items: Iterable[T] = (), total: int | None = None) -> None:
-        super().__init__(items)
-        self.total = len(self) if total is None else total
-
-    @property
-    def more(self) -> int:
-        return self.total - len(self)
-
-
-@dataclass(frozen=True)
-class PairRef:
-    match_id: int
-    youth_id: int
-    youth_name: str
-    mentor_id: int
-    mentor_name: str
-
-
-@dataclass(frozen=True)
-class Target:
-    key: str  # matches, full_term, self_supporting, dropout_in_education, subsidised, ...
-    unit: str  # "count" or "pct"
-    value: float
-    target: int
-    expected: float  # where the value should be today (counts: linear to the end date)
-    behind: int  # 0 = on track; counts: how many, pct: percentage points
-    measured: bool  # False when nobody is measured yet (a share of zero people)
-    numerator: int = 0
-    denominator: int = 0
-    pairs: tuple[PairRef, ...] = ()
-
-    @property
-    def progress_pct(self) -> float:
-        if self.unit == "pct":
-            return 100 * self.value / self.target if self.target else 0.0
-        return 100 * self.value / self.target if self.target else 0.0
-
-    @property
-    def on_track(self) -> bool:
-        return self.behind == 0
-
-
-@dataclass(frozen=True)
-class Compare:
-    key: str  # new_matches, meetings_held, hours, signups, companies, job_openings
-    this_week: float
-    last_week: float
-
-
-@dataclass(frozen=True)
-class Reason:
-    code: str  # no_meeting, hours_behind, unanswered, unsure, flagged
-    days: int = 0
-    amount: float = 0.0
-    severe: bool = False
-    detail: str | None = None
-
-
-@dataclass(frozen=True)
-class RiskPair:
-    pair: PairRef
-    reasons: tuple[Reason, ...]
-
-
-@dataclass(frozen=True)
-class Unconfirmed:
-    meeting_id: int
-    pair: PairRef
-    starts_at: datetime
-    waiting_days: int
-
-
-@dataclass(frozen=True)
-class Listed:
-    """A person on a list: waiting youth, free mentor, unreachable contact, inbox item."""
-
-    id: int
-    first_name: str
-    days: int = 0
-    detail: str | None = None
-    amount: int = 0
-
-
-@dataclass(frozen=True)
-class Dated:
-    pair: PairRef
-    on: date
-    days: int
-    detail: str | None = None  # survey: due/unanswered; call: youth/mentor/both
-
-
-@dataclass(frozen=True)
-class Savings:
-    youths: int
-    per_youth_dkk: int
-
-    @property
-    def total_dkk(self) -> int:
-        return self.youths * self.per_youth_dkk
-
-
-@dataclass
-class Digest:
-    programme_id: int
-    programme_name: str
-    unit_name: str
-    week: str
-    week_start: date
-    week_end: date  # the Sunday
-    as_of: datetime
-    starts_on: date
-    ends_on: date
-    monthly_hours: int
-    targets: list[Target]
-    compare: list[Compare]
-    at_risk: Shown[RiskPair]
-    unconfirmed: Shown[Unconfirmed]
-    waiting: Shown[Listed]
-    mentors_free: Shown[Listed]
-    unreachable: Shown[Listed]
-    ending_soon: Shown[Dated]
-    surveys: Shown[Dated]
-    calls_due: Shown[Dated]
-    inbox: Shown[Listed]
-    savings: Savings
-    # this month's hours of the active pairs (total): all of them, or an even sample of them
-    # sorted by hours on the summarised path; below_hours counts those under the commitment
-    hours_this_month: Shown[tuple[PairRef, float]]
-    below_hours: int
-    matches_over_time: list[tuple[date, int]]
-    pairs: Shown[PairRef] = field(default_factory=Shown)
-
-    def target(self, key: str) -> Target:
-        return next(t for t in self.targets if t.key == key)
-
-    def compared(self, key: str) -> Compare:
-        return next(c for c in self.compare if c.key == key)
-
-
-def parse_week(week: str) -> date:
-    """'2026-W48' -> the Monday of that ISO week."""
-    try:
-        year, number = week.upper().split("-W")
-        return date.fromisocalendar(int(year), int(number), 1)
-    except ValueError:
-        raise DomainError("invalid_week", week=week) from None
-
-
-def iso_week(day: date) -> str:
-    year, number, _ = day.isocalendar()
-    return f"{year}-W{number:02d}"
-
-
-def default_week(now: datetime, tz: ZoneInfo) -> str:
-    """The last complete week: on Monday morning, the week that just ended."""
-    return iso_week(now.astimezone(tz).date() - timedelta(days=7))
-
-
-def _local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-
-
-def _local(moment: datetime, tz: ZoneInfo) -> date:
-    return moment.astimezone(tz).date()
 
 
 def _ref(p: PairFacts | PairRow) -> PairRef:
@@ -330,7 +173,7 @@ def _calls_due(p: PairFacts, today: date, tz: ZoneInfo) -> list[str]:
     since_start = (today - p.starts_on).days
     due = []
     for side in ("youth", "mentor"):
-        dates = sorted(_local(at, tz) for at, s in p.calls if s in (side, "both"))
+        dates = sorted(local_day(at, tz) for at, s in p.calls if s in (side, "both"))
         if today < first_month_end:
             needed = (since_start >= 7) + (since_start >= 21)
             if len([d for d in dates if d < first_month_end]) < needed:
@@ -349,7 +192,7 @@ def _risk_reasons(
 ) -> list[Reason]:
     reasons: list[Reason] = []
     assert p.starts_on is not None
-    last = _local(p.last_meeting_at, tz) if p.last_meeting_at else p.starts_on
+    last = local_day(p.last_meeting_at, tz) if p.last_meeting_at else p.starts_on
     quiet = (today - last).days
     if quiet >= NO_MEETING_NUDGE_DAYS:
         reasons.append(Reason("no_meeting", days=quiet, severe=quiet >= NO_MEETING_RISK_DAYS))
@@ -359,7 +202,7 @@ def _risk_reasons(
     if p.unanswered:
         reasons.append(Reason("unanswered", amount=p.unanswered))
     if p.unsure_flag_at is not None and p.unsure_flag_at <= as_of:
-        reasons.append(Reason("unsure", days=(today - _local(p.unsure_flag_at, tz)).days))
+        reasons.append(Reason("unsure", days=(today - local_day(p.unsure_flag_at, tz)).days))
     if p.at_risk_reason:
         reasons.append(Reason("flagged", detail=p.at_risk_reason))
     return reasons
@@ -372,7 +215,7 @@ def _ending(p: PairFacts | PairRow, today: date) -> Dated:
 
 def _survey(p: PairFacts | PairRow, today: date, tz: ZoneInfo) -> Dated:
     assert p.ended_at is not None
-    due_on = add_months(_local(p.ended_at, tz), SURVEY_AFTER_MONTHS)
+    due_on = add_months(local_day(p.ended_at, tz), SURVEY_AFTER_MONTHS)
     late = (today - due_on).days >= SURVEY_ANSWER_DAYS
     return Dated(_ref(p), due_on, (today - due_on).days, "unanswered" if late else "due")
 
@@ -382,7 +225,7 @@ def _listed(people: Iterable[PersonFacts], today: date, tz: ZoneInfo) -> list[Li
         Listed(
             p.person_id,
             p.first_name,
-            (today - _local(p.since, tz)).days if p.since else 0,
+            (today - local_day(p.since, tz)).days if p.since else 0,
             p.detail,
         )
         for p in people
@@ -398,15 +241,15 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
     report and the pairs page); pure, so tests can compute every one by hand."""
     prog = facts.programme
     monday = parse_week(week)
-    week_start, week_end = _local_midnight(monday, tz), _local_midnight(monday + timedelta(7), tz)
+    week_start, week_end = local_midnight(monday, tz), local_midnight(monday + timedelta(7), tz)
     last_start = week_start - timedelta(days=7)
-    today = _local(as_of, tz)
+    today = local_day(as_of, tz)
 
     def in_week(moment: datetime | None, start: datetime, end: datetime) -> bool:
         return moment is not None and start <= moment < end
 
     def day_in_week(day: date | None, start: datetime, end: datetime) -> bool:
-        return day is not None and _local(start, tz) <= day < _local(end, tz)
+        return day is not None and local_day(start, tz) <= day < local_day(end, tz)
 
     matched = [
         p
@@ -531,7 +374,7 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
             m.meeting_id,
             _ref(by_match[m.match_id]),
             m.starts_at,
-            (today - _local(m.proposed_at, tz)).days,
+            (today - local_day(m.proposed_at, tz)).days,
         )
         for m in facts.meetings
         if m.status == "proposed" and m.match_id in by_match and m.proposed_at <= as_of
@@ -547,7 +390,7 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
     surveys: dict[int, Dated] = {}
     for p in sorted(ended, key=lambda p: (p.ended_at, p.match_id)):
         assert p.ended_at is not None
-        finished = _local(p.ended_at, tz)
+        finished = local_day(p.ended_at, tz)
         due_on = add_months(finished, SURVEY_AFTER_MONTHS)
         if due_on > today or answered.get(p.youth_id, date.min) >= finished:
             surveys.pop(p.youth_id, None)
@@ -558,7 +401,7 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
     hours_month = [(_ref(p), p.minutes_by_month.get(month, 0) / 60) for p in active]
 
     accepted_days = sorted(
-        _local(p.accepted_at, tz) for p in first_per_youth.values() if p.accepted_at
+        local_day(p.accepted_at, tz) for p in first_per_youth.values() if p.accepted_at
     )
     weeks = [
         (point, sum(d <= point for d in accepted_days))
@@ -607,16 +450,16 @@ def digest_window(
     prog: Programme, week_start: datetime, week_end: datetime, as_of: datetime, tz: ZoneInfo
 ) -> DigestWindow:
     """The digest's rules as moments and thresholds the database can compare with."""
-    today = _local(as_of, tz)
+    today = local_day(as_of, tz)
     month_after = _last_day_before(today, 1)
     return DigestWindow(
         as_of=as_of,
         week_start=week_start,
         week_end=week_end,
         today=today,
-        monday=_local(week_start, tz),
+        monday=local_day(week_start, tz),
         tz=tz,
-        quiet_before=_local_midnight(today - timedelta(NO_MEETING_NUDGE_DAYS - 1), tz),
+        quiet_before=local_midnight(today - timedelta(NO_MEETING_NUDGE_DAYS - 1), tz),
         quiet_start_on=today - timedelta(NO_MEETING_NUDGE_DAYS),
         hours_month=month_start(today),
         hours_check=today.day >= HOURS_CHECK_DAY,
@@ -625,13 +468,13 @@ def digest_window(
         first_month_after=month_after,
         one_call_from=today - timedelta(days=7),
         two_calls_from=today - timedelta(days=21),
-        call_stale_before=_local_midnight(month_after + timedelta(1), tz),
+        call_stale_before=local_midnight(month_after + timedelta(1), tz),
         ending_until=today + timedelta(ENDING_WITHIN_DAYS),
-        survey_ended_before=_local_midnight(
+        survey_ended_before=local_midnight(
             _last_day_before(today, SURVEY_AFTER_MONTHS) + timedelta(1), tz
         ),
         week_points=tuple(
-            _local_midnight(p + timedelta(1), tz) for p in _week_points(prog.starts_on, today)
+            local_midnight(p + timedelta(1), tz) for p in _week_points(prog.starts_on, today)
         ),
     )
 
@@ -687,7 +530,7 @@ def summarise(s: DigestSummary, week: str, w: DigestWindow, tz: ZoneInfo) -> Dig
                     m.meeting_id,
                     _ref(m.pair),
                     m.starts_at,
-                    (today - _local(m.proposed_at, tz)).days,
+                    (today - local_day(m.proposed_at, tz)).days,
                 )
                 for m in s.unconfirmed.rows
             ),
@@ -712,11 +555,6 @@ def summarise(s: DigestSummary, week: str, w: DigestWindow, tz: ZoneInfo) -> Dig
     )
 
 
-def week_bounds(week: str, tz: ZoneInfo) -> tuple[datetime, datetime]:
-    monday = parse_week(week)
-    return _local_midnight(monday, tz), _local_midnight(monday + timedelta(days=7), tz)
-
-
 async def load_digest(
     session: AsyncSession, programme_id: int, week: str, now: datetime, tz: ZoneInfo
 ) -> Digest:
@@ -733,16 +571,9 @@ async def load_period(
     session: AsyncSession, programme_id: int, start: date, end: date, now: datetime, tz: ZoneInfo
 ) -> tuple[DigestFacts, Digest]:
     """Facts for a period (its sums cover start..end) and the figures as of the period's end."""
-    period_start, period_end = _local_midnight(start, tz), _local_midnight(end + timedelta(1), tz)
+    period_start, period_end = local_midnight(start, tz), local_midnight(end + timedelta(1), tz)
     as_of = min(now, period_end)
     facts = await digest_facts(
         session, programme_id, as_of=as_of, week_start=period_start, week_end=period_end
     )
     return facts, build_digest(facts, iso_week(end), as_of, tz)
-
-
-async def send_weekly_digest(runtime: Runtime, week: str | None = None) -> int:
-    """The scheduler's weekly job: one e-mail per recipient; returns how many were sent."""
-    from mentoring.digest_mail import send_digest
-
-    return await send_digest(runtime, week)

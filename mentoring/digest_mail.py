@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING
 from babel.dates import format_date
 from sqlalchemy import select
 
-from mentoring.digest import Digest, default_week, load_digest
+from mentoring.digest import load_digest
+from mentoring.digest_model import Digest, default_week
 from mentoring.programmes import current_programme
 from messaging.charts import hours_chart, progress_chart
 from messaging.email import Mailer
@@ -144,6 +145,11 @@ async def write_preview(runtime: Runtime, week: str | None, path: Path, language
     html = preview_html(render_digest(digest, runtime.renderer, language))
     await asyncio.to_thread(path.write_text, html, "utf-8")
     return path
+
+
+async def send_weekly_digest(runtime: Runtime, week: str | None = None) -> int:
+    """The scheduler's weekly job: one e-mail per recipient; returns how many were sent."""
+    return await send_digest(runtime, week)
 
 
 async def send_digest(runtime: Runtime, week: str | None, mailer: Mailer | None = None) -> int:

@@ -19,7 +19,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from mentoring.digest import Digest, load_period
+from mentoring.digest import load_period
+from mentoring.digest_model import Digest
 from mentoring.programmes import current_programme
 from mentoring.runtime import Runtime
 from storage.queries import DigestFacts

@@ -1,117 +1,74 @@
-"""Small PNG charts for e-mail, drawn on a numpy canvas: no plotting library, no fonts.
+"""Small PNG charts for e-mail, drawn with matplotlib.
 
 Charts carry no words: their legends and scales are written next to them in the template, so the
-words stay translatable and the images stay tiny.
+words stay translatable and the images stay small. matplotlib is imported inside the functions:
+it costs tens of megabytes of resident memory, and only the weekly digest job draws charts, so a
+`serve` process that never sends a digest never loads it.
 """
 
 from __future__ import annotations
 
-import itertools
-import struct
-import zlib
+import io
 from collections.abc import Sequence
+from typing import Any
 
-import numpy as np
-
-Color = tuple[int, int, int]
-WHITE: Color = (255, 255, 255)
-GRID: Color = (226, 230, 236)
-AXIS: Color = (150, 158, 170)
-BLUE: Color = (31, 95, 171)
-TARGET: Color = (214, 69, 65)
-GREEN: Color = (46, 139, 87)
-AMBER: Color = (230, 145, 56)
+GRID = "#e2e6ec"
+AXIS = "#969eaa"
+BLUE = "#1f5fab"
+TARGET = "#d64541"
+GREEN = "#2e8b57"
+AMBER = "#e69138"
+DPI = 100
 
 
-def encode_png(canvas: np.ndarray) -> bytes:
-    """An RGB uint8 array as a PNG file (filter 0 on every row, zlib level 9)."""
-    height, width, _ = canvas.shape
-    raw = b"".join(b"\x00" + canvas[row].tobytes() for row in range(height))
+def _figure(width: int, height: int) -> tuple[Any, Any]:
+    """A figure of width x height pixels with one bare axes filling it (no ticks, no labels)."""
+    from matplotlib.figure import Figure  # the object API: no pyplot state, no GUI backend
 
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (
-            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-        )
+    figure = Figure(figsize=(width / DPI, height / DPI), dpi=DPI, facecolor="white")
+    axes = figure.add_axes((0.015, 0.04, 0.97, 0.92))
+    axes.set_xticks([])
+    axes.set_yticks([0.25, 0.5, 0.75, 1.0])
+    axes.tick_params(left=False, labelleft=False)
+    axes.grid(axis="y", color=GRID, linewidth=1)
+    axes.set_axisbelow(True)
+    for side in ("top", "right", "left"):
+        axes.spines[side].set_visible(False)
+    axes.spines["bottom"].set_color(AXIS)
+    axes.set_xlim(0, 1)
+    axes.set_ylim(0, 1)
+    return figure, axes
 
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n"
-        + chunk(b"IHDR", header)
-        + chunk(b"IDAT", zlib.compress(raw, 9))
-        + chunk(b"IEND", b"")
-    )
 
-
-class Canvas:
-    """Pixel drawing in plot coordinates: x and y in [0, 1], origin bottom left."""
-
-    def __init__(self, width: int, height: int, margin: int = 8) -> None:
-        self.pixels = np.full((height, width, 3), WHITE, dtype=np.uint8)
-        self.width, self.height, self.margin = width, height, margin
-
-    def _xy(self, x: float, y: float) -> tuple[float, float]:
-        span_x = self.width - 2 * self.margin - 1
-        span_y = self.height - 2 * self.margin - 1
-        return self.margin + x * span_x, self.height - 1 - self.margin - y * span_y
-
-    def rect(self, x0: float, y0: float, x1: float, y1: float, color: Color) -> None:
-        px0, py0 = self._xy(x0, y0)
-        px1, py1 = self._xy(x1, y1)
-        left, right = sorted((round(px0), round(px1)))
-        top, bottom = sorted((round(py0), round(py1)))
-        self.pixels[top : bottom + 1, left : right + 1] = color
-
-    def line(
-        self, points: Sequence[tuple[float, float]], color: Color, width: int = 2, dash: int = 0
-    ) -> None:
-        half = width // 2
-        travelled = 0.0
-        for (x0, y0), (x1, y1) in itertools.pairwise(points):
-            ax, ay = self._xy(x0, y0)
-            bx, by = self._xy(x1, y1)
-            steps = max(int(max(abs(bx - ax), abs(by - ay))), 1)
-            for i in range(steps + 1):
-                travelled += 1
-                if dash and (travelled // dash) % 2:
-                    continue
-                px = round(ax + (bx - ax) * i / steps)
-                py = round(ay + (by - ay) * i / steps)
-                self.pixels[
-                    max(py - half, 0) : py - half + width, max(px - half, 0) : px - half + width
-                ] = color
-
-    def grid(self, lines: int = 4) -> None:
-        for i in range(lines + 1):
-            self.line([(0, i / lines), (1, i / lines)], AXIS if i == 0 else GRID, width=1)
-
-    def png(self) -> bytes:
-        return encode_png(self.pixels)
+def _png(figure: Any) -> bytes:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=DPI)
+    return buffer.getvalue()
 
 
 def progress_chart(
     actual: Sequence[tuple[float, float]], target: float, top: float, width: int = 560
 ) -> bytes:
     """Cumulative matches (x = share of the programme's time, y = count) against the target line."""
-    canvas = Canvas(width, 220)
-    canvas.grid()
+    figure, axes = _figure(width, 220)
     top = max(top, 1.0)
-    canvas.line([(0, 0), (1, target / top)], TARGET, width=2, dash=6)
-    canvas.line([(x, y / top) for x, y in actual], BLUE, width=3)
-    return canvas.png()
+    axes.plot([0, 1], [0, target / top], color=TARGET, linewidth=2, linestyle=(0, (3, 3)))
+    if actual:
+        axes.plot([x for x, _ in actual], [y / top for _, y in actual], color=BLUE, linewidth=3)
+    return _png(figure)
 
 
 def hours_chart(hours: Sequence[float], commitment: float, width: int = 560) -> bytes:
     """One bar per active pair (this month's hours), with the monthly commitment as a line."""
-    canvas = Canvas(width, 180)
-    canvas.grid()
+    figure, axes = _figure(width, 180)
     top = max([commitment * 1.5, *hours])
     count = max(len(hours), 1)
     slot = 1 / count
-    for i, value in enumerate(hours):
-        x0 = i * slot + slot * 0.15
-        x1 = (i + 1) * slot - slot * 0.15
-        color = GREEN if value >= commitment else AMBER
-        if value > 0:
-            canvas.rect(x0, 0, max(x1, x0), value / top, color)
-    canvas.line([(0, commitment / top), (1, commitment / top)], TARGET, width=2, dash=6)
-    return canvas.png()
+    axes.bar(
+        [(i + 0.5) * slot for i in range(len(hours))],
+        [value / top for value in hours],
+        width=slot * 0.7,
+        color=[GREEN if value >= commitment else AMBER for value in hours],
+    )
+    axes.axhline(commitment / top, color=TARGET, linewidth=2, linestyle=(0, (3, 3)))
+    return _png(figure)

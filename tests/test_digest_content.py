@@ -9,9 +9,10 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from mentoring.digest import Digest, Shown, default_week, load_digest, load_period, parse_week
+from mentoring.digest import load_digest, load_period
+from mentoring.digest_model import Digest, Shown, default_week, parse_week
 from mentoring.errors import DomainError
-from storage.digest_queries import SHOWN
+from storage.digest_sql import SHOWN
 from tests.digest_dataset import CPH, NOW, WEEK, build_programme, bulk_programme
 
 MONDAY, SUNDAY = parse_week(WEEK), parse_week(WEEK) + timedelta(days=6)

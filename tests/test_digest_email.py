@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
-from mentoring.digest import send_weekly_digest
+from mentoring.digest_mail import send_weekly_digest
 from mentoring.runtime import Runtime
 from settings import load_settings
-from storage.digest_queries import SHOWN
+from storage.digest_sql import SHOWN
 from storage.models import Coordinator
 from tests.digest_dataset import NOW, WEEK, build_programme, bulk_programme
 from tests.smtp_server import smtp_server

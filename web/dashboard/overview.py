@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mentoring.digest import default_week, load_digest
+from mentoring.digest import load_digest
+from mentoring.digest_model import default_week
 from mentoring.matching import available_mentors, waiting_youths
 from web.auth import login_required
 from web.dashboard.common import now_and_today, programme_of, render

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
 from mentoring.clock import month_start
-from mentoring.digest import Reason, build_digest, default_week, week_bounds
+from mentoring.digest import build_digest
+from mentoring.digest_model import Reason, default_week, week_bounds
 from mentoring.lookups import lookup
 from mentoring.matches import close_match
 from storage.queries import PairFacts, digest_facts

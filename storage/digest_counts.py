@@ -1,0 +1,285 @@
+"""The digest's summary counts: pair totals, youths matched over time, outcomes, meetings held,
+hours and sign-ups, companies and openings; each an aggregate over the whole programme, a few
+statements whatever its size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from storage.digest_sql import (
+    SHOWN,
+    DigestWindow,
+    Listing,
+    PairRow,
+    between,
+    count_if,
+    first_name,
+    flag,
+    pair_row,
+    points_at_or_before,
+    utc_midnight,
+)
+from storage.models import (
+    Company,
+    HoursReport,
+    JobOpening,
+    Lookup,
+    Match,
+    Meeting,
+    Outcome,
+    Person,
+)
+from storage.queries import ENDED, MATCHED, week_sums
+
+
+@dataclass(frozen=True)
+class PairTotals:
+    pairs: Listing[PairRow]
+    ended: int
+    full_term: int
+    new_this_week: int
+    new_last_week: int
+
+
+async def pair_totals(session: AsyncSession, programme_id: int, w: DigestWindow) -> PairTotals:
+    """Every pair but the declined: the first SHOWN by id, and the pair-level totals in one pass
+    (an aggregate, joined once onto the named rows)."""
+    kept = (Match.programme_id == programme_id, Match.status != "declined")
+    matched = and_(Match.status.in_(MATCHED), Match.accepted_at <= w.as_of)
+    ended = and_(matched, Match.status.in_(ENDED), Match.ended_at <= w.as_of)
+    totals = (
+        select(
+            func.count().label("total"),
+            count_if(ended).label("ended"),
+            count_if(and_(ended, Match.status == "completed")).label("full_term"),
+            count_if(and_(matched, between(Match.accepted_at, w.week_start, w.week_end))).label(
+                "new"
+            ),
+            count_if(and_(matched, between(Match.accepted_at, w.last_start, w.week_start))).label(
+                "new_last"
+            ),
+        )
+        .where(*kept)
+        .subquery()
+    )
+    first = (
+        select(Match.id, Match.youth_id, Match.mentor_id)
+        .where(*kept)
+        .order_by(Match.id)
+        .limit(SHOWN)
+        .subquery()
+    )
+    rows = (
+        await session.execute(
+            select(
+                totals,
+                first.c.id,
+                first.c.youth_id,
+                first.c.mentor_id,
+                first_name(first.c.youth_id).label("youth_name"),
+                first_name(first.c.mentor_id).label("mentor_name"),
+            )
+            .select_from(totals)
+            .outerjoin(first, true())
+            .order_by(first.c.id)
+        )
+    ).all()
+    head = rows[0]  # the totals come once, with or without pairs to name
+    return PairTotals(
+        pairs=Listing([pair_row(r) for r in rows if r.id is not None], int(head.total)),
+        ended=int(head.ended),
+        full_term=int(head.full_term),
+        new_this_week=int(head.new),
+        new_last_week=int(head.new_last),
+    )
+
+
+async def count_matched_youths(
+    session: AsyncSession, programme_id: int, w: DigestWindow
+) -> tuple[int, list[int]]:
+    """Youths matched (their first pair counts), in all and before each of the window's week
+    points: each youth's first match is placed among the points, and the places are counted."""
+    first = (
+        select(func.min(Match.accepted_at).label("first"))
+        .where(
+            Match.programme_id == programme_id,
+            Match.status.in_(MATCHED),
+            Match.accepted_at <= w.as_of,
+        )
+        .group_by(Match.youth_id)
+        .subquery()
+    )
+    points = w.week_points
+    placed = select(
+        points_at_or_before(first.c.first, points, 0, len(points)).label("place")
+    ).subquery()
+    rows = await session.execute(select(placed.c.place, func.count()).group_by(placed.c.place))
+    counts: dict[int, int] = {int(place): int(n) for place, n in rows}
+    # A youth whose first match is before point i has at most i points at or before it.
+    before, total = [], 0
+    for i in range(len(points)):
+        total += counts.get(i, 0)
+        before.append(total)
+    return sum(counts.values()), before
+
+
+async def outcome_counts(session: AsyncSession, programme_id: int, w: DigestWindow) -> Any:
+    """Outcomes: each youth's newest registration counts; a hit needs a pair behind it.
+    One row: measured, self-supporting, students, in education, subsidised."""
+    newest = (
+        select(
+            Outcome.youth_id,
+            Outcome.match_id,
+            Outcome.target_group,
+            Outcome.category,
+            func.row_number()
+            .over(
+                partition_by=func.coalesce(Outcome.youth_id, -Outcome.id),
+                order_by=(Outcome.observed_on.desc(), Outcome.id.desc()),
+            )
+            .label("rank"),
+        )
+        .where(Outcome.programme_id == programme_id, Outcome.created_at < w.week_end)
+        .subquery()
+    )
+    any_pair = aliased(Match)
+    youth_pair = aliased(Match)
+    has_pair = or_(
+        select(any_pair.id)
+        .where(
+            any_pair.id == newest.c.match_id,
+            any_pair.programme_id == programme_id,
+            any_pair.status != "declined",
+        )
+        .exists(),
+        select(youth_pair.id)
+        .where(
+            youth_pair.youth_id == newest.c.youth_id,
+            youth_pair.programme_id == programme_id,
+            youth_pair.status.in_(MATCHED),
+            youth_pair.accepted_at <= w.as_of,
+        )
+        .exists(),
+    )
+
+    flags = await session.execute(select(Lookup.code, Lookup.attrs).where(Lookup.kind == "outcome"))
+    codes_of = {code: dict(attrs or {}) for code, attrs in flags.all()}
+
+    def hits(name: str, *more: Any) -> Any:
+        codes = [code for code, attrs in codes_of.items() if attrs.get(name)]
+        return func.coalesce(func.sum(flag(and_(newest.c.category.in_(codes), has_pair, *more))), 0)
+
+    student = newest.c.target_group == "student"
+    return (
+        await session.execute(
+            select(
+                func.count(),
+                hits("self_supporting"),
+                func.coalesce(func.sum(flag(student)), 0),
+                hits("in_education", student),
+                hits("subsidised"),
+            ).where(newest.c.rank == 1)
+        )
+    ).one()
+
+
+async def meetings_held(session: AsyncSession, programme_id: int, w: DigestWindow) -> Any:
+    """Meetings held this week and last, by any pair of the programme (one row of two counts)."""
+    return (
+        await session.execute(
+            select(
+                count_if(Meeting.starts_at >= w.week_start),
+                count_if(Meeting.starts_at < w.week_start),
+            ).where(
+                Meeting.match_id.in_(select(Match.id).where(Match.programme_id == programme_id)),
+                Meeting.status == "held",
+                between(Meeting.starts_at, w.last_start, w.week_end),
+            )
+        )
+    ).one()
+
+
+async def hours_and_signups(
+    session: AsyncSession, programme_id: int, w: DigestWindow
+) -> tuple[Any, Any]:
+    """Hours reported and youths signed up, this week and last (two rows of two sums)."""
+    this_h, last_h = week_sums(
+        HoursReport.minutes, HoursReport.reported_at, w.week_start, w.week_end
+    )
+    hours = (
+        await session.execute(
+            select(this_h, last_h).where(
+                HoursReport.match_id.in_(select(Match.id).where(Match.programme_id == programme_id))
+            )
+        )
+    ).one()
+    this_s, last_s = week_sums(1, Person.created_at, w.week_start, w.week_end)
+    signups = (
+        await session.execute(
+            select(this_s, last_s).where(
+                Person.programme_id == programme_id,
+                Person.role == "youth",
+                between(Person.created_at, w.last_start, w.week_end),
+            )
+        )
+    ).one()
+    return hours, signups
+
+
+async def companies_and_openings(
+    session: AsyncSession, programme_id: int, w: DigestWindow
+) -> tuple[Any, Any]:
+    """Companies contacted outside the partnership and job openings: in all, this week and last.
+    A company's contact day falls back on its creation (UTC) day."""
+
+    def contacted_within(start: date | None, end: date) -> Any:
+        on, created = Company.first_contact_on, Company.created_at
+        if start is None:
+            return or_(on < end, and_(on.is_(None), created < utc_midnight(end)))
+        return or_(
+            between(on, start, end),
+            and_(on.is_(None), between(created, utc_midnight(start), utc_midnight(end))),
+        )
+
+    next_monday = w.monday + timedelta(days=7)
+    last_monday = w.monday - timedelta(days=7)
+    companies = (
+        await session.execute(
+            select(
+                func.coalesce(
+                    func.sum(
+                        flag(
+                            and_(
+                                Company.outside_partnership.is_(True),
+                                contacted_within(None, w.today + timedelta(days=1)),
+                            )
+                        )
+                    ),
+                    0,
+                ),
+                func.coalesce(func.sum(flag(contacted_within(w.monday, next_monday))), 0),
+                func.coalesce(func.sum(flag(contacted_within(last_monday, w.monday))), 0),
+            ).where(Company.programme_id == programme_id)
+        )
+    ).one()
+    openings = (
+        await session.execute(
+            select(
+                func.coalesce(func.sum(flag(JobOpening.created_on <= w.today)), 0),
+                func.coalesce(
+                    func.sum(flag(between(JobOpening.created_on, w.monday, next_monday))), 0
+                ),
+                func.coalesce(
+                    func.sum(flag(between(JobOpening.created_on, last_monday, w.monday))), 0
+                ),
+            ).where(JobOpening.programme_id == programme_id)
+        )
+    ).one()
+    return companies, openings

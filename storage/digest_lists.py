@@ -1,0 +1,455 @@
+"""The digest's named lists: active pairs at risk, due a call, ending soon (and the hours sample),
+surveys due, proposed meetings, waiting youths, mentors with room, unreachable contacts and inbox
+items. Totals are counted in SQL; only the first SHOWN rows of each list leave the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, case, func, literal, or_, select, true, union
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.digest_sql import (
+    HOURS_SAMPLES,
+    SHOWN,
+    DigestWindow,
+    Listing,
+    MeetingRow,
+    PairRow,
+    count_if,
+    first_name,
+    flag,
+    listed_total,
+    local_day,
+    named,
+    pair_row,
+    person_listing,
+)
+from storage.models import (
+    AuditEntry,
+    ContactPoint,
+    HoursReport,
+    InboxItem,
+    Match,
+    Meeting,
+    Mentor,
+    OutboxMessage,
+    Outcome,
+    Person,
+    Youth,
+)
+from storage.queries import CALL_ACTION, ENDED, PersonFacts
+
+
+async def _last_meeting(session: AsyncSession, as_of: datetime) -> Any:
+    """A pair's last held or confirmed meeting, as a per-pair look-up. PostgreSQL takes the
+    latest of each status from the index's end (with both in one look-up it reads every
+    meeting of the pair); SQLite finds the end of each status itself."""
+
+    def latest(*statuses: str) -> Any:
+        return (
+            select(func.max(Meeting.starts_at))
+            .where(
+                Meeting.match_id == Match.id,
+                Meeting.status.in_(statuses),
+                Meeting.starts_at <= as_of,
+            )
+            .scalar_subquery()
+        )
+
+    if (await session.connection()).dialect.name == "postgresql":
+        return func.greatest(latest("held"), latest("confirmed"))
+    return latest("held", "confirmed")
+
+
+@dataclass(frozen=True)
+class ActiveLists:
+    at_risk: Listing[PairRow]
+    calls_due: Listing[PairRow]
+    ending_soon: Listing[PairRow]
+    hours: Listing[PairRow]
+    below_hours: int
+
+
+async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow) -> ActiveLists:
+    """Active pairs: the facts behind the at-risk and call rules worked out once per pair, the
+    rules applied once per pair, the totals counted in one pass over them, and only the rows
+    the lists name (plus an even sample of the pairs by hours, for the chart) fetched."""
+    last_meeting = await _last_meeting(session, w.as_of)
+    minutes = (
+        select(func.coalesce(func.sum(HoursReport.minutes), 0))
+        .where(
+            HoursReport.match_id == Match.id,
+            HoursReport.month == w.hours_month,
+            HoursReport.reported_at < w.week_end,
+        )
+        .scalar_subquery()
+    )
+    unanswered = (  # the youth's and the mentor's, in one look-up (they are two people)
+        select(func.count())
+        .where(
+            OutboxMessage.person_id.in_((Match.youth_id, Match.mentor_id)),
+            OutboxMessage.awaiting_reply.is_(True),
+            OutboxMessage.status.in_(("sent", "delivered")),
+            OutboxMessage.sent_at <= w.unanswered_before,
+        )
+        .scalar_subquery()
+    )
+    side = func.coalesce(AuditEntry.details["side"].as_string(), "both")
+    needed = flag(Match.starts_on <= w.one_call_from) + flag(Match.starts_on <= w.two_calls_from)
+
+    def call_due(who: str) -> Any:
+        """In the first month, fewer calls than needed so far; after it, no call in the last
+        month (the call rule, with one look-up a side)."""
+        calls = (
+            AuditEntry.entity == "match",
+            AuditEntry.entity_id == Match.id,
+            AuditEntry.action == CALL_ACTION,
+            AuditEntry.at < w.week_end,
+            side.in_((who, "both")),
+        )
+        made = select(func.count()).where(*calls).scalar_subquery()
+        recent = select(AuditEntry.id).where(*calls, AuditEntry.at >= w.call_stale_before)
+        return case(
+            (Match.starts_on > w.first_month_after, flag(made < needed)),
+            else_=flag(~recent.exists()),
+        )
+
+    facts = (
+        select(
+            Match.id,
+            Match.youth_id,
+            Match.mentor_id,
+            Match.starts_on,
+            Match.ends_on,
+            Match.unsure_flag_at,
+            Match.at_risk_reason,
+            last_meeting.label("last_meeting_at"),
+            minutes.label("minutes"),
+            unanswered.label("unanswered"),
+            call_due("youth").label("youth_due"),
+            call_due("mentor").label("mentor_due"),
+        )
+        .where(
+            Match.programme_id == programme_id,
+            Match.status == "active",
+            Match.starts_on.is_not(None),
+            Match.starts_on <= w.today,
+        )
+        .cte("active_facts")
+        .prefix_with("MATERIALIZED")
+    )
+    f = facts.c
+    reasons = [
+        flag(
+            or_(
+                and_(f.last_meeting_at.is_not(None), f.last_meeting_at < w.quiet_before),
+                and_(f.last_meeting_at.is_(None), f.starts_on <= w.quiet_start_on),
+            )
+        ),
+        flag(and_(f.starts_on <= w.hours_month, f.minutes < w.commitment_minutes))
+        if w.hours_check
+        else literal(0),
+        flag(f.unanswered > 0),
+        flag(and_(f.unsure_flag_at.is_not(None), f.unsure_flag_at <= w.as_of)),
+        flag(and_(f.at_risk_reason.is_not(None), f.at_risk_reason != "")),
+    ]
+    # The rules, applied once per pair: every later use reads plain columns.
+    ruled = (
+        select(
+            facts,
+            sum(reasons[1:], reasons[0]).label("reasons"),
+            flag(and_(f.ends_on >= w.today, f.ends_on <= w.ending_until)).label("ending"),
+        )
+        .cte("active_ruled")
+        .prefix_with("MATERIALIZED")
+    )
+    r = ruled.c
+    calling = or_(r.youth_due > 0, r.mentor_due > 0)
+    totals = (
+        select(
+            func.count().label("active"),
+            count_if(r.reasons > 0).label("at_risk"),
+            count_if(calling).label("calls_due"),
+            count_if(r.ending > 0).label("ending_soon"),
+            count_if(r.minutes < w.commitment_minutes).label("below"),
+        )
+        .cte("active_totals")
+        .prefix_with("MATERIALIZED")
+    )
+
+    # The rows named: the first SHOWN of each list (a top-N scan each, no full sort) and an
+    # even sample of the pairs sorted by hours for the chart (a sort of two narrow columns).
+    def first(condition: Any, *order: Any) -> Any:
+        return select(r.id).where(condition).order_by(*order).limit(SHOWN).subquery().select()
+
+    by_hours = select(
+        r.id, func.row_number().over(order_by=(r.minutes.desc(), r.id)).label("rank")
+    ).subquery()
+    active = select(totals.c.active).scalar_subquery()
+    step = (by_hours.c.rank - 1) * HOURS_SAMPLES
+    sample = (
+        select(by_hours.c.id)
+        .where(
+            or_(
+                by_hours.c.rank == 1,
+                step.self_group().op("/")(active)
+                != (step - HOURS_SAMPLES).self_group().op("/")(active),
+            )
+        )
+        .limit(HOURS_SAMPLES)  # there are never more; it tells PostgreSQL how few there are
+        .cte("hours_sample")
+        .prefix_with("MATERIALIZED")
+    )
+    picked = union(
+        first(r.reasons > 0, r.reasons.desc(), r.id),
+        first(calling, r.id),
+        first(r.ending > 0, r.ends_on, r.id),
+        select(sample.c.id),
+    ).subquery()
+    rows = (
+        await session.execute(
+            select(
+                ruled,
+                flag(r.id.in_(select(sample.c.id))).label("sampled"),
+                totals,
+                first_name(r.youth_id).label("youth_name"),
+                first_name(r.mentor_id).label("mentor_name"),
+            )
+            .select_from(ruled)
+            .join(totals, true())
+            .where(r.id.in_(select(picked.c.id)))
+            .order_by(r.id)
+        )
+    ).all()
+    head = rows[0] if rows else None
+
+    def active_row(a: Any) -> PairRow:
+        sides = tuple(s for s, d in (("youth", a.youth_due), ("mentor", a.mentor_due)) if d)
+        return pair_row(
+            a,
+            starts_on=a.starts_on,
+            ends_on=a.ends_on,
+            unsure_flag_at=a.unsure_flag_at,
+            at_risk_reason=a.at_risk_reason,
+            last_meeting_at=a.last_meeting_at,
+            minutes=int(a.minutes or 0),
+            unanswered=int(a.unanswered or 0),
+            call_sides=sides,
+        )
+
+    def total(name: str) -> int:
+        return int(getattr(head, name) or 0) if head else 0
+
+    def listing(keep: Any, key: Any, name: str) -> Listing[PairRow]:
+        """A list's first rows: every row it holds is among the picked, and rows picked for
+        another list sort after them."""
+        named = sorted((a for a in rows if keep(a)), key=key)[:SHOWN]
+        return Listing([active_row(a) for a in named], total(name))
+
+    return ActiveLists(
+        at_risk=listing(lambda a: a.reasons > 0, lambda a: (-a.reasons, a.id), "at_risk"),
+        calls_due=listing(lambda a: a.youth_due or a.mentor_due, lambda a: a.id, "calls_due"),
+        ending_soon=listing(lambda a: a.ending > 0, lambda a: (a.ends_on, a.id), "ending_soon"),
+        hours=Listing(
+            [active_row(a) for a in sorted(rows, key=lambda a: (-a.minutes, a.id)) if a.sampled],
+            total("active"),
+        ),
+        below_hours=total("below"),
+    )
+
+
+async def surveys_due(
+    session: AsyncSession, programme_id: int, w: DigestWindow
+) -> Listing[PairRow]:
+    """Each youth's last ended pair, due three months on, unless an outcome came since."""
+    ended = and_(Match.status.in_(ENDED), Match.accepted_at <= w.as_of, Match.ended_at <= w.as_of)
+    last_ended = (
+        select(
+            Match.id,
+            Match.youth_id,
+            Match.mentor_id,
+            Match.ended_at,
+            func.row_number()
+            .over(partition_by=Match.youth_id, order_by=(Match.ended_at.desc(), Match.id.desc()))
+            .label("rank"),
+        )
+        .where(Match.programme_id == programme_id, ended)
+        .subquery()
+    )
+    finished = await local_day(session, last_ended.c.ended_at, w.tz)
+    answered = (
+        select(Outcome.id)
+        .where(
+            Outcome.programme_id == programme_id,
+            Outcome.youth_id == last_ended.c.youth_id,
+            Outcome.created_at < w.week_end,
+            Outcome.observed_on >= finished,
+        )
+        .exists()
+    )
+    surveys_q = (
+        select(
+            last_ended.c.id,
+            last_ended.c.youth_id,
+            last_ended.c.mentor_id,
+            last_ended.c.ended_at,
+            func.count().over().label("total"),
+        )
+        .where(
+            last_ended.c.rank == 1,
+            last_ended.c.ended_at < w.survey_ended_before,
+            ~answered,
+        )
+        .order_by(last_ended.c.ended_at, last_ended.c.id)
+        .limit(SHOWN)
+        .subquery()
+    )
+    survey_rows = (
+        await session.execute(named(surveys_q, surveys_q.c.ended_at, surveys_q.c.id))
+    ).all()
+    return Listing(
+        [pair_row(r, ended_at=r.ended_at) for r in survey_rows], listed_total(survey_rows)
+    )
+
+
+async def proposals(
+    session: AsyncSession, programme_id: int, w: DigestWindow
+) -> Listing[MeetingRow]:
+    """Proposed meetings still to come, soonest first."""
+    proposals = (
+        select(
+            Meeting.id.label("meeting_id"),
+            Meeting.starts_at,
+            Meeting.proposed_at,
+            Match.id,
+            Match.youth_id,
+            Match.mentor_id,
+            func.count().over().label("total"),
+        )
+        .join(Match, Match.id == Meeting.match_id)
+        .where(
+            Match.programme_id == programme_id,
+            Match.status != "declined",
+            Meeting.status == "proposed",
+            Meeting.starts_at > w.as_of,
+            Meeting.proposed_at <= w.as_of,
+        )
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(SHOWN)
+        .subquery()
+    )
+    proposal_rows = (
+        await session.execute(named(proposals, proposals.c.starts_at, proposals.c.meeting_id))
+    ).all()
+    return Listing(
+        [MeetingRow(r.meeting_id, pair_row(r), r.starts_at, r.proposed_at) for r in proposal_rows],
+        listed_total(proposal_rows),
+    )
+
+
+@dataclass(frozen=True)
+class PeopleLists:
+    waiting: Listing[PersonFacts]
+    mentors_free: Listing[PersonFacts]
+    unreachable: Listing[PersonFacts]
+    inbox: Listing[PersonFacts]
+
+
+async def people_lists(session: AsyncSession, programme_id: int, w: DigestWindow) -> PeopleLists:
+    """Waiting youths, mentors with room, contact points that failed, unhandled inbox items."""
+    waiting = await person_listing(
+        session,
+        select(
+            Person.id,
+            Person.first_name,
+            Youth.waiting_since,
+            Youth.target_group,
+            func.count().over().label("total"),
+        )
+        .join(Youth, Youth.person_id == Person.id)
+        .where(
+            Person.programme_id == programme_id,
+            Person.status == "active",
+            Youth.waiting_since.is_not(None),
+            Youth.waiting_since <= w.as_of,
+        )
+        .order_by(Youth.waiting_since, Person.id),
+        lambda r: PersonFacts(r[0], r[1] or "", r[2], r[3]),
+    )
+    open_pairs = (
+        select(Match.mentor_id, func.count().label("taken"))
+        .where(Match.status.in_(("proposed", "active")))
+        .group_by(Match.mentor_id)
+        .subquery()
+    )
+    taken = func.coalesce(open_pairs.c.taken, 0)
+    mentors_free = await person_listing(
+        session,
+        select(
+            Person.id,
+            Person.first_name,
+            Mentor.capacity,
+            taken,
+            func.count().over().label("total"),
+        )
+        .join(Mentor, Mentor.person_id == Person.id)
+        .outerjoin(open_pairs, open_pairs.c.mentor_id == Person.id)
+        .where(
+            Person.programme_id == programme_id,
+            Person.status == "active",
+            Mentor.approval == "approved",
+            Mentor.capacity > taken,
+        )
+        .order_by(Person.first_name, Person.id),
+        lambda r: PersonFacts(r[0], r[1] or "", None, str(r[2]), int(r[2]) - int(r[3])),
+    )
+    # Unreachable contacts, read from the contact points that failed ("not ok" as two ranges,
+    # so the index on state finds the few; != cannot use it), each owner looked up by key.
+    owner_name = first_name(ContactPoint.person_id).label("first_name")
+    unreachable = await person_listing(
+        session,
+        select(
+            ContactPoint.person_id,
+            owner_name,
+            ContactPoint.state_changed_at,
+            ContactPoint.channel,
+            ContactPoint.state,
+            func.count().over().label("total"),
+        )
+        .where(
+            or_(ContactPoint.state < "ok", ContactPoint.state > "ok"),
+            select(Person.id)
+            .where(
+                Person.id == ContactPoint.person_id,
+                Person.programme_id == programme_id,
+                Person.status != "erased",
+            )
+            .exists(),
+        )
+        .order_by(owner_name, ContactPoint.person_id, ContactPoint.channel),
+        lambda r: PersonFacts(r[0], r[1] or "", r[2], f"{r[3]}:{r[4]}"),
+    )
+    inbox = await person_listing(
+        session,
+        select(
+            InboxItem.id,
+            Person.first_name,
+            InboxItem.created_at,
+            InboxItem.kind,
+            func.count().over().label("total"),
+        )
+        .outerjoin(Person, Person.id == InboxItem.person_id)
+        .where(
+            InboxItem.programme_id == programme_id,
+            InboxItem.handled_at.is_(None),
+            InboxItem.created_at < w.week_end,
+        )
+        .order_by(InboxItem.created_at, InboxItem.id),
+        lambda r: PersonFacts(r[0], r[1] or "", r[2], r[3]),
+    )
+
+    return PeopleLists(waiting, mentors_free, unreachable, inbox)
