@@ -100,7 +100,10 @@ async def test_meeting_slots_counter_proposal_decline_and_cancel(runtime: Runtim
     assert "Hvor skal I mødes?" in await mentor_chat.text(option="s:202611271500")
     await mentor_chat.send("spring over")
     assert "fredag d. 27. november kl. 15.00" in await youth_chat.text()
-    counter = await youth_chat.text("kan ikke, men lørdag kl 11")
+    assert "Skal jeg foreslå Henrik et møde lørdag" in await youth_chat.text(
+        "kan ikke, men lørdag kl 11"
+    )
+    counter = await youth_chat.text("ja")
     assert "Du har foreslået et møde lørdag d. 28. november kl. 11.00" in counter
     assert "Sara foreslår et møde lørdag d. 28. november kl. 11.00" in await mentor_chat.text()
     assert "mødet bliver ikke til noget" in await mentor_chat.text("nej")

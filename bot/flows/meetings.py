@@ -3,13 +3,15 @@ cancel, "was it held?", and hours against the month's commitment. Every time is 
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+import re
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from bot import parsing
 from bot.events import Option
-from bot.parsing_dates import parse_when
+from bot.parsing_dates import When, localise, parse_when
 from bot.turn import Turn, opt, yes_no_options
+from mentoring.clock import local_date
 from mentoring.errors import DomainError
 from mentoring.hours import report_hours
 from mentoring.matches import open_match_for
@@ -109,50 +111,119 @@ async def cancel(turn: Turn) -> None:
     )
 
 
+def _skip_options() -> tuple[Option, ...]:
+    return (opt("skip", "label_skip"),)
+
+
+def _prefix_stripped(text: str) -> str:
+    """'MØDE tirsdag 15' -> 'tirsdag 15': the command word is no part of the answer."""
+    if text.lower().startswith(("møde", "/mode", "mode ", "meeting", "/møde")):
+        return text.split(" ", 1)[1] if " " in text else ""
+    return text
+
+
+def _remember_when(turn: Turn, when: When) -> None:
+    """Keep what this text said next to what earlier texts said (a day stays for the time)."""
+    if when.day is not None:
+        turn.set(day=when.day.isoformat())
+    if when.clock is not None:
+        turn.set(clock=when.clock.strftime("%H:%M"))
+        if when.day is None and not turn.data.get("day") and when.starts_at is not None:
+            turn.set(day=local_date(when.starts_at, turn.runtime.settings.tz).isoformat())
+    if when.place is not None:
+        turn.set(place=when.place, place_done=True)
+    if not when.confident:
+        turn.set(unsure=True)
+
+
 async def handle_propose(turn: Turn) -> None:
-    """Flow `meeting`: steps when -> (time) -> (place) -> proposed."""
-    step, data = turn.state.step, turn.data
-    text = turn.text
-    if turn.incoming.option and turn.incoming.option.startswith("s:"):
-        at = _slot_time(turn, turn.incoming.option)
+    """Flow `meeting`: day, time and place are kept across texts; only what is missing is
+    asked (when -> time -> place), an unsure reading is read back (step `readback`), and
+    nothing reaches the partner before the proposer has what they meant."""
+    step, text = turn.state.step, turn.text
+    option = turn.incoming.option or ""
+    if option.startswith("s:"):
+        at = _slot_time(turn, option)
         if at is None:
             turn.miss("meeting_when_again", _slots(turn))
             return
-        turn.set(at=at.isoformat())
-        turn.ask("place", "meeting_place", (opt("skip", "label_skip"),))
-        return
-    if step == "place":
-        place = None if (turn.incoming.option == "skip" or parsing.is_skip(text)) else text[:200]
-        await _propose(turn, datetime.fromisoformat(data["at"]), place)
-        return
-    if step == "when" and text.lower().startswith(("møde", "/mode", "mode ", "meeting")):
-        text = text.split(" ", 1)[1] if " " in text else ""
-    when = parse_when(text, turn.now, turn.runtime.settings.tz)
-    if step == "time" and when is not None and when.clock is not None:
-        day = datetime.fromisoformat(data["day"]).date() if when.starts_at is None else None
-        at = (
-            datetime.combine(day, when.clock, tzinfo=turn.runtime.settings.tz)
-            if day and when.day in (None, turn.today, turn.today + timedelta(days=1))
-            else when.starts_at
-        )
-        if at is None:
-            turn.miss("meeting_time_again")
+        local = at.astimezone(turn.runtime.settings.tz)
+        turn.set(day=local.date().isoformat(), clock=local.strftime("%H:%M"))
+    elif step == "readback":
+        answer = turn.answer_yes_no()
+        if answer is True:
+            await _propose(turn, _at(turn), turn.data.get("place"))
             return
-        await _propose(turn, at, when.place or data.get("place"))
-        return
-    if when is None:
-        turn.miss("meeting_when_again", _slots(turn))
-        return
-    if when.starts_at is None and when.day is not None:
-        turn.set(day=datetime.combine(when.day, time(0)).isoformat(), place=when.place)
-        turn.ask("time", "meeting_time", day=when.day)
-        return
-    assert when.starts_at is not None
-    if when.place is None:
-        turn.set(at=when.starts_at.isoformat())
-        turn.ask("place", "meeting_place", (opt("skip", "label_skip"),))
-        return
-    await _propose(turn, when.starts_at, when.place)
+        if answer is False:
+            turn.set(day=None, clock=None, unsure=False)
+            turn.ask("when", "meeting_when_again", _slots(turn))
+            return
+        when = parse_when(text, turn.now, turn.runtime.settings.tz)
+        if when is None:
+            turn.miss("meeting_readback", yes_no_options(), **await _readback_context(turn))
+            return
+        turn.set(unsure=False)
+        _remember_when(turn, when)
+    elif step == "place":
+        chosen = turn.pick(_skip_options(), [_skip_label(turn)])
+        when = parse_when(text, turn.now, turn.runtime.settings.tz) if chosen is None else None
+        if when is not None and when.clock is not None:
+            _remember_when(turn, when)  # a new time instead of a place
+        elif chosen == "skip" or parsing.is_skip(text):
+            turn.set(place=None, place_done=True)
+        elif text:
+            turn.set(place=_place_answer(text), place_done=True)
+        else:
+            turn.miss("meeting_place", _skip_options())
+            return
+    else:
+        when = parse_when(
+            _prefix_stripped(text), turn.now, turn.runtime.settings.tz, bare_hour=step == "time"
+        )
+        if when is None:
+            if step == "time":
+                turn.miss("meeting_time_again")
+            else:
+                turn.miss("meeting_when_again", _slots(turn))
+            return
+        _remember_when(turn, when)
+    await _next_question(turn)
+
+
+def _skip_label(turn: Turn) -> str:
+    return turn.runtime.renderer.message("label_skip", turn.person.language)
+
+
+def _place_answer(text: str) -> str:
+    """The answer to "where?", as written, without a leading 'på'/'hos' or trailing '?.'."""
+    place = re.sub(r"^(?:på|paa|hos|ved|i|at|in)\s+", "", text.strip(), flags=re.IGNORECASE)
+    return place.strip(" ?.!,")[:200] or text[:200]
+
+
+def _at(turn: Turn) -> datetime:
+    day = date.fromisoformat(turn.data["day"])
+    hour, minute = (int(x) for x in turn.data["clock"].split(":"))
+    return localise(day, time(hour, minute), turn.runtime.settings.tz)
+
+
+async def _readback_context(turn: Turn) -> dict[str, Any]:
+    match = await turn.session.get(Match, int(turn.data["match_id"]))
+    partner = await _name(turn, _other(match, turn.person.id)) if match else ""
+    return {"at": _at(turn), "place": turn.data.get("place"), "partner": partner}
+
+
+async def _next_question(turn: Turn) -> None:
+    data = turn.data
+    if not data.get("day") and not data.get("clock"):
+        turn.ask("when", "meeting_when_again", _slots(turn))
+    elif not data.get("clock"):
+        turn.ask("time", "meeting_time", day=date.fromisoformat(data["day"]))
+    elif not data.get("place_done"):
+        turn.ask("place", "meeting_place", _skip_options())
+    elif data.get("unsure"):
+        turn.ask("readback", "meeting_readback", yes_no_options(), **await _readback_context(turn))
+    else:
+        await _propose(turn, _at(turn), data.get("place"))
 
 
 async def _propose(turn: Turn, at: datetime, place: str | None) -> None:
@@ -204,13 +275,11 @@ async def handle_confirm(turn: Turn) -> None:
         turn.say("meeting_confirmed", partner=await _name(turn, other), **context)
         turn.tell(other, "meeting_confirmed", partner=turn.person.first_name, **context)
         return
-    when = parse_when(turn.text, turn.now, turn.runtime.settings.tz) if answer is None else None
-    if when is not None and when.starts_at is not None:
-        moved = await reschedule_meeting(
-            turn.session, meeting.id, turn.person.id, when.starts_at, when.place, now=turn.now
-        )
-        turn.goto(None, None, {})
-        await _ask_other(turn, moved)
+    when = parse_when(turn.text, turn.now, turn.runtime.settings.tz) if answer is not True else None
+    if when is not None and when.place is None and when.clock is None and when.day is None:
+        when = None
+    if when is not None:
+        await _counter(turn, meeting, when)
         return
     if answer is False:
         await decline_meeting(turn.session, meeting.id, turn.person.id, now=turn.now)
@@ -219,6 +288,21 @@ async def handle_confirm(turn: Turn) -> None:
         turn.tell(other, "meeting_declined", partner=turn.person.first_name, **context)
         return
     turn.miss("meeting_confirm_again", yes_no_options(), **context)
+
+
+async def _counter(turn: Turn, meeting: Meeting, when: When) -> None:
+    """Another time instead: kept as a proposal of the answerer's own, asked for what is
+    missing and read back before the partner sees it (a counter-proposal is never guessed)."""
+    tz = turn.runtime.settings.tz
+    local = meeting.starts_at.astimezone(tz)
+    turn.goto("meeting", "when", {"match_id": meeting.match_id, "meeting_id": meeting.id})
+    if when.clock is not None and when.day is None:
+        turn.set(day=local.date().isoformat())  # "kl 16 i stedet": the same day, another time
+    _remember_when(turn, when)
+    if not turn.data.get("place_done"):
+        turn.set(place=meeting.place, place_done=True)  # the place stays unless a new one came
+    turn.set(unsure=True)
+    await _next_question(turn)
 
 
 def _hour_options() -> tuple[Option, ...]:

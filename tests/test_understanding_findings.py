@@ -1,0 +1,107 @@
+"""The misreadings found by trying the conversation as its people would (issue 17's numbered
+findings), each replayed through the engine as a person types it."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from mentoring.runtime import Runtime
+from storage.models import ContactPoint, Meeting
+from tests.conftest import NOW
+from tests.factories import active_pair
+from tests.fakes.chat import Chat, make_runtime
+
+
+@pytest.fixture
+def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> Runtime:
+    return make_runtime(engine, sessions, NOW)
+
+
+async def _pair(runtime: Runtime, channel: str = "web") -> tuple[Chat, Chat]:
+    """Sara (youth) and Henrik (mentor), matched and active, on `channel`."""
+    youth_address, mentor_address = ("+4520000001", "+4520000002") if channel == "sms" else "ym"
+    async with runtime.sessions() as session, session.begin():
+        y, m, _ = await active_pair(session, NOW)
+        session.add(ContactPoint(person_id=y.id, channel=channel, address=youth_address))
+        session.add(ContactPoint(person_id=m.id, channel=channel, address=mentor_address))
+    return (
+        Chat(runtime, channel=channel, address=youth_address),
+        Chat(runtime, channel=channel, address=mentor_address),
+    )
+
+
+async def _meetings(runtime: Runtime) -> list[Meeting]:
+    async with runtime.sessions() as session:
+        return list(await session.scalars(select(Meeting).order_by(Meeting.id)))
+
+
+# Finding 1: the day asked for stays when the time comes in the next text.
+@pytest.mark.parametrize(
+    ("day_text", "time_text", "expected"),
+    [
+        ("møde onsdag", "15.00", "onsdag d. 2. december kl. 15.00"),
+        ("møde mandag", "kl 14", "mandag d. 30. november kl. 14.00"),
+        ("møde tirsdag", "15", "tirsdag d. 1. december kl. 15.00"),
+        ("møde fre", "halv fire", "fredag d. 27. november kl. 15.30"),
+    ],
+)
+async def test_a_day_then_a_time_books_that_day_and_asks_the_place(
+    runtime: Runtime, day_text: str, time_text: str, expected: str
+) -> None:
+    youth_chat, mentor_chat = await _pair(runtime)
+    asked = await mentor_chat.text(day_text)
+    assert "Hvad tid" in asked and expected.split(" kl.")[0] in asked
+    assert "Hvor skal I mødes?" in await mentor_chat.text(time_text)
+    proposed = await mentor_chat.text("på kontoret")
+    assert f"Du har foreslået et møde {expected} på kontoret" in proposed
+    assert f"Henrik foreslår et møde {expected} på kontoret" in await youth_chat.text()
+
+
+# Finding 2: a counter-proposal is read the right way round, read back, and only then sent.
+async def test_a_counter_proposal_is_read_back_before_the_partner_sees_it(
+    runtime: Runtime,
+) -> None:
+    youth_chat, mentor_chat = await _pair(runtime)
+    await youth_chat.send("MØDE tirsdag 15.00 på biblioteket")
+    await mentor_chat.replies()
+    readback = await mentor_chat.text("tirsdag passer ikke så godt, kan du onsdag kl 16?")
+    assert "Skal jeg foreslå Sara et møde onsdag d. 2. december kl. 16.00" in readback
+    assert "passer" not in readback.split("?")[0]
+    assert await youth_chat.text() == ""  # nothing reaches Sara before Henrik said yes
+    assert "onsdag d. 2. december kl. 16.00 på biblioteket" in await mentor_chat.text("ja")
+    told = await youth_chat.text()
+    assert "Henrik foreslår et møde onsdag d. 2. december kl. 16.00 på biblioteket" in told
+    [meeting] = await _meetings(runtime)
+    assert meeting.place == "biblioteket"
+
+
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [
+        ("MØDE tirsdag efter skole kl 15", None),
+        ("MØDE hos jens firma tirsdag kl 15?.", "jens firma"),
+        ("møde tirsdag kl 15 hvis det passer?", None),
+    ],
+)
+async def test_a_place_is_only_what_was_given_as_a_place(
+    runtime: Runtime, text: str, place: str | None
+) -> None:
+    youth_chat, _ = await _pair(runtime)
+    first = await youth_chat.text(text)
+    if place is None:
+        assert "Hvor skal I mødes?" in first
+        await youth_chat.send("spring over")
+    [meeting] = await _meetings(runtime)
+    assert meeting.place == place
+
+
+async def test_choosing_skip_by_number_on_sms_gives_no_place(runtime: Runtime) -> None:
+    youth_sms, mentor_sms = await _pair(runtime, "sms")
+    where = await youth_sms.text("MØDE tirsdag 15.00")
+    assert "1: Spring over" in where
+    assert "på 1" not in await youth_sms.text("1")
+    [meeting] = await _meetings(runtime)
+    assert meeting.place is None
+    assert "kl. 15.00. Passer det" in await mentor_sms.text()
