@@ -29,6 +29,7 @@ from storage.models import (
     Consent,
     ContactPoint,
     ConversationState,
+    ErasureLog,
     HoursReport,
     InboxItem,
     Match,
@@ -154,6 +155,7 @@ async def erase_person(session: AsyncSession, person_id: int, *, actor: str, now
     )
     await session.execute(update(Meeting).where(Meeting.match_id.in_(match_ids)).values(place=None))
     await session.execute(update(Match).where(Match.id.in_(match_ids)).values(decline_reason=None))
+    await session.merge(ErasureLog(person_id=person_id, erased_at=now))
     await record(session, actor, "person.erased", "person", person_id)
 
 

@@ -73,7 +73,8 @@ def smtp_server(
             ) == (user, password)
             if ok:
                 inbox.logins.append(data.login.decode())
-            return AuthResult(success=ok)
+            # handled=False: answer 535 like a real server (aiosmtpd otherwise stays silent)
+            return AuthResult(success=ok, handled=False)
 
         kwargs.update(authenticator=authenticate, auth_require_tls=tls_folder is not None)
     controller = Controller(inbox, hostname="127.0.0.1", port=port, **kwargs)

@@ -10,6 +10,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import AsyncIterator
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from mentoring.runtime import Runtime
 from settings import load_settings
 from storage.db import create_engine
+from storage.migrate import head_revision
 from tests.cli_helpers import clean_env
 from web.app import create_app
 
@@ -76,13 +78,15 @@ async def client(db_url: str, tmp_path: Path) -> AsyncIterator[TestClient[object
     await runtime.close()
 
 
-async def test_healthz_reports_database_and_migration_state(
+async def test_healthz_reports_code_version_and_migration_revision(
     client: TestClient[object, object],
 ) -> None:
     response = await client.get("/healthz")
     assert response.status == 200
     body = await response.json()
-    assert body["status"] == "ok" and body["migrations"]["current"] == body["migrations"]["head"]
+    assert body["status"] == "ok" and body["version"] == version("mentorbot")
+    assert body["migrations"] == {"current": head_revision(), "head": head_revision(),
+                                  "up_to_date": True}  # fmt: skip
 
 
 async def test_healthz_is_503_when_the_database_is_gone(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
@@ -17,6 +18,14 @@ from web.keys import RUNTIME
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
+
+
+def code_version() -> str:
+    """The installed package's version (pyproject.toml), so an operator sees what runs."""
+    try:
+        return version("mentorbot")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 @routes.get("/healthz")
@@ -35,6 +44,7 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response(
         {
             "status": "ok",
+            "version": code_version(),
             "database": "ok",
             "migrations": {"current": revision, "head": head, "up_to_date": revision == head},
             "outbox": {

@@ -15,6 +15,7 @@ from storage.models.pairs import CheckinAnswer, HoursReport, Match, Meeting
 from storage.models.people import (
     Consent,
     ContactPoint,
+    ErasureLog,
     Invitation,
     Mentor,
     Person,
@@ -33,6 +34,7 @@ __all__ = [
     "ContactPoint",
     "ConversationState",
     "Coordinator",
+    "ErasureLog",
     "FollowUp",
     "HoursReport",
     "InboundKey",

@@ -154,3 +154,13 @@ class Invitation(Base):
     checked_on: Mapped[date | None] = mapped_column(Date)
     used_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     used_at: Mapped[datetime | None]
+
+
+class ErasureLog(Base):
+    """Who was erased, and when: a restore erases them again (ops.backup), so nobody erased
+    after a backup was taken comes back from it. Holds ids only; never purged."""
+
+    __tablename__ = "erasure_log"
+
+    person_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    erased_at: Mapped[datetime]

@@ -4,6 +4,10 @@ It records every call (method + decoded payload; JSON-valued fields such as repl
 answers like api.telegram.org ({"ok": true, "result": ...} with realistic Message objects) and can
 be told to fail: 429 with retry_after, 403 "bot was blocked by the user", 400 "chat not found",
 500, for given chats and methods, or by rate limits (overall and per chat, per second).
+
+It keeps a webhook as Telegram does (setWebhook, deleteWebhook, getWebhookInfo with its pending
+count and last delivery error; getUpdates is refused with 409 while one is set), and with `token`
+set it answers any other token 401 Unauthorized, like a revoked or mistyped token.
 """
 
 from __future__ import annotations
@@ -61,6 +65,10 @@ class FakeTelegramAPI:
     per_second: int | None = None
     per_chat_per_second: float | None = None
     base_url: str = ""
+    token: str | None = None  # None: any token is accepted
+    webhook: dict[str, Any] = field(default_factory=dict)  # getWebhookInfo's fields when set
+    pending_update_count: int = 0
+    webhook_secret: str | None = None
     _next_message_id: int = 100
     _sent_times: deque[float] = field(default_factory=deque)
     _chat_times: dict[int, deque[float]] = field(default_factory=dict)
@@ -96,6 +104,11 @@ class FakeTelegramAPI:
 
     def clear_failures(self) -> None:
         self.rules.clear()
+
+    def delivery_error(self, message: str, at: float | None = None) -> None:
+        """Telegram's record of its last failed POST to the webhook (getWebhookInfo)."""
+        self.webhook["last_error_date"] = int(at if at is not None else time.time())
+        self.webhook["last_error_message"] = message
 
     def queue_update(self, update: dict[str, Any]) -> None:
         """An update that the next getUpdates (long polling) returns."""
@@ -172,14 +185,46 @@ class FakeTelegramAPI:
             offset = int(payload.get("offset", 0) or 0)
             return [u for u in self.updates if int(u["update_id"]) >= offset]
         if method == "getWebhookInfo":
-            return {"url": "", "has_custom_certificate": False, "pending_update_count": 0}
+            info = {"url": "", "has_custom_certificate": False}
+            return {**info, **self.webhook, "pending_update_count": self.pending_update_count}
         return True
+
+    def _webhook_call(self, method: str, payload: dict[str, Any]) -> web.Response | None:
+        """setWebhook / deleteWebhook as the Bot API answers them (with their descriptions)."""
+        if method == "setWebhook":
+            url = str(payload.get("url", ""))
+            if url and not url.startswith("https://"):
+                return _error(
+                    400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook"
+                )
+            if not url:
+                return self._webhook_call("deleteWebhook", payload)
+            same = self.webhook.get("url") == url
+            self.webhook = {"url": url, "max_connections": int(payload.get("max_connections", 40))}
+            if payload.get("allowed_updates"):
+                self.webhook["allowed_updates"] = payload["allowed_updates"]
+            self.webhook_secret = payload.get("secret_token")
+            text = "Webhook is already set" if same else "Webhook was set"
+            return web.json_response({"ok": True, "result": True, "description": text})
+        if method == "deleteWebhook":
+            had = bool(self.webhook.get("url"))
+            self.webhook = {}
+            if str(payload.get("drop_pending_updates", "")).lower() == "true":
+                self.pending_update_count = 0
+            text = "Webhook was deleted" if had else "Webhook is already deleted"
+            return web.json_response({"ok": True, "result": True, "description": text})
+        if method == "getUpdates" and self.webhook.get("url"):
+            return _error(409, "Conflict: can't use getUpdates method while webhook is active; "
+                          "use deleteWebhook to delete the webhook first")  # fmt: skip
+        return None
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
         payload = await _decode(request)
         chat_id = int(payload["chat_id"]) if "chat_id" in payload else None
         self.calls.append(Call(method, payload))
+        if self.token is not None and request.match_info["token"] != self.token:
+            return _error(401, "Unauthorized")
         rule = self._rule_for(method, chat_id)
         if rule is None and method == "sendMessage" and self._rate_limited(chat_id):
             rule = Rule(429, "Too Many Requests: retry after 1", retry_after=1)
@@ -192,6 +237,9 @@ class FakeTelegramAPI:
             if rule.retry_after is not None:
                 body["parameters"] = {"retry_after": rule.retry_after}
             return web.json_response(body, status=rule.status)
+        answered = self._webhook_call(method, payload)
+        if answered is not None:
+            return answered
         if method == "getUpdates" and not self.updates:
             await asyncio.sleep(0.05)
         if method == "getUpdates":
@@ -205,6 +253,11 @@ class FakeTelegramAPI:
         app = web.Application()
         app.router.add_post("/bot{token}/{method}", self._handle)
         return app
+
+
+def _error(status: int, description: str) -> web.Response:
+    body = {"ok": False, "error_code": status, "description": description}
+    return web.json_response(body, status=status)
 
 
 async def _decode(request: web.Request) -> dict[str, Any]:

@@ -1,0 +1,1 @@
+"""Running an installation: the doctor, provider set-up, backup and restore."""
