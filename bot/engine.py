@@ -31,6 +31,7 @@ from bot.flows import (
     signup_youth,
 )
 from bot.turn import Turn
+from bot.understanding.reading import read
 from mentoring import guardians
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
@@ -233,17 +234,21 @@ async def _route(turn: Turn) -> None:
         invitation = await _invitation(turn, payload) if payload else None
         if invitation is not None:
             await signup_mentor.start(turn, invitation.id)
-        elif payload == "mentor" or service.command_of(turn.text) == "mentor":
+        elif payload == "mentor" or read(turn.text).intent == "mentor":
             await signup_mentor.start(turn, None)
         else:
             await signup_youth.start(turn)
         return
     command, rest = service.command(turn.text, incoming.option)
+    if payload == "mentor":
+        command = "mentor"  # Telegram's "/start mentor" deep link, during a youth sign-up too
     allowed = ("start", "help", "mydata", "language", "erase", "withdraw")
     if person.status == "paused" and command not in allowed and state.flow != privacy.FLOW:
         turn.say("paused_reminder")
         return
     if command is not None and await service.run(turn, command, rest):
+        return
+    if command is None and await service.any_point(turn):
         return
     handler = FLOW_HANDLERS.get(state.flow or "")
     if handler is not None:

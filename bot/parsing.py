@@ -1,7 +1,8 @@
 """Forgiving answer parsing in Danish and English: yes/no, option numbers, hours, small words.
 
 Every parser returns None for "I could not tell" rather than guessing; the flow then asks again
-with an example. Dates and times live in `bot.parsing_dates`.
+with an example. Dates and times live in `bot.parsing_dates`; yes/no and the other words people
+type come from the words catalogues through `bot.understanding`.
 """
 
 from __future__ import annotations
@@ -10,67 +11,11 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-YES = {
-    "ja",
-    "jo",
-    "jep",
-    "jeps",
-    "jah",
-    "ok",
-    "okay",
-    "oki",
-    "okey",
-    "fint",
-    "fedt",
-    "super",
-    "gerne",
-    "klart",
-    "selvfølgelig",
-    "yes",
-    "y",
-    "yep",
-    "yeah",
-    "yea",
-    "sure",
-    "j",
-    "sikkert",
-    "det passer",
-    "det er fint",
-    "det kan jeg",
-    "fint med mig",
-    "god idé",
-    "accepter",
-    "accept",
-    "bekræft",
-    "confirm",
-    "👍",
-    "ja tak",
-    "yes please",
-    "jatak",
-}
-NO = {
-    "nej",
-    "nope",
-    "nah",
-    "no",
-    "n",
-    "ne",
-    "kan ikke",
-    "det kan jeg ikke",
-    "passer ikke",
-    "det passer ikke",
-    "ikke",
-    "nej tak",
-    "no thanks",
-    "can't",
-    "cannot",
-    "cant",
-    "afslå",
-    "decline",
-    "afvis",
-    "👎",
-}
-SKIP = {"spring over", "skip", "-", "nej", "no", "ingen", "none", "nej tak", "no thanks", "intet"}
+from bot.understanding.reading import yes_no
+from bot.understanding.words import fold, words
+
+__all__ = ["yes_no"]  # re-exported: flows read answers through this module
+
 _PUNCT = re.compile(r"[!.,?;:)(\"']+")
 
 
@@ -81,25 +26,9 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def yes_no(text: str | None) -> bool | None:
-    """'ja', 'jep', 'ok' -> True; 'nej', 'kan ikke' -> False; anything else None."""
-    if not text:
-        return None
-    words = normalise(text)
-    if words in YES:
-        return True
-    if words in NO:
-        return False
-    first = words.split(" ", 1)[0] if words else ""
-    if first in {"nej", "no", "nope", "nah"}:
-        return False
-    if first in {"ja", "jep", "yes", "ok", "okay", "jo", "yep"}:
-        return True
-    return None
-
-
 def is_skip(text: str | None) -> bool:
-    return bool(text) and normalise(text or "") in SKIP
+    """'spring over', 'nej', 'ved ikke', 'skip' (the words catalogues' skip words)."""
+    return bool(text) and fold(text or "") in words().skip
 
 
 def option_number(text: str | None, count: int) -> int | None:

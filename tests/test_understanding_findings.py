@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from mentoring.runtime import Runtime
-from storage.models import ContactPoint, Meeting
+from storage.models import ContactPoint, InboxItem, Meeting
 from tests.conftest import NOW
 from tests.factories import active_pair
 from tests.fakes.chat import Chat, make_runtime
@@ -105,3 +105,45 @@ async def test_choosing_skip_by_number_on_sms_gives_no_place(runtime: Runtime) -
     [meeting] = await _meetings(runtime)
     assert meeting.place is None
     assert "kl. 15.00. Passer det" in await mentor_sms.text()
+
+
+# Finding 3: a mentor who says hello first can still become a mentor, in any phrasing.
+@pytest.mark.parametrize(
+    "texts",
+    [
+        ["hej jeg vil gerne være mentor"],
+        ["hej", "MENTOR"],
+        ["hej", "ja", "mentor"],
+        ["hej", "ja", "Mikkel", "/start mentor"],
+        ["hejsa", "ja", "jeg vil gerne være mentor for en ung"],
+    ],
+)
+async def test_a_mentor_who_says_hello_first_becomes_a_mentor(
+    runtime: Runtime, texts: list[str]
+) -> None:
+    chat = Chat(runtime, address="new-mentor")
+    for text in texts[:-1]:
+        await chat.send(text)
+    answer = await chat.text(texts[-1])
+    assert "mentor" in answer.lower() and "Hvad hedder du" in answer
+    assert "Hvor gammel" not in answer
+
+
+# Finding 7: common phrasings are understood, and SKRIV carries its message in one text.
+async def test_common_phrasings_propose_report_and_move(runtime: Runtime) -> None:
+    youth_chat, mentor_chat = await _pair(runtime)
+    assert "Hvor skal I mødes?" in await youth_chat.text("kan vi mødes tirsdag kl 15?")
+    assert "tirsdag d. 1. december kl. 15.00" in await youth_chat.text("spring over")
+    assert "Mødet er bekræftet" in await mentor_chat.text("ja det passer fint")
+    moved = await mentor_chat.text("kan vi flytte mødet")
+    assert "Jeres møde er tirsdag d. 1. december kl. 15.00" in moved
+    hours = await youth_chat.text("vi mødtes 2 timer")
+    assert "2 timer er gemt" in hours
+
+
+async def test_write_to_the_coordinator_with_the_message_in_one_text(runtime: Runtime) -> None:
+    youth_chat, _ = await _pair(runtime)
+    assert "koordinatoren" in await youth_chat.text("SKRIV jeg kan ikke komme i morgen")
+    async with runtime.sessions() as session:
+        item = await session.scalar(select(InboxItem))
+        assert item is not None and item.body == "jeg kan ikke komme i morgen"

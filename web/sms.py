@@ -25,6 +25,7 @@ from twilio.request_validator import RequestValidator
 
 from bot.engine import process
 from bot.events import Incoming
+from bot.understanding.words import words
 from logsetup import mask_phone
 from mentoring.alerts import stop_requested
 from mentoring.runtime import Runtime
@@ -38,8 +39,9 @@ log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
-OPT_OUT_WORDS = frozenset({"stop", "stopp", "afmeld", "stopall", "unsubscribe"})
-OPT_IN_WORDS = frozenset({"start", "tilmeld"})
+# The carrier's opt-out and opt-in words, from the words catalogues of every language.
+OPT_OUT_WORDS = words().sms_opt_out
+OPT_IN_WORDS = words().sms_opt_in
 
 # Twilio ErrorCode in a failed/undelivered status callback -> what becomes of the number.
 PERMANENT_ERRORS = {21610: "opted_out", 21211: "invalid", 21614: "invalid"}

@@ -8,89 +8,22 @@ from sqlalchemy import func, select
 from bot import parsing
 from bot.flows import meetings, privacy
 from bot.turn import Turn, opt
+from bot.understanding.reading import read
 from mentoring.alerts import stop_requested, to_inbox
 from mentoring.audit import record
 from mentoring.matches import open_match_for
 from mentoring.people import has_consent
 from storage.models import ContactPoint, HoursReport, Meeting, Mentor, Person, Youth
 
-# First words (normalised) that name a command, in Danish and English, with and without "/".
-COMMANDS: dict[str, str] = {
-    "hjælp": "help",
-    "hjaelp": "help",
-    "help": "help",
-    "?": "help",
-    "menu": "help",
-    "stop": "stop",
-    "pause": "stop",
-    "stopp": "stop",
-    "start": "start",
-    "fortsæt": "start",
-    "fortsaet": "start",
-    "resume": "start",
-    "data": "mydata",
-    "mine data": "mydata",
-    "my data": "mydata",
-    "mydata": "mydata",
-    "skriv": "write",
-    "koordinator": "write",
-    "write": "write",
-    "coordinator": "write",
-    "usikker": "unsure",
-    "unsure": "unsure",
-    "jeg er usikker": "unsure",
-    "i'm unsure": "unsure",
-    "english": "english",
-    "engelsk": "english",
-    "dansk": "danish",
-    "danish": "danish",
-    "sprog": "language",
-    "language": "language",
-    "møde": "meeting",
-    "mode": "meeting",
-    "moede": "meeting",
-    "meeting": "meeting",
-    "aflys": "cancel",
-    "cancel": "cancel",
-    "flyt": "move",
-    "reschedule": "move",
-    "timer": "hours",
-    "hours": "hours",
-    "mentor": "mentor",
-    "bliv mentor": "mentor",
-    "slet mine data": "erase",
-    "slet data": "erase",
-    "delete my data": "erase",
-    "erase my data": "erase",
-    "træk samtykke tilbage": "withdraw",
-    "træk mit samtykke tilbage": "withdraw",
-    "tilbagekald samtykke": "withdraw",
-    "withdraw consent": "withdraw",
-    "withdraw my consent": "withdraw",
-}
 OPTION_COMMANDS = {"write": "write", "help": "help", "lang:da": "danish", "lang:en": "english"}
 
 
 def command(text: str, option: str | None) -> tuple[str | None, str]:
-    """('meeting', 'tirsdag 15.00 Café X') for 'MØDE tirsdag 15.00 Café X'."""
+    """('meeting', 'tirsdag 15.00 Café X') for 'MØDE tirsdag 15.00 Café X' (words catalogues)."""
     if option is not None:
         return OPTION_COMMANDS.get(option), ""
-    said = text.strip()
-    if not said:
-        return None, ""
-    lowered = " ".join(said.lower().split())
-    whole = parsing.normalise(lowered.lstrip("/"))
-    if whole in COMMANDS:
-        return COMMANDS[whole], ""
-    first = lowered.partition(" ")[0]
-    first = first.lstrip("/").split("@", 1)[0]
-    if first in COMMANDS and COMMANDS[first] in ("meeting", "hours", "start"):
-        return COMMANDS[first], said.split(" ", 1)[1].strip() if " " in said else ""
-    return None, ""
-
-
-def command_of(text: str) -> str | None:
-    return command(text, None)[0]
+    reading = read(text)
+    return (reading.intent, reading.rest) if reading.command else (None, "")
 
 
 async def run(turn: Turn, name: str, rest: str) -> bool:
@@ -129,13 +62,17 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
                 opt("lang:en", "label_language", code="en"),
             ),
         )
+    elif name == "write" and rest:
+        await write_now(turn, rest)
     elif name == "write":
         _remember(turn)
         turn.goto("coordinator", "write", {"resume": turn.data.get("resume")})
         turn.say("write_ask")
     elif name == "unsure":
         await _unsure(turn)
-    elif name == "mentor" or not _member(turn):
+    elif name == "mentor":
+        return await become_mentor(turn)
+    elif not _member(turn):
         return False
     elif name == "meeting":
         await meetings.start_propose(turn, rest)
@@ -146,6 +83,38 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
     elif name == "hours":
         await meetings.start_hours(turn, rest)
     return True
+
+
+async def become_mentor(turn: Turn) -> bool:
+    """'jeg vil være mentor' leaves a youth sign-up that has not finished (any phrasing)."""
+    from bot.flows import signup_mentor
+
+    if turn.person.role != "unknown" or turn.state.flow not in (None, "signup_youth"):
+        return False
+    await signup_mentor.start(turn, None)
+    return True
+
+
+async def any_point(turn: Turn) -> bool:
+    """Phrases that act wherever the person is (no command word): 'hej jeg vil gerne være
+    mentor' during a youth sign-up, 'skriv til koordinatoren at ...' with its message."""
+    if turn.incoming.option is not None or turn.state.flow == "coordinator":
+        return False
+    reading = read(turn.text)
+    if reading.intent == "mentor":
+        return await become_mentor(turn)
+    if reading.intent == "write" and reading.slots.get("body"):
+        await write_now(turn, reading.slots["body"])
+        return True
+    return False
+
+
+async def write_now(turn: Turn, body: str) -> None:
+    """'SKRIV <besked>' in one text: to the coordinator at once, then back to where they were."""
+    await to_inbox(turn.session, turn.person, "message", now=turn.now, body=body)
+    turn.say("write_sent")
+    if turn.state.flow not in (None, "coordinator"):
+        await _reprompt(turn)
 
 
 def _member(turn: Turn) -> bool:
@@ -288,9 +257,30 @@ def _guardian_kept(youth: Youth | None) -> str | None:
 
 
 async def idle(turn: Turn) -> None:
-    """Text outside any flow: a time proposes a meeting, a number of hours reports hours."""
-    hours = _member(turn) and parsing.hours_minutes(turn.text) is not None
-    if hours and await meetings.has_active_match(turn):
-        await meetings.start_hours(turn, turn.text)
+    """Text outside any flow, read for what it asks: "kan vi mødes tirsdag kl 15?" proposes a
+    meeting, "vi mødtes 2 timer" reports hours, "kan vi flytte mødet" moves one; several in one
+    text are done in turn (hours, then the next meeting)."""
+    reading = read(turn.text, turn.now, turn.runtime.settings.tz)
+    intents = reading.intents
+    if _member(turn) and await meetings.has_active_match(turn):
+        if "cancel" in intents:
+            await meetings.cancel(turn)
+            return
+        if "move" in intents:
+            await meetings.start_move(turn)
+            return
+        minutes = reading.slots.get("minutes") or parsing.hours_minutes(turn.text)
+        if "hours" in intents or (minutes and not intents):
+            await meetings.start_hours(turn, f"{minutes} min" if minutes else "")
+            if "meeting" not in intents or not minutes:
+                return
+        if "meeting" in intents:
+            await meetings.start_propose(turn, turn.text)
+            return
+    if "help" in intents or "greeting" in intents:
+        turn.say("help", role=turn.person.role)
+        return
+    if "stop" in intents:
+        await run(turn, "stop", "")
         return
     turn.miss("not_understood", role=turn.person.role)

@@ -1,4 +1,5 @@
-"""Assembling the aiogram Dispatcher and the commands menu (Danish and English)."""
+"""Assembling the aiogram Dispatcher and the commands menu, one per language: the command names
+and what each runs come from the words catalogues (templates/locales/<code>/words.yaml)."""
 
 from __future__ import annotations
 
@@ -7,31 +8,8 @@ from aiogram.types import BotCommand
 
 from bot.telegram.handlers import make_router
 from bot.telegram.middlewares import SessionMiddleware
+from bot.understanding.words import words
 from mentoring.runtime import Runtime
-
-# Command names (Telegram allows [a-z0-9_]); the engine understands each in both languages.
-MENU: dict[str, list[tuple[str, str]]] = {
-    "da": [
-        ("hjaelp", "help"),
-        ("mode", "meeting"),
-        ("timer", "hours"),
-        ("skriv", "write"),
-        ("usikker", "unsure"),
-        ("data", "data"),
-        ("sprog", "language"),
-        ("stop", "stop"),
-    ],
-    "en": [
-        ("help", "help"),
-        ("meeting", "meeting"),
-        ("hours", "hours"),
-        ("write", "write"),
-        ("unsure", "unsure"),
-        ("data", "data"),
-        ("language", "language"),
-        ("stop", "stop"),
-    ],
-}
 
 
 def build_dispatcher(runtime: Runtime) -> Dispatcher:
@@ -50,12 +28,12 @@ def commands(runtime: Runtime, language: str) -> list[BotCommand]:
                 "telegram_command", language, "telegram", command=meaning
             ),
         )
-        for name, meaning in MENU[language]
+        for name, meaning in words().menus.get(language, [])
     ]
 
 
 async def set_commands(bot: Bot, runtime: Runtime) -> None:
     """The commands menu in Danish (also the default) and English."""
     await bot.set_my_commands(commands(runtime, "da"))
-    for language in MENU:
+    for language in words().menus:
         await bot.set_my_commands(commands(runtime, language), language_code=language)

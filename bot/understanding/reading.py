@@ -1,0 +1,230 @@
+"""What a text asks for: its intents in order and their slots, from the words catalogues.
+
+A text is read three ways, most certain first: a command said as the whole text or as its first
+words followed by the command's own text ("SKRIV jeg er syg i dag", "MØDE tirsdag 15"); phrases
+inside a sentence ("hej jeg vil gerne være mentor", "kan vi mødes tirsdag kl 15?", "vi mødtes 2
+timer"); and yes/no. Slots come with the intent: the meeting's day, time and place, the minutes of
+hours reported, the message for the coordinator. Nothing here touches the database: the engine
+and the flows decide what a reading means at the step the person is at.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from bot.parsing_dates import parse_when
+from bot.understanding.words import fold, words
+
+# When one text holds several intents, the first of these found is the one acted on first.
+PRIORITY = (
+    "erase",
+    "withdraw",
+    "stop",
+    "mentor",
+    "write",
+    "cancel",
+    "move",
+    "hours",
+    "meeting",
+    "unsure",
+    "help",
+    "greeting",
+)
+_HOURS_IN_TEXT = re.compile(
+    r"(?P<num>\d{1,2}(?:[.,]\d{1,2})?|en|et|to|tre|fire|fem|seks|halvanden|halv|one|two|three|"
+    r"four|five|six|an|a|half)\s*(?:½\s*)?"
+    r"(?P<unit>timer|timers|time|tim|t|h|hrs|hr|hours|hour|min|minutter|minut|minutes|minute)\b"
+    r"(?:\s+og\s+(?P<min>\d{1,2})\s*(?:min|minutter|minutes))?"
+)
+_NUMBER = {
+    "en": 1.0,
+    "et": 1.0,
+    "an": 1.0,
+    "a": 1.0,
+    "one": 1.0,
+    "to": 2.0,
+    "two": 2.0,
+    "tre": 3.0,
+    "three": 3.0,
+    "fire": 4.0,
+    "four": 4.0,
+    "fem": 5.0,
+    "five": 5.0,
+    "seks": 6.0,
+    "six": 6.0,
+    "halv": 0.5,
+    "half": 0.5,
+    "halvanden": 1.5,
+}
+_LEAD = re.compile(r"^[\s:,.\-–]+|^(?:at|om|that)\s+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """`intents` in the order they are acted on; `command`: said as a command (certain)."""
+
+    intents: tuple[str, ...] = ()
+    slots: dict[str, Any] = field(default_factory=dict)
+    command: bool = False
+    rest: str = ""  # a command's own text ("tirsdag 15" of "MØDE tirsdag 15")
+
+    @property
+    def intent(self) -> str | None:
+        return self.intents[0] if self.intents else None
+
+
+def yes_no(text: str | None) -> bool | None:
+    """'ja', 'jep', 'ok', '👍' -> True; 'nej', 'kan ikke' -> False; anything else None."""
+    if not text:
+        return None
+    said = fold(text)
+    found = words()
+    if said in found.yes:
+        return True
+    if said in found.no:
+        return False
+    first = said.split(" ", 1)[0] if said else ""
+    if first in {"nej", "no", "nope", "nah", "ne"}:
+        return False
+    if first in {"ja", "jep", "yes", "ok", "okay", "jo", "yep", "jup", "jeps", "👍"}:
+        return True
+    return None
+
+
+def hours_in(text: str | None) -> int | None:
+    """Minutes said anywhere in a sentence: 'vi mødtes 2 timer i går' -> 120, '90 min' -> 90."""
+    if not text:
+        return None
+    said = text.lower().replace("½", ",5")
+    found = _HOURS_IN_TEXT.search(said)
+    if not found:
+        return None
+    raw, unit = found.group("num"), found.group("unit")
+    value = _NUMBER.get(raw)
+    if value is None:
+        value = float(raw.replace(",", "."))
+    minutes = value if unit.startswith("min") else value * 60
+    if found.group("min"):
+        minutes += int(found.group("min"))
+    result = round(minutes)
+    return result if 0 < result <= 24 * 60 else None
+
+
+def _command(text: str) -> tuple[str, str] | None:
+    """A command as the whole text, or its first words followed by the command's text."""
+    found = words()
+    tokens = text.strip().split()
+    if tokens:
+        tokens[0] = tokens[0].lstrip("/").split("@", 1)[0]  # Telegram's "/hjaelp@ourbot"
+    said = " ".join(tokens)
+    whole = fold(said)
+    if whole in found.commands:
+        return found.commands[whole], ""
+    for size in range(min(4, len(tokens) - 1), 0, -1):
+        head = fold(" ".join(tokens[:size]))
+        name = found.commands.get(head)
+        if name in found.with_text:
+            rest = _LEAD.sub("", " ".join(tokens[size:])).strip()
+            if name == "start" and found.commands.get(fold(rest)) == "mentor":
+                return "mentor", ""  # "/start mentor" typed where there is no deep link
+            return name, rest
+    return None
+
+
+def _phrases(text: str) -> list[tuple[int, str, str]]:
+    """(position, intent, phrase) of every phrase found, longest phrase first at a position."""
+    said = f" {fold(text)} "
+    hits: list[tuple[int, str, str]] = []
+    taken: list[range] = []
+    for phrase, intent in words().phrases:
+        start = said.find(f" {phrase} ")
+        if start < 0:
+            continue
+        span = range(start, start + len(phrase) + 1)
+        if any(start in r or span.stop - 1 in r for r in taken):
+            continue
+        taken.append(span)
+        hits.append((start, intent, phrase))
+    return sorted(hits)
+
+
+def _after(text: str, phrase: str) -> str:
+    """The person's words after `phrase` (as they wrote them): the message for the coordinator."""
+    folded_words = fold(text).split()
+    wanted = phrase.split()
+    original = text.split()
+    for i in range(len(folded_words) - len(wanted) + 1):
+        if folded_words[i : i + len(wanted)] == wanted:
+            # folded and original words line up when punctuation did not split a word
+            return _LEAD.sub("", " ".join(original[i + len(wanted) :])).strip()
+    return ""
+
+
+def read(text: str | None, now: datetime | None = None, tz: ZoneInfo | None = None) -> Reading:
+    """The intents of `text` and their slots; `now`/`tz` let dates be read (meeting slots)."""
+    if not text or not text.strip():
+        return Reading()
+    command = _command(text)
+    if command is not None:
+        name, rest = command
+        said = _slots(name, rest or "", now, tz, rest_is_body=True)
+        return Reading((name,), said, command=True, rest=rest)
+    hits = _phrases(text)
+    intents = [intent for _, intent, _ in hits]
+    when = parse_when(text, now, tz) if now is not None and tz is not None else None
+    minutes = hours_in(text)
+    if minutes is not None and "hours" not in intents and "meeting" not in intents:
+        past = re.search(r"\b(?:vi\s+(?:har\s+)?(?:mødtes|modtes|sås|saas|var)|we\s+met)\b", text)
+        if past or re.fullmatch(r"\s*\S+\s*\S*\s*", text):
+            intents.append("hours")
+    timed = when is not None and when.clock is not None
+    if timed and not {"meeting", "move", "hours", "cancel"} & set(intents):
+        intents.append("meeting")
+    ordered = sorted(set(intents), key=PRIORITY.index)
+    if len(ordered) > 1 and "greeting" in ordered:
+        ordered.remove("greeting")
+    slots: dict[str, Any] = {}
+    for intent in ordered:
+        phrase = next((p for _, i, p in hits if i == intent), "")
+        slots.update(_slots(intent, _after(text, phrase) if phrase else text, now, tz))
+    if "meeting" in ordered and "hours" in ordered:
+        slots.update(_slots("meeting", text, now, tz))
+    return Reading(tuple(ordered), slots)
+
+
+def _slots(
+    intent: str,
+    rest: str,
+    now: datetime | None,
+    tz: ZoneInfo | None,
+    *,
+    rest_is_body: bool = False,
+) -> dict[str, Any]:
+    if intent == "write":
+        return {"body": rest} if rest else {}
+    if intent == "hours":
+        minutes = hours_in(rest)
+        if minutes is None and rest_is_body:
+            from bot.parsing import hours_minutes
+
+            minutes = hours_minutes(rest)
+        return {"minutes": minutes} if minutes is not None else {}
+    if intent in ("meeting", "move") and now is not None and tz is not None:
+        when = parse_when(rest, now, tz)
+        if when is None:
+            return {}
+        found: dict[str, Any] = {}
+        if when.day is not None:
+            found["day"] = when.day.isoformat()
+        elif when.starts_at is not None:
+            found["day"] = when.starts_at.astimezone(tz).date().isoformat()
+        if when.clock is not None:
+            found["time"] = when.clock.strftime("%H:%M")
+        if when.place is not None:
+            found["place"] = when.place
+        return found
+    return {}

@@ -1,0 +1,92 @@
+"""The words people type, from the per-language catalogues templates/locales/<code>/words.yaml.
+
+Commands, the phrases that show an intent inside a sentence, yes/no/skip words, the SMS opt-out
+and opt-in words and the Telegram menu all live there, so adding a language is adding its
+catalogues and no Python. Every language's words are understood for everyone (a Danish youth
+types "help" too). Words are compared folded (`fold`): lower case, one space, and æ/ø/å equal to
+the ae/oe/aa (and o/a) people type when their keyboard has none.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import yaml
+
+from templates import LOCALE_DIR
+
+_FOLDS = (("æ", "ae"), ("ø", "o"), ("å", "a"), ("oe", "o"), ("aa", "a"))
+_PUNCT = re.compile(r"[!.,;:?)(\"'\u2019]+")
+
+
+def fold(text: str) -> str:
+    """'Hjælp!' -> 'hjaelp', 'LØRDAG' -> 'lordag', 'moede' -> 'mode': how words are compared."""
+    said = unicodedata.normalize("NFC", text).strip().lower()
+    if said == "?":
+        return said
+    said = _PUNCT.sub(" ", said)
+    for letter, plain in _FOLDS:
+        said = said.replace(letter, plain)
+    return " ".join(said.split())
+
+
+@dataclass(frozen=True)
+class Words:
+    commands: dict[str, str]  # folded phrase -> command
+    with_text: frozenset[str]  # commands that may carry their own text ("MØDE tirsdag 15")
+    phrases: tuple[tuple[str, str], ...]  # (folded phrase, intent), longest first
+    yes: frozenset[str]
+    no: frozenset[str]
+    skip: frozenset[str]
+    none_of_these: frozenset[str]
+    sms_opt_out: frozenset[str]
+    sms_opt_in: frozenset[str]
+    menus: dict[str, list[tuple[str, str]]]  # language -> [(telegram command, meaning)]
+
+
+def _catalogue(path: Path) -> dict[str, object]:
+    with path.open(encoding="utf-8") as fh:
+        loaded = yaml.safe_load(fh) or {}
+    assert isinstance(loaded, dict), f"{path} must hold a mapping"
+    return loaded
+
+
+def _folded(values: object) -> set[str]:
+    return {fold(str(v)) or str(v).strip() for v in (values or [])}  # type: ignore[attr-defined]
+
+
+@cache
+def words(locale_dir: Path = LOCALE_DIR) -> Words:
+    """Every language's catalogue merged (read once per process, like the .po catalogues)."""
+    commands: dict[str, str] = {}
+    phrases: dict[str, str] = {}
+    with_text: set[str] = set()
+    sets: dict[str, set[str]] = {
+        k: set() for k in ("yes", "no", "skip", "none_of_these", "sms_opt_out", "sms_opt_in")
+    }
+    menus: dict[str, list[tuple[str, str]]] = {}
+    for path in sorted(locale_dir.glob("*/words.yaml")):
+        catalogue = _catalogue(path)
+        for name, said in dict(catalogue.get("commands") or {}).items():  # type: ignore[call-overload]
+            for phrase in _folded(said):
+                commands.setdefault(phrase, str(name))
+        with_text |= {str(c) for c in catalogue.get("with_text") or []}  # type: ignore[attr-defined]
+        for intent, said in dict(catalogue.get("phrases") or {}).items():  # type: ignore[call-overload]
+            for phrase in _folded(said):
+                phrases.setdefault(phrase, str(intent))
+        for key, found in sets.items():
+            found |= _folded(catalogue.get(key))
+        menu = catalogue.get("telegram_menu") or []
+        menus[path.parent.name] = [(str(a), str(b)) for a, b in menu]  # type: ignore[attr-defined]
+    ordered = tuple(sorted(phrases.items(), key=lambda item: -len(item[0])))
+    return Words(
+        commands=commands,
+        with_text=frozenset(with_text),
+        phrases=ordered,
+        menus=menus,
+        **{key: frozenset(found) for key, found in sets.items()},
+    )
