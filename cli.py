@@ -12,8 +12,8 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
 
+from core.runtime import Runtime
 from logsetup import configure_logging
-from mentoring.runtime import Runtime
 from ops import commands as ops_commands
 from settings import Settings, SettingsError, load_settings
 from storage.db import is_sqlite

@@ -33,7 +33,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from storage.leader import Leader, make_leader
 
 log = logging.getLogger(__name__)

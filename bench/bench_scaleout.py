@@ -24,8 +24,8 @@ from bench import inbound
 from bench.dbs import postgres_db
 from bench.load import LoadResult
 from bench.servers import Server, free_port, serve
+from core.runtime import Runtime
 from mentoring.programmes import current_programme
-from mentoring.runtime import Runtime
 from mentoring.sweep import sweep
 from settings import Settings
 from storage.db import create_engine, session_factory, unit_of_work

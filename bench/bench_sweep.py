@@ -20,8 +20,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from core.runtime import Runtime
 from mentoring.programmes import current_programme
-from mentoring.runtime import Runtime
 from mentoring.sweep import sweep
 from settings import Settings
 from storage.db import unit_of_work

@@ -1,10 +1,11 @@
 """The conversation engine: one inbound event, one transaction, replies queued in the outbox.
 
-`process` is what every channel calls (Telegram handlers, POST /sms/inbound, the simulator):
-de-duplicate, find or create the sender, refuse CPR numbers and media, run service commands
-(help, stop, my data, language, write to the coordinator, "I'm unsure", meeting, hours) or the
-step of the flow the person is in, render every reply in the receiver's language for their
-channel and queue it, then commit. Options are stored on the outbox row as
+`process` is what every channel calls (Telegram handlers, POST /sms/inbound, the e-mail webhook,
+the simulator): de-duplicate, apply the channel's own rules (SMS STOP/START and pictures, e-mail
+replies: `bot.channel_rules`), find or create the sender, refuse CPR numbers and media, run
+service commands (help, stop, my data, language, write to the coordinator, "I'm unsure", meeting,
+hours) or the step of the flow the person is in, queue every reply through `mentoring.outbound`
+in the receiver's language for their channel, then commit. Options are stored on the outbox row as
 `[{"key": str, "label": str}]` and passed to templates as `choices` (SMS shows them as words).
 """
 
@@ -15,12 +16,13 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.events import Incoming, Option, Reply
+from bot import channel_rules
+from bot.events import Incoming
 from bot.flows import (
     feedback,
     matching,
@@ -32,13 +34,11 @@ from bot.flows import (
 )
 from bot.turn import Turn
 from bot.understanding.reading import read
-from mentoring import guardians
+from core.runtime import Runtime
+from mentoring import contacts, guardians, outbound
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
-from mentoring.notify import notify
 from mentoring.programmes import current_programme
-from mentoring.runtime import Runtime
-from messaging.outbox import enqueue
 from storage.db import unit_of_work
 from storage.models import ContactPoint, ConversationState, InboundKey, Invitation, Person
 from storage.types import utcnow
@@ -128,15 +128,6 @@ async def find_sender(session: AsyncSession, channel: str, address: str) -> Send
     return Sender(row[0], bool(row[1]), row[2]) if row is not None else None
 
 
-async def _prove(session: AsyncSession, incoming: Incoming) -> None:
-    """A text from a number proves it is theirs: their held messages may go (verify_code rule)."""
-    await session.execute(
-        update(ContactPoint)
-        .where(ContactPoint.channel == incoming.channel, ContactPoint.address == incoming.address)
-        .values(verified=True)
-    )
-
-
 async def handle(
     session: AsyncSession,
     runtime: Runtime,
@@ -148,6 +139,8 @@ async def handle(
     """The engine inside a session the caller commits (aiogram's middleware opens it)."""
     if dedupe is not None and await seen_before(session, dedupe):
         return False
+    if await channel_rules.apply(session, runtime, incoming):
+        return True
     now = runtime.clock()
     state: ConversationState | None = None
     handed_in = person is not None  # by aiogram's middleware, which loaded the state too
@@ -156,7 +149,7 @@ async def handle(
         if found is not None:
             person, state = found.person, found.state
             if incoming.channel == "sms" and not found.verified:
-                await _prove(session, incoming)
+                await contacts.prove(session, incoming.channel, incoming.address)
     # A parent or guardian answering the SMS that told them about the programme.
     if (
         person is None
@@ -257,52 +250,24 @@ async def _route(turn: Turn) -> None:
     await service.idle(turn)
 
 
-def _labels(
-    turn: Turn, options: tuple[Option, ...], language: str, channel: str
-) -> list[dict[str, Any]]:
-    renderer = turn.runtime.renderer
-    return [
-        {"key": o.key, "label": renderer.message(o.label_template, language, channel, **o.context)}
-        for o in options
-    ]
-
-
 async def _deliver(turn: Turn) -> None:
-    """Render and queue every reply: to the sender where they wrote, to others by notify()."""
+    """Queue every reply: to the sender on the channel they wrote from, to anyone else where
+    they can be reached (`mentoring.outbound` renders labels for the channel it picks)."""
     renderer = turn.runtime.renderer
     for reply in turn.replies:
         if reply.person_id is None or reply.person_id == turn.person.id:
-            await _to_sender(turn, reply)
-            continue
-        other = await turn.session.get(Person, reply.person_id)
-        if other is None:
-            continue
-        choices = _labels(turn, reply.options, other.language, "telegram")
-        await notify(
-            turn.session,
-            renderer,
-            other.id,
-            reply.template,
-            {**reply.context, "choices": choices},
-            options=choices or None,
-            awaiting_reply=bool(choices),
-        )
-
-
-async def _to_sender(turn: Turn, reply: Reply) -> None:
-    incoming, person = turn.incoming, turn.person
-    language, channel = person.language, incoming.channel
-    choices = _labels(turn, reply.options, language, channel)
-    body = turn.runtime.renderer.message(
-        reply.template, language, channel, person=person, choices=choices, **reply.context
-    )
-    await enqueue(
-        turn.session,
-        channel=channel,
-        address=incoming.address,
-        template=reply.template,
-        body=body,
-        person_id=person.id,
-        options=choices,
-        awaiting_reply=bool(choices),
-    )
+            await outbound.say_at(
+                turn.session,
+                renderer,
+                channel=turn.incoming.channel,
+                address=turn.incoming.address,
+                template=reply.template,
+                context=reply.context,
+                person=turn.person,
+                options=reply.options,
+            )
+        else:
+            await outbound.say(
+                turn.session, renderer, reply.person_id, reply.template, reply.context,
+                options=reply.options,
+            )  # fmt: skip

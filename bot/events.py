@@ -9,16 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from mentoring.outbound import Option
 from storage.types import storable
 
-
-@dataclass(frozen=True)
-class Option:
-    """A choice offered with a message. `key` is stable (callback data, SMS keyword or number)."""
-
-    key: str
-    label_template: str  # a template under templates/messages/ rendering the button label
-    context: dict[str, Any] = field(default_factory=dict)
+__all__ = ["Incoming", "Option", "Reply"]
 
 
 @dataclass(frozen=True)
@@ -30,10 +24,14 @@ class Incoming:
     language_hint: str | None = None
     start_payload: str | None = None  # Telegram deep link `/start <payload>`
     media: bool = False  # a photo, sticker, voice note or MMS: not text
+    # E-mail: the first meaningful line of `text` (a greeting skipped), and the meeting our
+    # invite was about when the e-mail answers one (its In-Reply-To / References).
+    first_line: str | None = None
+    answers_meeting: int | None = None
 
     def __post_init__(self) -> None:
         """Whatever a channel hands in is text the databases can keep (see `storable`)."""
-        for name in ("address", "text", "option", "language_hint", "start_payload"):
+        for name in ("address", "text", "option", "language_hint", "start_payload", "first_line"):
             value = getattr(self, name)
             if value is not None:
                 object.__setattr__(self, name, storable(value))

@@ -14,8 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import parsing
 from bot.events import Incoming, Option, Reply
-from mentoring.clock import local_date
-from mentoring.runtime import Runtime
+from core.clock import local_date
+from core.runtime import Runtime
 from storage.models import ConversationState, Person
 
 MAX_MISSES = 3

@@ -6,7 +6,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.contacts import normalise_email
+from mentoring.addresses import normalise_email
 from mentoring.errors import DomainError
 from storage.models import Coordinator
 

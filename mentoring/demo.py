@@ -15,7 +15,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.clock import add_months, month_start
+from core.clock import add_months, month_start
+from core.runtime import Runtime
 from mentoring.coordinators import add_coordinator
 from mentoring.matches import accept_match, close_match, create_match
 from mentoring.outcomes import register_company, register_job_opening, register_outcome
@@ -29,7 +30,6 @@ from mentoring.people import (
     register_youth,
 )
 from mentoring.programmes import current_programme
-from mentoring.runtime import Runtime
 from storage.db import unit_of_work
 from storage.models import Coordinator, HoursReport, Match, Meeting, Mentor, Person
 

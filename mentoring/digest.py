@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.clock import add_months, month_start
+from core.clock import add_months, month_start
 from mentoring.digest_model import (
     Compare,
     Dated,

@@ -23,7 +23,7 @@ from messaging.render import Renderer
 from storage.models import Coordinator
 
 if TYPE_CHECKING:
-    from mentoring.runtime import Runtime
+    from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
 

@@ -28,22 +28,19 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, exists, func, insert, select, update
+from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.clock import add_months, local_date, month_start
-from mentoring.notify import notify
+from core.clock import add_months, local_date, month_start
+from mentoring import inbox, outbound
 from mentoring.prompts import ask
 from mentoring.quiet_hours import COPENHAGEN, at_local, next_allowed
-from messaging.outbox import enqueue
 from messaging.render import Renderer
 from storage.models import (
     CheckinAnswer,
-    ContactPoint,
     ConversationState,
     FollowUp,
     HoursReport,
-    InboxItem,
     Match,
     Meeting,
     OutboxMessage,
@@ -337,8 +334,7 @@ class Ctx:
     latest_outcome: dict[int, date] | None = None
 
     async def write_flags(self) -> None:
-        if self.flags:
-            await self.session.execute(insert(InboxItem), self.flags)
+        await inbox.add_flags(self.session, self.flags)
 
     @property
     def send_at(self) -> datetime:
@@ -375,11 +371,8 @@ class Question:
     context: dict[str, Any] = field(default_factory=dict)
     options: list[OptionSpec] = field(default_factory=list)
 
-    def rendered_options(self, renderer: Renderer, person: Person) -> list[dict[str, Any]]:
-        return [
-            {"key": key, "label": renderer.message(label, person.language, **context)}
-            for key, label, context in self.options
-        ]
+    def choices(self) -> tuple[outbound.Option, ...]:
+        return tuple(outbound.Option(key, label, context) for key, label, context in self.options)
 
 
 async def _person(session: AsyncSession, person_id: int | None) -> Person | None:
@@ -400,7 +393,7 @@ async def _partner_name(ctx: Ctx, match: Match, person_id: int) -> str:
 async def _nudge(
     ctx: Ctx, fu: FollowUp, person_id: int, template: str, context: dict[str, Any]
 ) -> bool:
-    message = await notify(
+    message = await outbound.say(
         ctx.session,
         ctx.renderer,
         person_id,
@@ -424,7 +417,7 @@ async def _ask(ctx: Ctx, fu: FollowUp, question: Question, *, reminder: bool = F
         question.data,
         question.template,
         {**question.context, "reminder": reminder},
-        options=question.rendered_options(ctx.renderer, person) or None,
+        options=question.choices(),
         not_before=ctx.send_at,
         dedupe_key=f"fu:{fu.key}"[:120],
     )
@@ -461,15 +454,15 @@ async def _ladder(ctx: Ctx, fu: FollowUp) -> None:
         )
 
 
-def _flag(ctx: Ctx, fu: FollowUp, kind: str, person_id: int | None = None) -> None:
+def _flag(ctx: Ctx, fu: FollowUp, kind: inbox.Kind, person_id: int | None = None) -> None:
     ctx.flags.append(
-        {
-            "programme_id": fu.programme_id,
-            "person_id": person_id,
-            "match_id": fu.match_id,
-            "kind": kind,
-            "created_at": ctx.now,
-        }
+        inbox.flag(
+            kind,
+            programme_id=fu.programme_id,
+            person_id=person_id,
+            match_id=fu.match_id,
+            now=ctx.now,
+        )
     )
 
 
@@ -603,7 +596,7 @@ async def _act_ladder(ctx: Ctx, fu: FollowUp) -> Result:
     if base is None or question is None:
         return dropped("answered or no longer applies")
     if fu.payload.get("rung") == "flag":
-        _flag(ctx, fu, "silent_partner", fu.person_id)
+        _flag(ctx, fu, inbox.Kind.SILENT_PARTNER, fu.person_id)
         return DONE
     if not await _ask(ctx, fu, question, reminder=True):
         return dropped("unreachable")
@@ -628,37 +621,20 @@ async def _act_sms_resend(ctx: Ctx, fu: FollowUp) -> Result:
     question = await _question(ctx, base)
     if question is None:
         return dropped("answered")
-    point = await session.scalar(
-        select(ContactPoint).where(
-            ContactPoint.person_id == question.person_id,
-            ContactPoint.channel == "sms",
-            ContactPoint.verified.is_(True),
-            ContactPoint.state == "ok",
-        )
-    )
-    person = await _person(session, question.person_id)
-    if point is None or person is None or person.status in ("paused", "erased"):
-        return dropped("no verified SMS number")
-    body = ctx.renderer.message(
-        question.template,
-        person.language,
-        "sms",
-        person=person,
-        **question.context,
-        reminder=True,
-    )
-    await enqueue(
+    resent = await outbound.say(
         session,
+        ctx.renderer,
+        question.person_id,
+        question.template,
+        {**question.context, "reminder": True},
         channel="sms",
-        address=point.address,
-        template=question.template,
-        body=body,
-        person_id=person.id,
-        options=question.rendered_options(ctx.renderer, person),
+        options=question.choices(),
         not_before=ctx.send_at,
         dedupe_key=f"fu:{fu.key}"[:120],
         awaiting_reply=True,
     )
+    if resent is None:
+        return dropped("no verified SMS number")
     return DONE
 
 
@@ -666,7 +642,7 @@ async def _act_accept_flag(ctx: Ctx, fu: FollowUp) -> Result:
     match = await ctx.session.get(Match, fu.match_id)
     if match is None or match.status != "proposed":
         return dropped("answered")
-    _flag(ctx, fu, "accept_overdue", match.mentor_id)
+    _flag(ctx, fu, inbox.Kind.ACCEPT_OVERDUE, match.mentor_id)
     return DONE
 
 
@@ -767,7 +743,7 @@ async def _act_hours(ctx: Ctx, fu: FollowUp) -> Result:
 async def _act_outcome_coordinator(ctx: Ctx, fu: FollowUp) -> Result:
     if await _has_outcome(ctx, fu):
         return dropped("answered")
-    _flag(ctx, fu, "outcome_missing", fu.person_id)
+    _flag(ctx, fu, inbox.Kind.OUTCOME_MISSING, fu.person_id)
     return DONE
 
 

@@ -18,14 +18,14 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mentoring import inbox, outbound
 from mentoring.audit import record
 from mentoring.people import age_in
 from messaging.email_sender import base_url
 from messaging.links import sign
-from messaging.outbox import enqueue
 from messaging.render import Renderer
 from settings import Settings
-from storage.models import InboxItem, OutboxMessage, Person, Programme, Youth
+from storage.models import OutboxMessage, Person, Programme, Youth
 
 ADULT_AGE = 18
 OBJECTION_WORDS = frozenset({"nej", "no", "indsigelse", "object", "objection", "imod"})
@@ -71,17 +71,15 @@ async def inform(
         ways.append(("email", youth.guardian_email, {"objection_url": url}))
     queued = []
     for channel, address, extra in ways:
-        body = renderer.message(
-            "privacy_guardian_informed", person.language, channel, **context, **extra
-        )
         queued.append(
-            await enqueue(
+            await outbound.say_at(  # to the guardian, in the youth's language, about the youth
                 session,
+                renderer,
                 channel=channel,
                 address=address,
                 template="privacy_guardian_informed",
-                body=body,
-                person_id=person.id,
+                context={**context, **extra},
+                person=person,
                 dedupe_key=f"guardian:{person.id}" + ("" if channel == "sms" else f":{channel}"),
             )
         )
@@ -114,14 +112,7 @@ async def record_objection(
     youth.guardian_objected_at = now
     if person.status != "erased":
         person.status = "paused"
-    session.add(
-        InboxItem(
-            programme_id=person.programme_id,
-            person_id=person.id,
-            kind="guardian_objection",
-            created_at=now,
-        )
-    )
+    await inbox.put(session, person, inbox.Kind.GUARDIAN_OBJECTION, now=now)
     await record(session, actor, "guardian.objected", "person", person.id)
     return True
 
@@ -140,13 +131,7 @@ async def handle_reply(
         template = "privacy_guardian_objected"
     else:
         template = "privacy_guardian_help"
-    body = renderer.message(template, language, "sms")
-    await enqueue(
-        session,
-        channel="sms",
-        address=phone,
-        template=template,
-        body=body,
-        person_id=None,  # to the guardian, not the youth (who may now be paused)
+    await outbound.say_at(  # to the guardian, not the youth (who may now be paused)
+        session, renderer, channel="sms", address=phone, template=template, language=language
     )
     return True

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.clock import month_start
+from core.clock import month_start
 from mentoring.errors import DomainError
 from mentoring.matches import get_match
 from storage.models import HoursReport, Programme

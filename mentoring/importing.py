@@ -16,13 +16,13 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.runtime import Runtime
 from mentoring import guardians
-from mentoring.contacts import normalise_email, normalise_phone
+from mentoring.addresses import normalise_email, normalise_phone
 from mentoring.errors import DomainError
 from mentoring.outcomes import register_company
 from mentoring.people import MentorForm, YouthForm, register_mentor, register_youth
 from mentoring.programmes import current_programme
-from mentoring.runtime import Runtime
 from storage.models import Company, ContactPoint, Mentor, Youth
 
 REQUIRED = {

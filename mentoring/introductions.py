@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.clock import system_clock
+from core.clock import system_clock
 from mentoring.matches import get_match
+from mentoring.outbound import Option
 from mentoring.people import age_in
 from mentoring.prompts import ask
 from messaging.render import Renderer
@@ -51,10 +52,6 @@ async def introduce(
     )
     card = youth_card(person, youth, moment.year)
     card["age"] = age_in(youth.birth_year, moment.date())
-    labels = [
-        {"key": key, "label": renderer.message(f"label_{key}", mentor.language)}
-        for key in ("yes", "no")
-    ]
     return await ask(
         session,
         renderer,
@@ -62,7 +59,7 @@ async def introduce(
         "accept_match",
         {"match_id": match.id},
         "match_offer",
-        {**card, "choices": labels},
-        options=labels,
+        card,
+        options=(Option("yes", "label_yes"), Option("no", "label_no")),
         step="ask",
     )

@@ -7,13 +7,12 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import add_months
 from mentoring import consent, followups
-from mentoring.clock import add_months
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
+from mentoring.pairs import OPEN
 from storage.models import Match, Mentor, Person, Programme, Youth
-
-OPEN = ("proposed", "active")
 
 
 async def open_match_count(session: AsyncSession, mentor_id: int) -> int:
@@ -24,18 +23,6 @@ async def open_match_count(session: AsyncSession, mentor_id: int) -> int:
             .where(Match.mentor_id == mentor_id, Match.status.in_(OPEN))
         )
     ) or 0
-
-
-async def open_match_for(session: AsyncSession, person_id: int) -> Match | None:
-    """The youth's or mentor's most recent open match (a mentor with several: the newest)."""
-    return await session.scalar(
-        select(Match)
-        .where(
-            (Match.youth_id == person_id) | (Match.mentor_id == person_id), Match.status.in_(OPEN)
-        )
-        .order_by(Match.proposed_at.desc(), Match.id.desc())
-        .limit(1)
-    )
 
 
 async def create_match(

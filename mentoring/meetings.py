@@ -7,12 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring import followups
+from mentoring import followups, outbound
 from mentoring.errors import DomainError, NotFound
 from mentoring.matches import get_match
-from mentoring.notify import notify
 from messaging.ical import cancel_key, invite_prefix
-from messaging.outbox import enqueue
 from messaging.render import Renderer
 from storage.models import ConversationState, Match, Meeting, OutboxMessage, Person
 
@@ -158,12 +156,11 @@ async def _withdraw_invites(session: AsyncSession, meeting: Meeting) -> None:
         person = await session.get(Person, person_id)
         if person is None or person.status == "erased":
             continue
-        await enqueue(
+        await outbound.composed_by_channel(
             session,
             channel="email",
             address=address,
             template="meeting_invite_cancelled",
-            body="",
             person_id=person.id,
             dedupe_key=cancel_key(meeting.id, meeting.sequence, person.id),
         )
@@ -197,7 +194,7 @@ async def answer_meeting(
         "at": meeting.starts_at,
         "place": meeting.place,
     }
-    await notify(
+    await outbound.say(
         session, renderer, other, "meeting_confirmed" if yes else "meeting_declined", context
     )
     return meeting

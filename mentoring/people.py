@@ -8,7 +8,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.contacts import normalise_email, normalise_phone, tidy_name
+from mentoring.addresses import normalise_email, normalise_phone, tidy_name
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import lookup, require_code
 from storage.models import Company, Consent, ContactPoint, Mentor, Person, Screening, Youth

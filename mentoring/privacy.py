@@ -19,10 +19,10 @@ from typing import Any
 from sqlalchemy import case, func, or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import add_months
+from core.runtime import Runtime
 from mentoring.audit import record
-from mentoring.clock import add_months
 from mentoring.errors import NotFound
-from mentoring.runtime import Runtime
 from storage.db import unit_of_work
 from storage.models import (
     CheckinAnswer,

@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import and_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.clock import add_months
+from core.clock import add_months
 from storage.models import Programme
 
 

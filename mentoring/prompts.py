@@ -14,12 +14,13 @@ and the flows in bot/ that read the answers:
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.notify import notify
+from mentoring import outbound
 from messaging.render import Renderer
 from storage.models import ConversationState, OutboxMessage
 from storage.types import utcnow
@@ -55,7 +56,7 @@ async def ask(
     template: str,
     context: dict[str, Any] | None = None,
     *,
-    options: list[dict[str, Any]] | None = None,
+    options: Sequence[outbound.Option] = (),
     step: str = "ask",
     not_before: datetime | None = None,
     dedupe_key: str | None = None,
@@ -63,7 +64,7 @@ async def ask(
     if flow not in FLOWS:
         raise ValueError(f"unknown flow {flow}")
     await set_state(session, person_id, flow, step, data)
-    return await notify(
+    return await outbound.say(
         session,
         renderer,
         person_id,

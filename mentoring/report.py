@@ -19,10 +19,10 @@ from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from core.runtime import Runtime
 from mentoring.digest import load_period
 from mentoring.digest_model import Digest
 from mentoring.programmes import current_programme
-from mentoring.runtime import Runtime
 from storage.queries import DigestFacts
 
 Cell = str | int | float | date | None

@@ -23,8 +23,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.runtime import Runtime
 from mentoring.followups import Ctx, Result, act
-from mentoring.runtime import Runtime
 from storage.models import FollowUp, Match, Meeting, Outcome, Person, Youth
 
 log = logging.getLogger(__name__)

@@ -38,7 +38,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
-from mentoring.clock import Clock, system_clock
+from core.clock import Clock, system_clock
 from messaging.delivery import (
     LEASE,
     Outcome,
@@ -447,7 +447,7 @@ async def running(
 
 
 async def _main(lease: float, until_empty: bool) -> None:
-    from mentoring.runtime import Runtime
+    from core.runtime import Runtime
     from settings import load_settings
 
     settings = load_settings()

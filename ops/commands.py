@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 
 
 def _out(line: str) -> None:

@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from core.runtime import Runtime
 from mentoring.meetings import propose_meeting
 from mentoring.prompts import set_state
-from mentoring.runtime import Runtime
 from messaging.email import Mailer
 from messaging.email_sender import EmailSender
 from messaging.outbox import enqueue

@@ -11,10 +11,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.runtime import Runtime
 from mentoring.introductions import introduce
-from mentoring.matches import accept_match, create_match, open_match_for
+from mentoring.matches import accept_match, create_match
+from mentoring.pairs import open_match_for
 from mentoring.people import add_contact
-from mentoring.runtime import Runtime
 from messaging.links import sign
 from storage.models import Meeting, Mentor, OutboxMessage, Person
 from tests import factories

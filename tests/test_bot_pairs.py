@@ -7,10 +7,10 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.runtime import Runtime
 from mentoring.introductions import introduce
 from mentoring.matches import create_match
 from mentoring.prompts import ask
-from mentoring.runtime import Runtime
 from storage.models import (
     CheckinAnswer,
     ContactPoint,

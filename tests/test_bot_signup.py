@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.engine import process
 from bot.events import Incoming
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from storage.models import (
     Base,
     Consent,

@@ -17,7 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.telegram.setup import build_dispatcher, set_commands
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from messaging.delivery import send_due_once
 from messaging.telegram import TelegramSender, build_bot
 from storage.models import ContactPoint, InboundKey, Person, Youth

@@ -14,7 +14,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from storage.models import (
     AuditEntry,
     Company,

@@ -12,8 +12,8 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+from core.runtime import Runtime
 from mentoring.digest_mail import send_weekly_digest
-from mentoring.runtime import Runtime
 from settings import load_settings
 from storage.digest_sql import SHOWN
 from storage.models import Coordinator

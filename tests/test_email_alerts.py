@@ -12,9 +12,9 @@ from urllib.parse import urlencode
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
+from core.runtime import Runtime
 from mentoring.alerts import send_due_alerts
 from mentoring.people import add_contact
-from mentoring.runtime import Runtime
 from messaging.delivery import RetryPolicy
 from messaging.dispatcher import Dispatcher, DispatcherConfig, Pacing
 from messaging.outbox import enqueue

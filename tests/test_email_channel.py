@@ -13,8 +13,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
 from sqlalchemy import select
 
+from core.runtime import Runtime
 from mentoring.meetings import cancel_meeting, reschedule_meeting
-from mentoring.runtime import Runtime
 from messaging.dispatcher import Dispatcher, DispatcherConfig, default_pacing
 from messaging.email import Mailer
 from messaging.email_sender import EmailSender, confirm_link

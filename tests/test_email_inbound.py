@@ -17,7 +17,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from messaging.email_reply import first_line, parse_inbound, reply_part
 from storage.models import ConversationState, InboxItem, Meeting, OutboxMessage, Person
 from tests.conftest import NOW

@@ -9,11 +9,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.runtime import Runtime
 from mentoring.matches import accept_match, create_match
 from mentoring.meetings import cancel_meeting, confirm_meeting, propose_meeting, reschedule_meeting
 from mentoring.people import add_contact
 from mentoring.quiet_hours import COPENHAGEN
-from mentoring.runtime import Runtime
 from mentoring.sweep import sweep
 from messaging.delivery import send_due_once
 from messaging.render import Renderer

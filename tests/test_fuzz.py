@@ -15,7 +15,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from tests.conftest import NOW
 from tests.fakes.chat import make_runtime
 from tests.fuzz_strategies import FUZZ, JSON_TEXTS, NUMBER_TEXTS, NUMBERS, assert_no_cpr_stored

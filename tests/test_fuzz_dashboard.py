@@ -19,8 +19,8 @@ from markupsafe import escape
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.runtime import Runtime
 from mentoring.digest_mail import digest_for, render_digest
-from mentoring.runtime import Runtime
 from storage.models import Company, InboxItem, Mentor, Person, Youth
 from tests.browser.seed import EMAIL, PASSWORD, Seeded, make_runtime, seed
 from tests.conftest import NOW

@@ -19,7 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from twilio.request_validator import RequestValidator
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from storage.models import ContactPoint, InboundKey, OutboxMessage
 from tests.conftest import NOW
 from tests.fakes.chat import make_runtime

@@ -18,7 +18,7 @@ from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from storage.models import ContactPoint, InboundKey, OutboxMessage
 from tests.conftest import NOW
 from tests.fakes.chat import make_runtime

@@ -8,7 +8,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from settings import load_settings
 from storage.models import OutboxMessage
 from storage.types import utcnow

@@ -9,13 +9,14 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.runtime import Runtime
 from mentoring.digest import load_digest
 from mentoring.hours import report_hours
-from mentoring.matches import close_match, open_match_for
+from mentoring.matches import close_match
 from mentoring.meetings import mark_held, propose_meeting
 from mentoring.outcomes import register_outcome
+from mentoring.pairs import open_match_for
 from mentoring.privacy import erase_person, export_person, purge
-from mentoring.runtime import Runtime
 from messaging.outbox import enqueue
 from settings import load_settings
 from storage.models import OutboxMessage, Person

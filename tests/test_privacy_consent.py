@@ -11,9 +11,10 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.runtime import Runtime
 from mentoring.errors import DomainError
-from mentoring.matches import create_match, open_match_for
-from mentoring.runtime import Runtime
+from mentoring.matches import create_match
+from mentoring.pairs import open_match_for
 from storage.models import Consent, InboxItem, OutboxMessage, Person, Youth
 from tests import factories
 from tests.conftest import NOW

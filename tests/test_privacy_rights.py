@@ -16,12 +16,12 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from core.runtime import Runtime
 from mentoring.digest import load_digest
 from mentoring.hours import report_hours
-from mentoring.matches import open_match_for
 from mentoring.meetings import mark_held, propose_meeting
 from mentoring.outcomes import register_outcome
-from mentoring.runtime import Runtime
+from mentoring.pairs import open_match_for
 from storage.models import AuditEntry, OutboxMessage, Person
 from tests import factories
 from tests.browser.seed import EMAIL, PASSWORD, Seeded, seed

@@ -9,9 +9,9 @@ from pathlib import Path
 import openpyxl
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.runtime import Runtime
 from mentoring.digest import load_digest
 from mentoring.report import write_report
-from mentoring.runtime import Runtime
 from settings import load_settings
 from tests.cli_helpers import clean_env, mentorbot
 from tests.digest_dataset import CPH, NOW, WEEK, build_programme

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from settings import load_settings
 from storage.db import create_engine
 from storage.migrate import head_revision

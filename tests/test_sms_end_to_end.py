@@ -15,8 +15,8 @@ from multidict import MultiDict
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
+from core.runtime import Runtime
 from mentoring.matches import accept_match, create_match
-from mentoring.runtime import Runtime
 from messaging.gsm7 import is_gsm7
 from storage.models import ContactPoint, HoursReport, Meeting, OutboxMessage, Person, Youth
 from storage.types import utcnow

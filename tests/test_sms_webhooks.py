@@ -16,8 +16,8 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from twilio.request_validator import RequestValidator
 
-from mentoring.notify import notify
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
+from mentoring import outbound
 from storage.models import ContactPoint, InboundKey, OutboxMessage, Person
 from tests.conftest import NOW
 from tests.factories import youth
@@ -228,9 +228,9 @@ async def test_sms_stop_gets_one_confirmation_then_silence_until_start(
     assert twilio.accepted[0]["Body"].startswith("OK, du får ikke flere sms'er")
     assert await post_signed(client, "/sms/inbound", sms("AFMELD", "SM" + "3" * 32)) == 200
 
-    # Whatever the follow-ups want: notify finds no way to reach them, a raw row is suppressed.
+    # Whatever the follow-ups want: outbound.say finds no way to reach them, a raw row is refused.
     async with runtime.sessions() as session, session.begin():
-        queued = await notify(session, runtime.renderer, person_id, "sms_opted_in")
+        queued = await outbound.say(session, runtime.renderer, person_id, "sms_opted_in")
     assert queued is None
     [raw] = await queue_sms(runtime.sessions, [NUMBER], template="followup_hours")
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from storage.models import ContactPoint, InboxItem, Meeting
 from tests.conftest import NOW
 from tests.factories import active_pair

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from alembic.script import ScriptDirectory
 from sqlalchemy import select
 
+from core.runtime import Runtime
 from mentoring.privacy import erase_person, export_person, purge
-from mentoring.runtime import Runtime
 from settings import load_settings
 from storage.db import create_engine, session_factory, unit_of_work
 from storage.migrate import alembic_config, current_revision, head_revision, upgrade

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from messaging import dispatcher
 from web import dashboard, dev_chat, email_inbound, guardian_links, health, links, sms
 from web.keys import DISPATCHER, RUNTIME

@@ -16,8 +16,8 @@ from sqlalchemy import select
 
 from bot.engine import process
 from bot.events import Incoming
+from core.runtime import Runtime
 from mentoring.programmes import current_programme
-from mentoring.runtime import Runtime
 from storage.db import unit_of_work
 from storage.models import ContactPoint, Invitation, OutboxMessage, Person
 from storage.types import storable

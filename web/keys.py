@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from messaging.dispatcher import Dispatcher
 
 RUNTIME = web.AppKey("runtime", Runtime)

@@ -18,9 +18,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.runtime import Runtime
 from mentoring.errors import DomainError
 from mentoring.meetings import answer_meeting
-from mentoring.runtime import Runtime
 from messaging.links import LinkError, digest, verify
 from storage.db import unit_of_work
 from storage.models import InboundKey, Match, Meeting, Person

@@ -21,7 +21,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from bot.telegram.setup import build_dispatcher, set_commands
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from messaging.telegram import build_bot
 from web.keys import TELEGRAM_USERNAME
 

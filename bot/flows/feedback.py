@@ -7,10 +7,11 @@ from __future__ import annotations
 from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
+from mentoring import inbox
 from mentoring.lookups import lookup
 from mentoring.matches import get_match
 from mentoring.outcomes import register_outcome
-from storage.models import CheckinAnswer, InboxItem
+from storage.models import CheckinAnswer
 
 SCORE_WORDS = {
     "dårligt": 1,
@@ -74,15 +75,7 @@ async def _score_step(turn: Turn, kind: str) -> bool:
     row.score = score
     if score <= 2:
         match = await get_match(turn.session, row.match_id)
-        turn.session.add(
-            InboxItem(
-                programme_id=match.programme_id,
-                person_id=turn.person.id,
-                match_id=match.id,
-                kind="low_score",
-                created_at=turn.now,
-            )
-        )
+        await inbox.put(turn.session, turn.person, inbox.Kind.LOW_SCORE, now=turn.now, match=match)
     turn.ask("comment", "comment_ask", (opt("skip", "label_skip"),), score=score)
     return True
 
@@ -115,14 +108,8 @@ async def handle_closure(turn: Turn) -> None:
         row.wants_extension = answer
         if answer:
             match = await get_match(turn.session, row.match_id)
-            turn.session.add(
-                InboxItem(
-                    programme_id=match.programme_id,
-                    person_id=turn.person.id,
-                    match_id=match.id,
-                    kind="extension",
-                    created_at=turn.now,
-                )
+            await inbox.put(
+                turn.session, turn.person, inbox.Kind.EXTENSION, now=turn.now, match=match
             )
         turn.goto(None, None, {})
         turn.say("closure_thanks", extend=answer)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from bot import parsing
 from bot.turn import Turn, opt, yes_no_options
+from mentoring import inbox
 from mentoring.matches import accept_match, decline_match, get_match
-from storage.models import Company, InboxItem, Mentor, Person
+from storage.models import Company, Mentor, Person
 
 
 async def handle_accept(turn: Turn) -> None:
@@ -22,16 +23,10 @@ async def handle_accept(turn: Turn) -> None:
         match = await decline_match(
             turn.session, match_id, (reason or "")[:200] or None, now=turn.now
         )
-        turn.session.add(
-            InboxItem(
-                programme_id=match.programme_id,
-                person_id=turn.person.id,
-                match_id=match.id,
-                kind="match_declined",
-                body=reason,
-                created_at=turn.now,
-            )
-        )
+        await inbox.put(
+            turn.session, turn.person, inbox.Kind.MATCH_DECLINED, now=turn.now, body=reason,
+            match=match,
+        )  # fmt: skip
         turn.goto(None, None, {})
         turn.say("match_declined_thanks")
         return

@@ -11,10 +11,9 @@ from bot import parsing
 from bot.events import Option
 from bot.parsing_dates import When, localise, parse_when
 from bot.turn import Turn, opt, yes_no_options
-from mentoring.clock import local_date
+from core.clock import local_date
 from mentoring.errors import DomainError
 from mentoring.hours import report_hours
-from mentoring.matches import open_match_for
 from mentoring.meetings import (
     cancel_meeting,
     confirm_meeting,
@@ -25,6 +24,7 @@ from mentoring.meetings import (
     propose_meeting,
     reschedule_meeting,
 )
+from mentoring.pairs import open_match_for
 from mentoring.prompts import set_state
 from storage.models import Match, Meeting, Person
 

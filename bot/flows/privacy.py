@@ -8,9 +8,9 @@ person_id and with no personal data in it: the erased person's own rows are alre
 from __future__ import annotations
 
 from bot.turn import Turn, yes_no_options
-from mentoring.consent import withdraw_share
+from mentoring import outbound
+from mentoring.consent_withdrawal import withdraw_share
 from mentoring.privacy import erase_person
-from messaging.outbox import enqueue
 
 FLOW = "privacy_erase"
 
@@ -32,14 +32,13 @@ async def handle_erase(turn: Turn) -> None:
     person, incoming = turn.person, turn.incoming
     language = person.language
     await erase_person(turn.session, person.id, actor=f"person:{person.id}", now=turn.now)
-    body = turn.runtime.renderer.message("privacy_erased", language, incoming.channel)
-    await enqueue(
+    await outbound.say_at(  # to the address, no longer to a person
         turn.session,
+        turn.runtime.renderer,
         channel=incoming.channel,
         address=incoming.address,
         template="privacy_erased",
-        body=body,
-        person_id=None,
+        language=language,
     )
 
 

@@ -9,9 +9,9 @@ from bot import parsing
 from bot.flows import meetings, privacy
 from bot.turn import Turn, opt
 from bot.understanding.reading import read
-from mentoring.alerts import stop_requested, to_inbox
+from mentoring import inbox
 from mentoring.audit import record
-from mentoring.matches import open_match_for
+from mentoring.pairs import open_match_for
 from mentoring.people import has_consent
 from storage.models import ContactPoint, HoursReport, Meeting, Mentor, Person, Youth
 
@@ -38,7 +38,7 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
         turn.say("help", role=turn.person.role)
     elif name == "stop":
         if turn.person.status != "paused":
-            await stop_requested(turn.session, turn.person, now=turn.now)
+            await inbox.stop_requested(turn.session, turn.person, now=turn.now)
         turn.person.status = "paused"
         await record(turn.session, f"person:{turn.person.id}", "paused", "person", turn.person.id)
         turn.say("stopped")
@@ -111,7 +111,7 @@ async def any_point(turn: Turn) -> bool:
 
 async def write_now(turn: Turn, body: str) -> None:
     """'SKRIV <besked>' in one text: to the coordinator at once, then back to where they were."""
-    await to_inbox(turn.session, turn.person, "message", now=turn.now, body=body)
+    await inbox.put(turn.session, turn.person, inbox.Kind.MESSAGE, now=turn.now, body=body)
     turn.say("write_sent")
     if turn.state.flow not in (None, "coordinator"):
         await _reprompt(turn)
@@ -168,7 +168,7 @@ async def handle_write(turn: Turn) -> None:
     if not turn.text:
         turn.miss("write_ask")
         return
-    await to_inbox(turn.session, turn.person, "message", now=turn.now, body=turn.text)
+    await inbox.put(turn.session, turn.person, inbox.Kind.MESSAGE, now=turn.now, body=turn.text)
     turn.say("write_sent")
     await back(turn)
 
@@ -195,7 +195,7 @@ async def handle_language(turn: Turn) -> None:
 
 
 async def _unsure(turn: Turn) -> None:
-    match = await to_inbox(turn.session, turn.person, "unsure", now=turn.now)
+    match = await inbox.put(turn.session, turn.person, inbox.Kind.UNSURE, now=turn.now)
     if match is not None and match.unsure_flag_at is None:
         match.unsure_flag_at = turn.now
     turn.say("unsure_noted")

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
+from mentoring.addresses import tidy_name
 from mentoring.audit import record
-from mentoring.contacts import tidy_name
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
 from mentoring.outcomes import normalise_cvr, register_company

@@ -10,9 +10,9 @@ import secrets
 from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
-from mentoring import guardians
+from mentoring import guardians, outbound
+from mentoring.addresses import normalise_email, normalise_phone, tidy_name
 from mentoring.audit import record
-from mentoring.contacts import normalise_email, normalise_phone, tidy_name
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
 from mentoring.people import (
@@ -25,7 +25,6 @@ from mentoring.people import (
     record_consent,
     register_youth,
 )
-from messaging.outbox import enqueue
 from storage.models import ContactPoint, Youth
 
 FLOW = "signup_youth"
@@ -278,14 +277,14 @@ async def _contact_answer(turn: Turn) -> None:
     code = f"{secrets.randbelow(10_000):04d}"
     turn.set(phone=phone, code=code)
     # The only message an unverified SMS number may receive (the SMS dispatcher enforces it).
-    body = turn.runtime.renderer.message("verify_code", turn.person.language, "sms", code=code)
-    await enqueue(
+    await outbound.say_at(
         turn.session,
+        turn.runtime.renderer,
         channel="sms",
         address=phone,
         template="verify_code",
-        body=body,
-        person_id=turn.person.id,
+        context={"code": code},
+        person=turn.person,
         dedupe_key=f"verify:{turn.person.id}:{phone}:{code}",
     )
     await ask_step(turn, "code")

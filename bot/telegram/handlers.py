@@ -8,14 +8,14 @@ from aiogram import F, Router
 from aiogram.exceptions import TelegramAPIError
 from aiogram.filters import CommandObject, CommandStart
 from aiogram.types import CallbackQuery, ChatMemberUpdated, Message
-from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.engine import handle
 from bot.events import Incoming
 from bot.telegram.middlewares import PersonMiddleware
-from mentoring.runtime import Runtime
-from storage.models import ContactPoint, Person
+from core.runtime import Runtime
+from mentoring import contacts
+from storage.models import Person
 
 log = logging.getLogger(__name__)
 
@@ -104,18 +104,11 @@ async def on_button(
 async def on_membership(event: ChatMemberUpdated, session: AsyncSession, runtime: Runtime) -> None:
     """The person blocked (kicked) or unblocked the bot: mark the contact point accordingly."""
     status = event.new_chat_member.status
-    state = "blocked" if status == "kicked" else "ok" if status == "member" else None
-    if state is None:
-        return
-    await session.execute(
-        update(ContactPoint)
-        .where(ContactPoint.channel == "telegram", ContactPoint.address == str(event.chat.id))
-        .values(
-            state=state,
-            state_reason="kicked" if state == "blocked" else None,
-            state_changed_at=runtime.clock(),
-        )
-    )
+    state = {"kicked": contacts.State.BLOCKED, "member": contacts.State.OK}.get(status)
+    if state is not None:
+        reason = "kicked" if state is contacts.State.BLOCKED else None
+        chat = str(event.chat.id)
+        await contacts.move_address(session, "telegram", chat, state, reason, runtime.clock())
 
 
 def make_router() -> Router:

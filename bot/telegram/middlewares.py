@@ -10,7 +10,7 @@ from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 
 from bot.engine import find_sender, seen_before
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from storage.db import unit_of_work
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]

@@ -9,7 +9,7 @@ from aiogram.types import BotCommand
 from bot.telegram.handlers import make_router
 from bot.telegram.middlewares import SessionMiddleware
 from bot.understanding.words import words
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 
 
 def build_dispatcher(runtime: Runtime) -> Dispatcher:

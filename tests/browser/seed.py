@@ -9,8 +9,8 @@ from pathlib import Path
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.runtime import Runtime
 from mentoring.coordinators import add_coordinator
-from mentoring.runtime import Runtime
 from messaging.render import Renderer
 from settings import load_settings
 from storage.db import session_factory

@@ -13,7 +13,7 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from storage.models import Coordinator, Match, OutboxMessage
 from tests.browser.seed import EMAIL, PASSWORD, Seeded, make_runtime, seed
 from tests.conftest import NOW

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.engine import process
 from bot.events import Incoming
-from mentoring.runtime import Runtime
+from core.runtime import Runtime
 from messaging.render import Renderer
 from settings import load_settings
 from storage.models import OutboxMessage

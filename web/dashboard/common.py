@@ -13,7 +13,7 @@ import jinja2
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.clock import local_date
+from core.clock import local_date
 from mentoring.errors import DomainError
 from mentoring.programmes import current_programme
 from storage.db import unit_of_work

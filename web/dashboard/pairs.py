@@ -8,8 +8,8 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import month_start
 from mentoring.audit import record
-from mentoring.clock import month_start
 from mentoring.digest import build_digest
 from mentoring.digest_model import Reason, default_week, week_bounds
 from mentoring.lookups import lookup

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from mentoring.clock import Clock, system_clock
+from core.clock import Clock, system_clock
 from messaging.render import Renderer
 from settings import Settings
 from storage.db import create_engine, session_factory

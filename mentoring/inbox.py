@@ -1,0 +1,131 @@
+"""The coordinator's inbox: the only code that adds `InboxItem` rows.
+
+Everything a person or a rule raises for the coordinator lands here (ARCHITECTURE.md, "The four
+doors"); the alert job (`mentoring.alerts`) mails the new ones within the hour and the digest and
+dashboard list the unhandled ones. An item names its person and, when they have one, their open
+pair; its `kind` is one of `Kind`, which the templates turn into words.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, cast
+
+from sqlalchemy import Table, func, insert, literal, or_, select
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from mentoring.pairs import open_match_for
+from storage.models import InboxItem, Match, OutboxMessage, Person, Programme
+
+BODY_MAX = 2000  # characters of a forwarded message kept
+
+
+class Kind(StrEnum):
+    # What a person raised
+    MESSAGE = "message"  # wrote to the coordinator (chat or an e-mail we could not act on)
+    UNSURE = "unsure"  # "I'm unsure" about the pair
+    STOP = "stop"  # asked to stop (paused, or STOP by SMS)
+    CONSENT_WITHDRAWN = "consent_withdrawn"  # withdrew the consent to share with a mentor
+    GUARDIAN_OBJECTION = "guardian_objection"  # a parent or guardian objected
+    MATCH_DECLINED = "match_declined"  # a mentor declined a proposed pair (body: the reason)
+    LOW_SCORE = "low_score"  # a check-in or closure scored 1 or 2
+    EXTENSION = "extension"  # wants the pair extended, said at closure
+    # What a rule raised
+    DEAD_LETTER = "dead_letter"  # a message could not be delivered after every retry
+    ACCEPT_OVERDUE = "accept_overdue"  # a mentor has not answered a proposed pair
+    SILENT_PARTNER = "silent_partner"  # reminded twice, still no answer
+    OUTCOME_MISSING = "outcome_missing"  # no answer to the outcome survey in 7 days
+
+
+async def put(
+    session: AsyncSession,
+    person: Person,
+    kind: Kind,
+    *,
+    now: datetime,
+    body: str | None = None,
+    match: Match | None = None,
+) -> Match | None:
+    """Put something about `person` in the inbox, tied to `match` or else their open pair
+    (which is returned); the alert job mails it within the hour."""
+    if match is None:
+        match = await open_match_for(session, person.id)
+    session.add(
+        InboxItem(
+            programme_id=person.programme_id,
+            person_id=person.id,
+            match_id=match.id if match else None,
+            kind=Kind(kind).value,
+            body=body[:BODY_MAX] if body else None,
+            created_at=now,
+        )
+    )
+    return match
+
+
+async def stop_requested(session: AsyncSession, person: Person, *, now: datetime) -> None:
+    """A youth or mentor said stop (paused, or unsubscribed from SMS): the coordinator hears
+    within the hour rather than in Monday's digest."""
+    if person.role not in ("youth", "mentor"):
+        return  # someone half-way through sign-up: nobody to follow up yet
+    await put(session, person, Kind.STOP, now=now)
+
+
+def flag(
+    kind: Kind,
+    *,
+    programme_id: int,
+    person_id: int | None,
+    match_id: int | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """One rule's flag as a row for `add_flags` (the sweep writes a batch's flags together)."""
+    return {
+        "programme_id": programme_id,
+        "person_id": person_id,
+        "match_id": match_id,
+        "kind": Kind(kind).value,
+        "created_at": now,
+    }
+
+
+async def add_flags(session: AsyncSession, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        await session.execute(insert(InboxItem), list(rows))
+
+
+async def dead_letters(conn: AsyncConnection, message_ids: Sequence[int], now: datetime) -> None:
+    """One item per outbox message that is now dead, for the person it was for and their open
+    pair, if any, in one statement (the dispatcher's group commit). A message to nobody we hold
+    (a guardian's reply, a farewell) counts for the newest programme."""
+    outbox, people = cast(Table, OutboxMessage.__table__), cast(Table, Person.__table__)
+    matches, programmes = cast(Table, Match.__table__), cast(Table, Programme.__table__)
+    person = outbox.c.person_id
+    open_match = (
+        select(func.max(matches.c.id))
+        .where(
+            or_(matches.c.youth_id == person, matches.c.mentor_id == person),
+            matches.c.status.in_(("proposed", "active")),
+        )
+        .scalar_subquery()
+    )
+    programme = func.coalesce(
+        people.c.programme_id, select(func.max(programmes.c.id)).scalar_subquery()
+    )
+    rows = (
+        select(
+            programme,
+            person,
+            open_match,
+            literal(Kind.DEAD_LETTER.value),
+            literal(now, outbox.c.created_at.type),
+        )
+        .select_from(outbox.outerjoin(people, people.c.id == person))
+        .where(
+            outbox.c.id.in_(list(message_ids)), outbox.c.status == "dead", programme.is_not(None)
+        )
+    )
+    columns = ["programme_id", "person_id", "match_id", "kind", "created_at"]
+    await conn.execute(insert(InboxItem).from_select(columns, rows))
