@@ -4,10 +4,11 @@
 They run inside the engine's transaction, after its one de-duplication of the inbound key, so a
 STOP sent twice by Twilio is acted on once, like any other text.
 
-- SMS: the opt-out words (STOP, STOPP, AFMELD, ...: the words catalogues) opt the number out (one confirmation, then silence by
-  SMS until an opt-in word, START or TILMELD); START from an opted-out number opts it back in (from any other number
-  it is the ordinary "start" command); a picture gets "text only" (the text beside it is dropped:
-  we cannot tell what it referred to). None of these create a person.
+- SMS: an opt-out word (STOP, STOPP, AFMELD, ...: the words catalogues) opts the number out (one
+  confirmation, then silence by SMS until an opt-in word, START or TILMELD); an opt-in word from
+  an opted-out number opts it back in (from any other number it is the ordinary "start"
+  command); a picture gets "text only" (the text beside it is dropped: we cannot tell what it
+  referred to). None of these create a person.
 - E-mail: a reply to our e-mails is answered by `mentoring.email_replies`, never by the chat
   flows: an e-mail sender is not signed up by writing to us.
 """
