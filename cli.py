@@ -67,18 +67,25 @@ async def cmd_db_upgrade(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
+def _read_password() -> str | None:
+    """From a prompt (asked twice) or the first line of stdin; None when the two differ."""
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Repeat: ") != password:
+            _out("The passwords differ.")
+            return None
+        return password
+    return sys.stdin.readline().rstrip("\n")
+
+
 async def cmd_coordinator_add(args: argparse.Namespace, runtime: Runtime) -> int:
     from mentoring.coordinators import add_coordinator
     from mentoring.errors import DomainError
     from storage.db import unit_of_work
 
-    if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if getpass.getpass("Repeat: ") != password:
-            _out("The passwords differ.")
-            return 2
-    else:
-        password = sys.stdin.readline().rstrip("\n")
+    password = _read_password()
+    if password is None:
+        return 2
     try:
         async with unit_of_work(runtime.sessions) as session:
             await add_coordinator(session, args.email, password, name=args.name)
@@ -86,6 +93,25 @@ async def cmd_coordinator_add(args: argparse.Namespace, runtime: Runtime) -> int
         _out(runtime.renderer.error(exc.key, runtime.settings.default_language, **exc.params))
         return 1
     _out(f"Coordinator {args.email} added.")
+    return 0
+
+
+async def cmd_coordinator_password(args: argparse.Namespace, runtime: Runtime) -> int:
+    """A new password; every dashboard session of that coordinator ends."""
+    from mentoring.errors import DomainError
+    from mentoring.logins import set_password
+    from storage.db import unit_of_work
+
+    password = _read_password()
+    if password is None:
+        return 2
+    try:
+        async with unit_of_work(runtime.sessions) as session:
+            await set_password(session, args.email, password)
+    except DomainError as exc:
+        _out(runtime.renderer.error(exc.key, runtime.settings.default_language, **exc.params))
+        return 1
+    _out(f"Password changed for {args.email}; every session of theirs has ended.")
     return 0
 
 
@@ -182,6 +208,9 @@ def build_parser() -> argparse.ArgumentParser:
     add.add_argument("email")
     add.add_argument("--name")
     add.set_defaults(fn=cmd_coordinator_add)
+    pwd = coord.add_parser("password", help="set a new password (stdin or prompt); signs out")
+    pwd.add_argument("email")
+    pwd.set_defaults(fn=cmd_coordinator_password)
 
     imp = sub.add_parser("import", help="import youths or mentors from CSV")
     imp.add_argument("kind", choices=["youths", "mentors"])

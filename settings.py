@@ -8,6 +8,7 @@ from enum import StrEnum
 from functools import cached_property
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -35,6 +36,7 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=1, le=65535)
     public_base_url: str | None = None
     secret_key: SecretStr | None = None
+    secret_key_previous: SecretStr | None = None  # still accepted after a rotation
     timezone: str = "Europe/Copenhagen"
     default_language: Literal["da", "en"] = "da"
 
@@ -60,6 +62,7 @@ class Settings(BaseSettings):
 
     digest_recipients: str = ""
     run_scheduler: bool = True
+    metrics_token: SecretStr | None = None  # /metrics from elsewhere than localhost needs it
 
     @field_validator("database_url")
     @classmethod
@@ -78,6 +81,14 @@ class Settings(BaseSettings):
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise ValueError("unknown time zone") from exc
+        return value
+
+    @field_validator("secret_key", "secret_key_previous", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """`SECRET_KEY=` (the .env.example line uncommented) means no key, never an empty one."""
+        if isinstance(value, str) and not value.strip():
+            return None
         return value
 
     @field_validator("email_inbound_secret")
@@ -138,23 +149,86 @@ class Settings(BaseSettings):
             raise SettingsError("SECRET_KEY: must be set when APP_ENV=production")
         path = self.data_dir / "secret_key"
         if not path.exists():
-            self.data_dir.mkdir(parents=True, exist_ok=True)
+            self.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+            path.touch(mode=0o600)
             path.write_text(secrets.token_urlsafe(48))
-            path.chmod(0o600)
         return path.read_text().strip()
+
+    def signing_keys(self) -> list[str]:
+        """Every key a signature may carry, oldest first (itsdangerous' order): the newest
+        signs, SECRET_KEY_PREVIOUS still verifies, so links and sessions survive a rotation."""
+        keys = [self.secret()]
+        if self.secret_key_previous is not None:
+            keys.insert(0, self.secret_key_previous.get_secret_value())
+        return keys
 
     def check_production(self) -> None:
         """Production refuses unsafe defaults rather than running with them."""
-        if not self.is_production:
-            return
-        if self.secret_key is None:
-            raise SettingsError("SECRET_KEY: must be set when APP_ENV=production")
-        if self.telegram_enabled and self.public_base_url and not self.telegram_webhook_secret:
-            raise SettingsError(
-                "TELEGRAM_WEBHOOK_SECRET: must be set when the Telegram webhook is on in production"
+        problems = production_problems(self)
+        if problems:
+            raise SettingsError(problems[0])
+
+
+MIN_SECRET_LENGTH = 32
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """Why production must not start with these settings: one line each, naming the variable.
+
+    `serve` (through `check_production`) refuses on the first; `mentorbot doctor` lists them all.
+    Development accepts everything here.
+    """
+    if not settings.is_production:
+        return []
+    problems = []
+    for name, key in (
+        ("SECRET_KEY", settings.secret_key),
+        ("SECRET_KEY_PREVIOUS", settings.secret_key_previous),
+    ):
+        if key is None:
+            if name == "SECRET_KEY":
+                problems.append("SECRET_KEY: must be set when APP_ENV=production")
+        elif len(key.get_secret_value()) < MIN_SECRET_LENGTH:
+            problems.append(
+                f"{name}: must be at least {MIN_SECRET_LENGTH} characters in production"
+                " (python -c 'import secrets; print(secrets.token_urlsafe(48))' makes one)"
             )
-        if self.twilio_account_sid and not self.twilio_auth_token:
-            raise SettingsError("TWILIO_AUTH_TOKEN: must be set when SMS is on in production")
+    if settings.public_base_url is not None and not _absolute_https(settings.public_base_url):
+        problems.append(
+            "PUBLIC_BASE_URL: must be an absolute https:// URL in production"
+            " (Telegram and Twilio call it; links and cookies depend on it)"
+        )
+    if (
+        settings.telegram_enabled
+        and settings.public_base_url
+        and not settings.telegram_webhook_secret
+    ):
+        problems.append(
+            "TELEGRAM_WEBHOOK_SECRET: must be set when the Telegram webhook is on in production"
+        )
+    if settings.twilio_account_sid and not settings.twilio_auth_token:
+        problems.append("TWILIO_AUTH_TOKEN: must be set when SMS is on in production")
+    return problems
+
+
+def _absolute_https(url: str) -> bool:
+    """https, a host name, no user info, query or fragment: what a public base must be."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises on a malformed port
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return (
+        parts.scheme == "https"
+        and bool(re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?", host))
+        and "." in host
+        and not parts.username
+        and not parts.query
+        and not parts.fragment
+        and (port is None or 0 < port < 65536)
+        and url == url.strip()
+    )
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -41,7 +41,7 @@ def is_objection(text: str) -> bool:
 def objection_link(settings: Settings, youth_id: int, now: datetime) -> str:
     """The signed link in the guardian's e-mail: GET asks to confirm, POST records the objection."""
     token = sign(
-        settings.secret(), {"purpose": LINK_PURPOSE, "y": youth_id}, now + OBJECTION_LINK_TTL
+        settings.signing_keys(), {"purpose": LINK_PURPOSE, "y": youth_id}, now + OBJECTION_LINK_TTL
     )
     return f"{base_url(settings)}/links/guardian/{token}"
 

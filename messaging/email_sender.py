@@ -2,8 +2,8 @@
 waits for this person's confirmation also carries an iCalendar invite and a one-click link, and
 a cancellation of a meeting whose invite went out carries its METHOD:CANCEL.
 
-Confirm links are signed with settings.secret() for one version of the meeting (its SEQUENCE) and
-expire when the meeting starts (at most LINK_TTL ahead); web/links.py confirms on a POST, once.
+Confirm links are signed (settings.signing_keys()) for one version of the meeting (its SEQUENCE);
+they expire when the meeting starts (at most LINK_TTL ahead); web/links.py confirms on a POST, once.
 An invite e-mail's Message-ID names the meeting (messaging.ical.invite_message_id), so a reply
 to it finds the meeting (web/email_inbound.py) and a cancellation finds who got the invite.
 """
@@ -42,7 +42,7 @@ def base_url(settings: Settings) -> str:
 def confirm_link(
     settings: Settings, meeting_id: int, person_id: int, expires: datetime, *, sequence: int
 ) -> str:
-    token = sign(settings.secret(), {"m": meeting_id, "p": person_id, "s": sequence}, expires)
+    token = sign(settings.signing_keys(), {"m": meeting_id, "p": person_id, "s": sequence}, expires)
     return f"{base_url(settings)}/links/confirm/{token}"
 
 

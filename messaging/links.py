@@ -1,17 +1,23 @@
-"""Signed one-click links: HMAC-SHA256 over a small JSON payload, with an expiry.
+"""Signed one-click links: itsdangerous' URL-safe signed JSON, with our own expiry.
 
-The signature proves the link came from us; "works once" is enforced by the caller, which records
-the token's digest (see web/links.py).
+itsdangerous does the signing (HMAC-SHA1 over a key derived per salt) and the key rotation: it is
+given every accepted key, oldest first, signs with the newest and verifies with any, so links sent
+before a SECRET_KEY rotation keep working while SECRET_KEY_PREVIOUS is set. The expiry is a field
+of the payload checked against our clock (not itsdangerous' timed variant, which reads the wall
+clock): links live from a day to a year, and simulations move time. "Works once" is enforced by
+the caller, which records the token's digest (see web/links.py).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+from itsdangerous import BadData, URLSafeSerializer
+
+SALT = "mentorbot.link"
 
 
 class LinkError(Exception):
@@ -22,30 +28,28 @@ class LinkError(Exception):
         self.reason = reason
 
 
-def _b64(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+def _serializer(keys: str | Sequence[str]) -> URLSafeSerializer:
+    return URLSafeSerializer([keys] if isinstance(keys, str) else list(keys), salt=SALT)
 
 
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+def sign(keys: str | Sequence[str], payload: dict[str, Any], expires: datetime) -> str:
+    """A token for the payload; `keys` oldest first, the last one signs."""
+    return str(_serializer(keys).dumps({**payload, "exp": int(expires.timestamp())}))
 
 
-def sign(secret: str, payload: dict[str, Any], expires: datetime) -> str:
-    body = _b64(json.dumps({**payload, "exp": int(expires.timestamp())}, sort_keys=True).encode())
-    mac = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()
-    return f"{body}.{_b64(mac)}"
-
-
-def verify(secret: str, token: str, now: datetime) -> dict[str, Any]:
-    body, _, mac = token.partition(".")
-    expected = hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()
+def verify(keys: str | Sequence[str], token: str, now: datetime) -> dict[str, Any]:
+    """The payload of a token signed with any of `keys` and not expired; LinkError otherwise."""
     try:
-        if not hmac.compare_digest(_unb64(mac), expected):
-            raise LinkError("forged")
-        payload: dict[str, Any] = json.loads(_unb64(body))
+        payload = _serializer(keys).loads(token)
+    except (BadData, ValueError, TypeError, RecursionError):
+        raise LinkError("forged") from None
+    if not isinstance(payload, dict):
+        raise LinkError("forged")
+    try:
+        expires = int(payload.get("exp", 0))
     except (ValueError, TypeError):
         raise LinkError("forged") from None
-    if int(payload.get("exp", 0)) < now.timestamp():
+    if expires < now.timestamp():
         raise LinkError("expired")
     return payload
 

@@ -31,6 +31,23 @@ async def test_coordinator_add_stores_an_argon2_hash_read_from_stdin(
     assert again.returncode == 1
 
 
+async def test_coordinator_password_sets_a_new_hash_and_ends_sessions(
+    db_url: str, tmp_path: Path, session: AsyncSession
+) -> None:
+    env = clean_env(tmp_path / "var", DATABASE_URL=db_url)
+    mentorbot("coordinator", "add", "mette@kommune.dk", env=env, cwd=tmp_path, stdin="x" * 12)
+    result = mentorbot(
+        "coordinator", "password", "Mette@kommune.dk", env=env, cwd=tmp_path, stdin="nyt-ord-1234"
+    )
+    assert result.returncode == 0, result.stderr
+    coordinator = await session.scalar(select(Coordinator))
+    assert coordinator is not None and coordinator.session_version == 1
+    assert PasswordHasher().verify(coordinator.password_hash, "nyt-ord-1234")
+    await session.commit()  # let the next command write (SQLite)
+    nobody = mentorbot("coordinator", "password", "x@y.dk", env=env, cwd=tmp_path, stdin="z" * 12)
+    assert nobody.returncode == 1 and "ingen koordinator" in nobody.stdout
+
+
 async def test_demo_builds_a_programme_at_every_stage(
     db_url: str, tmp_path: Path, session: AsyncSession
 ) -> None:

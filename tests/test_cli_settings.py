@@ -64,3 +64,9 @@ def test_development_secret_is_generated_once_into_data_dir(tmp_path: Path) -> N
     assert len(first) > 40
     with pytest.raises(SettingsError):
         load_settings(data_dir=tmp_path, app_env="production").secret()
+
+
+def test_an_empty_secret_key_is_no_key(tmp_path: Path) -> None:
+    """`SECRET_KEY=` uncommented must never sign with the empty string."""
+    settings = load_settings(data_dir=tmp_path, secret_key="")
+    assert settings.secret_key is None and len(settings.secret()) > 40

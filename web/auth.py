@@ -1,41 +1,32 @@
-"""Coordinator login: argon2 passwords, a signed session cookie, CSRF tokens and lock-out.
+"""Coordinator login: the session cookie, CSRF tokens and the login gate of every page.
 
-The session lives in one cookie, HMAC-signed with the deployment's secret (no server-side store,
-so any web process can check it). It carries the coordinator id and a CSRF token; every POST form
-sends the token back and a request without it is refused with 403. Five wrong passwords in a row
-lock the account for LOCK_MINUTES; the lock and the counter live on `Coordinator`.
+The session lives in one cookie signed with itsdangerous (every accepted key, so a SECRET_KEY
+rotation keeps coordinators signed in while SECRET_KEY_PREVIOUS is set). It carries the
+coordinator id, the coordinator's session version (mentoring.logins: logout, a new password and
+a lock-out bump it, which ends every session), a CSRF token and when it was issued. Every POST
+form sends the CSRF token back and a request without it is refused with 403. Password checks and
+the lock-out live in mentoring.logins.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
 import hmac
-import json
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import datetime
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from aiohttp import web
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from itsdangerous import BadData, URLSafeSerializer
 
-from mentoring.audit import record
-from mentoring.coordinators import hasher
-from storage.models import Coordinator
+from mentoring.logins import session_holder
 from storage.types import storable
 from web.keys import RUNTIME
 
 SESSION_COOKIE = "mb_session"
 LANG_COOKIE = "mb_lang"
-MAX_FAILED_LOGINS = 5
-LOCK_MINUTES = 15
 SESSION_SECONDS = 12 * 3600
 LANGUAGES = ("da", "en")
 
@@ -47,6 +38,7 @@ class WebSession:
     coordinator_id: int | None
     csrf: str
     issued: int  # unix seconds
+    version: int = 0  # the coordinator's session_version when it was signed in
 
 
 @dataclass(frozen=True)
@@ -67,24 +59,15 @@ SESSION = web.RequestKey("web_session", WebSession)
 COORDINATOR = web.RequestKey("coordinator", SignedIn)
 
 
-def _secret(request: web.Request) -> bytes:
-    return request.app[RUNTIME].settings.secret().encode()
+def _serializer(request: web.Request) -> URLSafeSerializer:
+    keys = request.app[RUNTIME].settings.signing_keys()
+    return URLSafeSerializer(keys, salt="mentorbot.session")
 
 
-def _sign(secret: bytes, payload: dict[str, Any]) -> str:
-    body = base64.urlsafe_b64encode(json.dumps(payload, separators=(",", ":")).encode()).decode()
-    mac = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
-    return f"{body}.{mac}"
-
-
-def _unsign(secret: bytes, value: str) -> dict[str, Any] | None:
-    body, _, mac = value.rpartition(".")
-    expected = hmac.new(secret, body.encode(), hashlib.sha256).hexdigest()
-    if not body or not hmac.compare_digest(mac, expected):
-        return None
+def _unsign(request: web.Request, value: str) -> dict[str, Any] | None:
     try:
-        data = json.loads(base64.urlsafe_b64decode(body.encode()))
-    except ValueError:
+        data = _serializer(request).loads(value)
+    except (BadData, ValueError, TypeError, RecursionError):
         return None
     return data if isinstance(data, dict) else None
 
@@ -98,13 +81,17 @@ def read_session(request: web.Request) -> WebSession | None:
     if SESSION in request:
         return request[SESSION]
     raw = request.cookies.get(SESSION_COOKIE)
-    data = _unsign(_secret(request), raw) if raw else None
+    data = _unsign(request, raw) if raw else None
     if data is None:
         return None
-    issued = int(data.get("t", 0))
+    try:
+        issued, version = int(data.get("t", 0)), int(data.get("v", 0))
+        coordinator = None if data.get("c") is None else int(data["c"])
+    except (ValueError, TypeError):
+        return None
     if _now(request).timestamp() - issued > SESSION_SECONDS:
         return None
-    session = WebSession(data.get("c"), str(data.get("x", "")), issued)
+    session = WebSession(coordinator, str(data.get("x", "")), issued, version)
     request[SESSION] = session
     return session
 
@@ -121,8 +108,8 @@ def ensure_session(request: web.Request) -> WebSession:
 def store_session(request: web.Request, response: web.StreamResponse, session: WebSession) -> None:
     settings = request.app[RUNTIME].settings
     secure = settings.is_production or (settings.public_base_url or "").startswith("https://")
-    value = _sign(
-        _secret(request), {"c": session.coordinator_id, "x": session.csrf, "t": session.issued}
+    value = _serializer(request).dumps(
+        {"c": session.coordinator_id, "x": session.csrf, "t": session.issued, "v": session.version}
     )
     response.set_cookie(
         SESSION_COOKIE,
@@ -167,11 +154,13 @@ def login_required(handler: Handler) -> Handler:
         if session is None or session.coordinator_id is None:
             target = request.path_qs if request.method == "GET" else "/"
             raise web.HTTPSeeOther(f"/login?next={quote(target, safe='')}")
-        async with request.app[RUNTIME].sessions() as db:
-            row = await db.get(Coordinator, session.coordinator_id)
-        if row is None:
-            raise web.HTTPSeeOther("/login")
-        request[COORDINATOR] = SignedIn(row.id, row.email, row.name, row.language)
+        holder = await session_holder(
+            request.app[RUNTIME].sessions, session.coordinator_id, session.version
+        )
+        if holder is None:  # signed out everywhere, locked, a new password, or removed
+            target = request.path_qs if request.method == "GET" else "/"
+            raise web.HTTPSeeOther(f"/login?next={quote(target, safe='')}")
+        request[COORDINATOR] = SignedIn(holder.id, holder.email, holder.name, holder.language)
         if request.method == "POST":
             await check_csrf(request)
         return await handler(request)
@@ -181,55 +170,20 @@ def login_required(handler: Handler) -> Handler:
     return wrapper
 
 
-@cache
-def _dummy_hash() -> str:
-    """Checked against for unknown addresses, so both cases take the same time."""
-    return hasher.hash(secrets.token_urlsafe(16))
-
-
-@dataclass(frozen=True)
-class LoginResult:
-    outcome: str  # ok, wrong, locked
-    coordinator_id: int | None = None
-    minutes: int = 0  # how long the account stays locked
-
-
-async def authenticate(db: AsyncSession, email: str, password: str, now: datetime) -> LoginResult:
-    """Check a password, counting failures and locking after MAX_FAILED_LOGINS; audited."""
-    row = await db.scalar(select(Coordinator).where(Coordinator.email == email.strip().lower()))
-    if row is None:
-        with contextlib.suppress(VerificationError):
-            hasher.verify(_dummy_hash(), password)
-        return LoginResult("wrong")
-    if row.locked_until is not None and row.locked_until > now:
-        minutes = max(1, int((row.locked_until - now).total_seconds() // 60) + 1)
-        await record(db, f"coordinator:{row.id}", "login_refused_locked", "coordinator", row.id)
-        return LoginResult("locked", row.id, minutes)
-    outcome, minutes = _verify(row, password, now)
-    action = {"ok": "login", "wrong": "login_failed", "locked": "login_locked"}[outcome]
-    await record(db, f"coordinator:{row.id}", action, "coordinator", row.id)
-    return LoginResult(outcome, row.id, minutes)
-
-
 def safe_next(target: str | None) -> str:
-    """Only local paths: a login link must not send the coordinator to another site."""
-    if not target or not target.startswith("/") or target.startswith("//"):
+    """Where to go after login: only a path on this site, rebuilt from the parsed URL.
+
+    Browsers drop tab, CR and LF inside URLs and read a backslash as a slash, so `/%09/evil`
+    or `/\\evil` would be `//evil`, another site; anything that is not plainly one local path
+    goes to the overview instead.
+    """
+    if not target or any(ord(c) < 0x21 or c in "\\\x7f" for c in target):
         return "/"
-    return target
-
-
-def _verify(row: Coordinator, password: str, now: datetime) -> tuple[str, int]:
-    if row.locked_until is not None and row.locked_until <= now:
-        row.failed_logins, row.locked_until = 0, None
     try:
-        hasher.verify(row.password_hash, password)
-    except (VerificationError, InvalidHashError):
-        row.failed_logins += 1
-        if row.failed_logins >= MAX_FAILED_LOGINS:
-            row.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            return "locked", LOCK_MINUTES
-        return "wrong", 0
-    row.failed_logins, row.locked_until = 0, None
-    if hasher.check_needs_rehash(row.password_hash):
-        row.password_hash = hasher.hash(password)
-    return "ok", 0
+        parts = urlsplit(target)
+    except ValueError:
+        return "/"
+    path = parts.path
+    if parts.scheme or parts.netloc or not path.startswith("/") or path.startswith("//"):
+        return "/"
+    return path + (f"?{parts.query}" if parts.query else "")

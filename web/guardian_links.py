@@ -29,7 +29,7 @@ async def _answer(request: web.Request, *, confirm: bool) -> web.Response:
     language: str = runtime.settings.default_language
     name: str | None = None
     try:
-        payload = verify(runtime.settings.secret(), request.match_info["token"], now)
+        payload = verify(runtime.settings.signing_keys(), request.match_info["token"], now)
         if payload.get("purpose") != LINK_PURPOSE or not isinstance(payload.get("y"), int):
             raise LinkError("forged")
         async with unit_of_work(runtime.sessions) as session:

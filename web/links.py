@@ -90,7 +90,7 @@ async def show_confirm(request: web.Request) -> web.Response:
     now, token = runtime.clock(), request.match_info["token"]
     language: str = runtime.settings.default_language
     try:
-        payload = verify(runtime.settings.secret(), token, now)
+        payload = verify(runtime.settings.signing_keys(), token, now)
     except LinkError as exc:
         return _page(runtime, request, language, exc.reason)
     try:
@@ -118,7 +118,7 @@ async def confirm(request: web.Request) -> web.Response:
     language: str = runtime.settings.default_language
     outcome = "confirmed"
     try:
-        payload = verify(runtime.settings.secret(), token, now)
+        payload = verify(runtime.settings.signing_keys(), token, now)
         async with unit_of_work(runtime.sessions) as session:
             person = await session.get(Person, int(payload["p"]))
             language = person.language if person else language

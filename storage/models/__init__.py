@@ -9,7 +9,14 @@ Codes for target groups, situations, interests, outcome categories and job kinds
 """
 
 from storage.models.base import NAMING, Base, created_col
-from storage.models.coordination import AuditEntry, Coordinator, InboxItem, Lease
+from storage.models.coordination import (
+    AuditEntry,
+    Coordinator,
+    DigestSend,
+    InboxItem,
+    Lease,
+    LoginThrottle,
+)
 from storage.models.messaging import ConversationState, FollowUp, InboundKey, OutboxMessage
 from storage.models.pairs import CheckinAnswer, HoursReport, Match, Meeting
 from storage.models.people import (
@@ -34,6 +41,7 @@ __all__ = [
     "ContactPoint",
     "ConversationState",
     "Coordinator",
+    "DigestSend",
     "ErasureLog",
     "FollowUp",
     "HoursReport",
@@ -42,6 +50,7 @@ __all__ = [
     "Invitation",
     "JobOpening",
     "Lease",
+    "LoginThrottle",
     "Lookup",
     "Match",
     "Meeting",

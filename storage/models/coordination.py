@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, created_col
@@ -21,7 +21,38 @@ class Coordinator(Base):
     language: Mapped[str] = mapped_column(String(8), default="da")
     failed_logins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    # Carried in the session cookie; logout, a new password and a lock-out bump it, which ends
+    # every session signed in before (mentoring.logins).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = created_col()
+
+
+class LoginThrottle(Base):
+    """Failed logins for an address that is no coordinator, counted like a coordinator's so the
+    answers (and the lock) look the same whether the account exists. `key` is an HMAC of the
+    address, never the address; rows are purged a day after their last failure."""
+
+    __tablename__ = "login_throttles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(64), unique=True)
+    failed_logins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = created_col()
+
+
+class DigestSend(Base):
+    """One weekly digest to one recipient, recorded before it is sent and marked after: a rerun
+    or a restart after a crash sends only to those not marked sent (mentoring.digest_mail)."""
+
+    __tablename__ = "digest_sends"
+    __table_args__ = (UniqueConstraint("week", "recipient"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week: Mapped[str] = mapped_column(String(8))  # ISO week, 2026-W49
+    recipient: Mapped[str] = mapped_column(String(254))
+    created_at: Mapped[datetime] = created_col()
+    sent_at: Mapped[datetime | None]
 
 
 class InboxItem(Base):

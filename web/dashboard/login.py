@@ -7,14 +7,13 @@ from typing import Any
 
 from aiohttp import web
 
+from mentoring.logins import authenticate, end_sessions, set_language
 from storage.db import unit_of_work
-from storage.models import Coordinator
 from web.auth import (
     LANG_COOKIE,
     LANGUAGES,
     SESSION_COOKIE,
     WebSession,
-    authenticate,
     check_csrf,
     ensure_session,
     read_session,
@@ -48,8 +47,13 @@ async def login(request: web.Request) -> web.StreamResponse:
     form = await check_csrf(request)
     runtime = request.app[RUNTIME]
     now = runtime.clock()
-    async with unit_of_work(runtime.sessions) as db:
-        result = await authenticate(db, form.get("email", ""), form.get("password", ""), now)
+    result = await authenticate(
+        runtime.sessions,
+        runtime.settings.secret(),
+        form.get("email", ""),
+        form.get("password", ""),
+        now,
+    )
     target = safe_next(form.get("next"))
     if result.outcome != "ok":
         return _login_page(
@@ -61,7 +65,12 @@ async def login(request: web.Request) -> web.StreamResponse:
             next=target,
         )
     response = web.HTTPSeeOther(target)
-    fresh = WebSession(result.coordinator_id, secrets.token_urlsafe(32), int(now.timestamp()))
+    fresh = WebSession(
+        result.coordinator_id,
+        secrets.token_urlsafe(32),
+        int(now.timestamp()),
+        result.session_version,
+    )
     store_session(request, response, fresh)
     raise response
 
@@ -69,6 +78,10 @@ async def login(request: web.Request) -> web.StreamResponse:
 @routes.post("/logout")
 async def logout(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
+    session = read_session(request)
+    if session is not None and session.coordinator_id is not None:
+        async with unit_of_work(request.app[RUNTIME].sessions) as db:
+            await end_sessions(db, session.coordinator_id, f"coordinator:{session.coordinator_id}")
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
     raise response
@@ -84,9 +97,7 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
     session = read_session(request)
     if session is not None and session.coordinator_id is not None:
         async with unit_of_work(request.app[RUNTIME].sessions) as db:
-            row = await db.get(Coordinator, session.coordinator_id)
-            if row is not None:
-                row.language = language
+            await set_language(db, session.coordinator_id, language)
     response = web.HTTPSeeOther(safe_next(form.get("next")))
     response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="Lax", path="/")
     raise response
