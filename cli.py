@@ -14,6 +14,7 @@ from pathlib import Path
 
 from core.runtime import Runtime
 from logsetup import configure_logging
+from mentoring import targets_cli
 from ops import commands as ops_commands
 from settings import Settings, SettingsError, load_settings
 from storage.db import is_sqlite
@@ -236,6 +237,7 @@ def build_parser() -> argparse.ArgumentParser:
     fol.set_defaults(fn=cmd_followups)
 
     ops_commands.register(sub)
+    targets_cli.add_commands(sub)
     return parser
 
 

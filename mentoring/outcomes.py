@@ -65,7 +65,7 @@ async def register_company(
     *,
     cvr: str | None = None,
     industry: str | None = None,
-    outside_partnership: bool = False,
+    outside_partnership: bool = True,
     source: str | None = None,
     first_contact_on: date | None = None,
 ) -> Company:

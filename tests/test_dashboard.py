@@ -291,7 +291,6 @@ async def test_dashboard_company_job_opening_and_outcome_are_registered(dash: Da
             "name": "Bager Hansen",
             "cvr": "DK 1358 5628",
             "industry": "hospitality",
-            "outside_partnership": "yes",
             "source": "outreach",
             "first_contact_on": "2026-11-24",
         },

@@ -32,7 +32,7 @@ FORMS = ("/companies", "/openings", "/openings/{id}/fill", "/outcomes", "/inbox/
          "/mentors/{id}/approve", "/mentors/{id}/capacity", "/mentors/invitations",
          "/pairs/{id}/close", "/youths/{id}/match", "/batch/confirm", "/people/{id}/erase",
          "/language", "/logout")  # fmt: skip
-FIELDS = ("name", "cvr", "industry", "source", "first_contact_on", "outside_partnership",
+FIELDS = ("name", "cvr", "industry", "source", "first_contact_on", "partner",
           "company_id", "kind", "created_on", "origin", "youth_id", "filled_on", "mentor_id",
           "category", "observed_on", "check", "checked_on", "capacity", "reason", "confirm",
           "language", "next")  # fmt: skip

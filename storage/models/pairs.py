@@ -31,6 +31,8 @@ class Match(Base):
     accepted_at: Mapped[datetime | None]
     starts_on: Mapped[date | None] = mapped_column(Date)
     ends_on: Mapped[date | None] = mapped_column(Date)
+    # The end date before the first extension: the pair's term for the 3-month target.
+    original_ends_on: Mapped[date | None] = mapped_column(Date)
     ended_at: Mapped[datetime | None]
     end_reason: Mapped[str | None] = mapped_column(String(40))
     decline_reason: Mapped[str | None] = mapped_column(String(200))

@@ -9,6 +9,7 @@ from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, created_col
+from storage.types import JSONType
 
 
 class Lookup(Base):
@@ -44,6 +45,13 @@ class Programme(Base):
     target_companies_outside: Mapped[int] = mapped_column(default=100)
     target_job_openings: Mapped[int] = mapped_column(default=125)
     yearly_cost_per_youth_dkk: Mapped[int] = mapped_column(default=69_227)
+    # The programme's budget by calendar year ("2026" -> DKK), for the report's cost side.
+    budget_dkk: Mapped[dict[str, int]] = mapped_column(JSONType, default=dict)
+    # An outcome counts for the targets when observed inside the youth's window:
+    # [end + outcome_after_months - before days, end + outcome_after_months + after days].
+    outcome_after_months: Mapped[int] = mapped_column(default=3)
+    outcome_window_before_days: Mapped[int] = mapped_column(default=14)
+    outcome_window_after_days: Mapped[int] = mapped_column(default=45)
     inform_guardians: Mapped[bool] = mapped_column(default=True)
     # Retention after a pair's programme ends: message bodies, then all personal data.
     retain_bodies_days: Mapped[int] = mapped_column(default=30)
@@ -60,7 +68,8 @@ class Company(Base):
     name: Mapped[str] = mapped_column(String(200))
     cvr: Mapped[str | None] = mapped_column(String(8))
     industry: Mapped[str | None] = mapped_column(String(40))
-    outside_partnership: Mapped[bool] = mapped_column(default=False)
+    # Outside the partnership agreements unless marked a partner (mentors' companies included).
+    outside_partnership: Mapped[bool] = mapped_column(default=True)
     source: Mapped[str | None] = mapped_column(String(40))  # mentor, event, outreach, partner
     first_contact_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = created_col()
@@ -82,7 +91,11 @@ class JobOpening(Base):
 
 
 class Outcome(Base):
-    """Where a youth stands after the programme. Survives erasure with youth_id set to NULL."""
+    """An observation of where a youth stands: its date, its source (survey, coordinator,
+    register) and any of the statuses education, ordinary_job, praktik, loentilskud, smaajob,
+    none. `category` is the first of them (what older screens show). The status recorded when a
+    pair closes is its own row (`at_closure`) and never stands in for the +3-month observation.
+    Survives erasure with youth_id set to NULL."""
 
     __tablename__ = "outcomes"
 
@@ -95,6 +108,8 @@ class Outcome(Base):
     target_group: Mapped[str | None] = mapped_column(String(40))
     category: Mapped[str] = mapped_column(String(40))
     observed_on: Mapped[date] = mapped_column(Date)
-    source: Mapped[str] = mapped_column(String(16))  # survey, coordinator, import
+    statuses: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    at_closure: Mapped[bool] = mapped_column(default=False)
+    source: Mapped[str] = mapped_column(String(16))  # survey, coordinator, register
     registered_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
     created_at: Mapped[datetime] = created_col()

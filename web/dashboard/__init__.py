@@ -15,6 +15,7 @@ from web.dashboard import (
     overview,
     pairs,
     privacy,
+    settings,
     youths,
 )
 
@@ -28,6 +29,17 @@ async def stylesheet(request: web.Request) -> web.StreamResponse:
 
 
 def setup(app: web.Application) -> None:
-    for module in (login, overview, youths, pairs, mentors, companies, outcomes, digest, privacy):
+    for module in (
+        login,
+        overview,
+        youths,
+        pairs,
+        mentors,
+        companies,
+        outcomes,
+        digest,
+        privacy,
+        settings,
+    ):
         app.add_routes(module.routes)
     app.router.add_get("/dashboard.css", stylesheet)

@@ -69,7 +69,7 @@ async def add_company(request: web.Request) -> web.StreamResponse:
             text_field(form, "name"),
             cvr=form.get("cvr", "").strip() or None,
             industry=form.get("industry") or None,
-            outside_partnership=form.get("outside_partnership") == "yes",
+            outside_partnership=form.get("partner") != "yes",
             source=form.get("source") if form.get("source") in SOURCES else None,
             first_contact_on=date_field(form, "first_contact_on", today),
         )
