@@ -18,8 +18,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.runtime import Runtime
 from mentoring.logins import MAX_FAILED_LOGINS, authenticate, set_password
-from mentoring.runtime import Runtime
 from storage.db import unit_of_work
 from storage.models import AuditEntry, Coordinator
 from tests.browser.seed import EMAIL, PASSWORD, make_runtime, seed
