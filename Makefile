@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint fmt bench chromium messages
+.PHONY: install run test lint fmt bench chromium pgclient messages
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,12 @@ chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) chromium
+# pg_dump and pg_restore: `mentorbot backup`/`restore` on PostgreSQL and their tests.
+pgclient:
+	@command -v pg_dump >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq postgresql-client >/dev/null; }
+
+test: $(STAMP) chromium pgclient
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)

@@ -97,6 +97,27 @@ async def cmd_restore(args: argparse.Namespace, runtime: Runtime) -> int:
     return 0
 
 
+async def cmd_dispatch(args: argparse.Namespace, runtime: Runtime) -> int:
+    """A sender of its own (deploy/systemd/mentorbot-dispatcher.service): it keeps the outbox
+    moving while the web app restarts; it shares the work with serve's (messaging.dispatcher)."""
+    import asyncio
+    import logging
+    import signal
+
+    from messaging import dispatcher
+
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    async with dispatcher.running(
+        runtime.sessions, runtime.settings, runtime.renderer, runtime.clock
+    ):
+        logging.getLogger("mentorbot").info("dispatcher running")
+        await stop.wait()
+    return 0
+
+
 def register(sub: Any) -> None:
     """Add the commands to cli's subparsers. `own_checks`: the command reports the production
     refusals and the schema state itself instead of stopping on them (cli skips both)."""
@@ -115,6 +136,10 @@ def register(sub: Any) -> None:
     tw_sub.add_parser(
         "configure", help="point the number's or messaging service's URLs at PUBLIC_BASE_URL"
     ).set_defaults(fn=cmd_twilio_configure)
+
+    sub.add_parser("dispatch", help="send the outbox (a process beside serve)").set_defaults(
+        fn=cmd_dispatch
+    )
 
     bak = sub.add_parser("backup", help="copy the whole database into FILE")
     bak.add_argument("file")
