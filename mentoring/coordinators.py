@@ -26,3 +26,14 @@ async def add_coordinator(
     session.add(coordinator)
     await session.flush()
     return coordinator
+
+
+async def coordinator_name(session: AsyncSession) -> str | None:
+    """The name youths and mentors are told ("Anne skriver til dig"), rather than a pronoun that
+    guesses the coordinator's gender; None when no coordinator has given a name."""
+    return await session.scalar(
+        select(Coordinator.name)
+        .where(Coordinator.name.is_not(None), Coordinator.name != "")
+        .order_by(Coordinator.id)
+        .limit(1)
+    )

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     MATCH_DECLINED = "match_declined"  # a mentor declined a proposed pair (body: the reason)
     LOW_SCORE = "low_score"  # a check-in or closure scored 1 or 2
     EXTENSION = "extension"  # wants the pair extended, said at closure
+    SIGNUP_SITUATION = "signup_situation"  # none of the sign-up's situations fit (their words)
     # What a rule raised
     DEAD_LETTER = "dead_letter"  # a message could not be delivered after every retry
     ACCEPT_OVERDUE = "accept_overdue"  # a mentor has not answered a proposed pair

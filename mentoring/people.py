@@ -31,6 +31,7 @@ class YouthForm:
     email: str | None = None
     language: str = "da"
     guardian_name: str | None = None
+    guardian_relation: str | None = None
     guardian_phone: str | None = None
     guardian_email: str | None = None
     external_ref: str | None = None
@@ -151,6 +152,7 @@ async def register_youth(
             postcode=check_postcode(form.postcode),
             area=form.area,
             guardian_name=form.guardian_name if age < 18 else None,
+            guardian_relation=form.guardian_relation if age < 18 else None,
             guardian_phone=guardian_phone if age < 18 else None,
             guardian_email=guardian_email if age < 18 else None,
             waiting_since=now,

@@ -55,7 +55,7 @@ async def test_youth_signup_under_18_on_telegram_takes_nine_answers(runtime: Run
         (None, "Sara"),
         (None, "17"),
         ("sit:school_under_18", None),
-        (None, "1 3 og musik"),
+        (None, "1 3 og skateboard"),
         (None, "7100 Vejle"),
         ("skip", None),
         (None, "Mette Hansen 20 30 40 50"),
@@ -64,7 +64,7 @@ async def test_youth_signup_under_18_on_telegram_takes_nine_answers(runtime: Run
         await chat.send(said, option=option)
         answers += 1
     summary = chat.log[-1].body or ""
-    assert "Interesser: IT og computere, Byggeri, musik" in summary
+    assert "Interesser: IT og computere, Byggeri, skateboard" in summary
     assert "Forælder eller værge: Mette Hansen" in summary
     done = await chat.text(option="yes")
     answers += 1
@@ -76,7 +76,7 @@ async def test_youth_signup_under_18_on_telegram_takes_nine_answers(runtime: Run
         youth = await session.get(Youth, person.id)
         assert youth is not None
         assert (youth.birth_year, youth.target_group, youth.postcode) == (2009, "g0", "7100")
-        assert youth.interests == ["it", "construction"] and youth.interests_text == "musik"
+        assert youth.interests == ["it", "construction"] and youth.interests_text == "skateboard"
         assert youth.guardian_phone == "+4520304050" and youth.guardian_informed_at is not None
         consent = await session.scalar(select(Consent).where(Consent.person_id == person.id))
         assert consent is not None and consent.kind == "share_with_mentor"

@@ -8,7 +8,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.runtime import Runtime
-from storage.models import ContactPoint, InboxItem, Meeting
+from mentoring.places import Place, find_place, parse_local
+from storage.models import ContactPoint, InboxItem, Meeting, Youth
 from tests.conftest import NOW
 from tests.factories import active_pair
 from tests.fakes.chat import Chat, make_runtime
@@ -147,3 +148,108 @@ async def test_write_to_the_coordinator_with_the_message_in_one_text(runtime: Ru
     async with runtime.sessions() as session:
         item = await session.scalar(select(InboxItem))
         assert item is not None and item.body == "jeg kan ikke komme i morgen"
+
+
+async def _youth(runtime: Runtime, address: str = "+4522334455") -> Chat:
+    return Chat(runtime, channel="sms", address=address)
+
+
+# Done when: a sign-up by SMS from "hej" to the summary in at most 9 texts, answered naturally,
+# and the summary shows the normalised values, not the raw words.
+async def test_sms_signup_from_hej_to_summary_in_nine_texts_shows_normalised_answers(
+    runtime: Runtime,
+) -> None:
+    chat = await _youth(runtime)
+    texts = [
+        "hej",
+        "ja",
+        "jeg hedder mikkel og er 17",
+        "jeg er stoppet i skolen",
+        "biler og it",
+        "viborg",
+        "min mor lone, 22 33 44 55",
+    ]
+    for text in texts:
+        summary = await chat.text(text)
+    assert len(texts) <= 9
+    assert "Er det rigtigt?" in summary
+    assert "Mikkel, 17 år" in summary
+    assert "Under 18 og gået ud af skolen" in summary
+    assert "Transport og logistik, IT og computere" in summary
+    assert "Område: 8800 Viborg" in summary
+    assert "Lone" in summary and "min mor" not in summary.lower()
+    assert "biler" not in summary and "viborg" not in summary
+    assert "Vi leder nu efter din mentor" in await chat.text("ja")
+    async with runtime.sessions() as session:
+        youth = await session.scalar(select(Youth))
+        assert youth is not None
+        assert (youth.situation, youth.target_group) == ("left_school", "g0")
+        assert (youth.postcode, youth.area) == ("8800", "Viborg")
+        assert youth.interests == ["transport", "it"] and youth.interests_text is None
+        assert (youth.guardian_name, youth.guardian_relation) == ("Lone", "mother")
+        assert youth.guardian_phone == "+4522334455"
+
+
+# Finding 4: "none of these" goes to the coordinator; NEJ at the summary changes one answer.
+@pytest.mark.parametrize("answer", ["ingen af dem", "4", "noget andet"])
+async def test_none_of_the_situations_goes_to_the_coordinator(
+    runtime: Runtime, answer: str
+) -> None:
+    chat = await _youth(runtime)
+    for text in ["hej", "ja", "Sofie", "16"]:
+        await chat.text(text)
+    asked = await chat.text(answer)
+    assert "med dine egne ord" in asked
+    sent = await chat.text("jeg går på produktionsskole")
+    assert "koordinator" in sent and "Hvilken passer" not in sent
+    async with runtime.sessions() as session:
+        item = await session.scalar(select(InboxItem))
+        assert item is not None and item.body == "jeg går på produktionsskole"
+
+
+async def test_a_situation_said_in_words_or_with_a_number_and_words(runtime: Runtime) -> None:
+    chat = await _youth(runtime)
+    for text in ["hej", "ja", "Sofie", "16"]:
+        await chat.text(text)
+    assert "interesseret i" in await chat.text("1 tror jeg")
+
+
+async def test_nej_at_the_summary_asks_what_to_change_and_changes_only_that(
+    runtime: Runtime,
+) -> None:
+    chat = await _youth(runtime)
+    for text in ["hej", "ja", "Omar", "22", "1", "2", "8000"]:
+        await chat.text(text)
+    change = await chat.text("nej")
+    assert "Hvad skal jeg rette?" in change and "Hvad hedder du" not in change
+    assert "Hvor gammel" in await chat.text("alderen")
+    summary = await chat.text("23")
+    assert "Omar, 23 år" in summary and "Er det rigtigt?" in summary
+    assert "Vi leder nu efter din mentor" in await chat.text("ja")
+
+
+# Finding 5: typed answers become the values matching uses.
+@pytest.mark.parametrize(
+    ("typed", "postcode", "town"),
+    [
+        ("Viborg", "8800", "Viborg"),
+        ("viborgg", "8800", "Viborg"),
+        ("bjeringbro", "8850", "Bjerringbro"),
+        ("jeg bor i skals", "8832", "Skals"),
+        ("århus", "8000", "Aarhus C"),
+        ("kbh", "1000", "København K"),
+        ("8800", "8800", "Viborg"),
+        ("silkebor", "8600", "Silkeborg"),
+    ],
+)
+def test_towns_and_postcodes_become_an_area_despite_misspellings(
+    typed: str, postcode: str, town: str
+) -> None:
+    place = find_place(typed)
+    assert place is not None and (place.postcode, place.town) == (postcode, town)
+
+
+def test_a_programme_lists_its_own_villages() -> None:
+    own = parse_local("6000 Kolding\n6000 Agtrup")
+    assert find_place("agtrup", own) == Place("6000", "Agtrup")
+    assert find_place("agtrup") is None  # not one of Viborg Kommune's or the country's towns

@@ -4,15 +4,16 @@ state until the summary is confirmed; then mentoring.people.register_youth store
 
 from __future__ import annotations
 
-import re
 import secrets
 
 from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
-from mentoring import guardians, outbound
+from bot.understanding import answers
+from mentoring import guardians, inbox, outbound
 from mentoring.addresses import normalise_email, normalise_phone, tidy_name
 from mentoring.audit import record
+from mentoring.coordinators import coordinator_name
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
 from mentoring.people import (
@@ -25,9 +26,13 @@ from mentoring.people import (
     record_consent,
     register_youth,
 )
-from storage.models import ContactPoint, Youth
+from mentoring.places import find_place, parse_local
+from storage.models import ContactPoint, Programme, Youth
 
 FLOW = "signup_youth"
+NONE_OF_THESE = "sit:none"
+# The answers a youth can change at the summary, in the order they were asked.
+FIELDS = ("name", "age", "situation", "interests", "area", "guardian")
 CONSENT_VERSION = "2026-11"
 
 
@@ -38,13 +43,15 @@ async def start(turn: Turn) -> None:
 
 
 async def _situations(turn: Turn) -> tuple[Option, ...]:
+    """The situations that fit the youth's age, and "none of these" (to the coordinator)."""
     age = int(turn.data.get("age", 0))
     codes = await lookup(turn.session, "situation")
-    return tuple(
+    fitting = tuple(
         opt(f"sit:{code}", "lookup_label", kind="situation", code=code)
         for code, attrs in codes.items()
         if attrs.get("min_age", MIN_AGE) <= age <= attrs.get("max_age", MAX_AGE)
     )
+    return (*fitting, opt(NONE_OF_THESE, "label_none_of_these"))
 
 
 async def _interests(turn: Turn) -> tuple[Option, ...]:
@@ -106,13 +113,18 @@ async def handle(turn: Turn) -> None:
         else:
             turn.say("signup_consent_needed", yes_no_options())
     elif step == "name":
+        said, age = answers.name_and_age(turn.text)
         try:
-            first_name = tidy_name(turn.text)
+            first_name = tidy_name(said)
         except DomainError:
             turn.miss("signup_name_again")
             return
         turn.set(first_name=first_name)
-        await ask_step(turn, "age")
+        if age is not None and MIN_AGE <= age <= MAX_AGE and not data.get("fixing"):
+            turn.set(age=age, birth_year=turn.today.year - age)  # "jeg hedder Mikkel og er 17"
+            await _next(turn, "situation")
+            return
+        await _next(turn, "age")
     elif step == "age":
         age = parsing.age(turn.text)
         if age is None:
@@ -122,34 +134,32 @@ async def handle(turn: Turn) -> None:
             turn.goto(None, "closed", {})
         else:
             turn.set(age=age, birth_year=turn.today.year - age)
-            await ask_step(turn, "situation")
+            await _next(turn, "situation")
     elif step == "situation":
-        options = await _situations(turn)
-        labels = [
-            turn.runtime.renderer.message(
-                "lookup_label", turn.person.language, kind="situation", code=o.key[4:]
-            )
-            for o in options
-        ]
-        chosen = turn.pick(options, labels)
-        if chosen is None:
-            turn.miss("signup_situation", options)
-            return
-        turn.set(situation=chosen[4:])
-        await ask_step(turn, "interests")
+        await _situation_answer(turn)
+    elif step == "situation_other":
+        await _situation_other(turn)
+    elif step == "change":
+        await _change_answer(turn)
+    elif step == "waiting":
+        turn.say("signup_situation_sent", coordinator=await coordinator_name(turn.session))
     elif step == "interests":
         await _interests_answer(turn)
     elif step == "area":
-        found = parsing.postcode_or_town(turn.text)
+        programme = await turn.session.get(Programme, turn.person.programme_id)
+        place = find_place(turn.text, parse_local(programme.local_places if programme else None))
         try:
-            postcode = check_postcode(found[0]) if found else None
+            postcode = check_postcode(place.postcode) if place else None
         except DomainError:
-            found = None
-        if found is None:
+            place = None
+        if place is None:
             turn.miss("signup_area_again")
             return
-        turn.set(postcode=postcode, area=found[1])
-        await _next_after_area(turn)
+        turn.set(postcode=postcode, area=place.town or None)
+        if data.get("fixing"):
+            await _next(turn, "confirm")
+        else:
+            await _next_after_area(turn)
     elif step == "contact":
         await _contact_answer(turn)
     elif step == "code":
@@ -172,7 +182,7 @@ async def handle(turn: Turn) -> None:
             turn.miss("signup_guardian_again", problem=err.key)
             return
         turn.set(**guardian)
-        await ask_step(turn, "confirm")
+        await _next(turn, "confirm")
     elif step == "confirm":
         answer = turn.answer_yes_no()
         if answer is None:
@@ -180,28 +190,26 @@ async def handle(turn: Turn) -> None:
         elif answer:
             await _finish(turn)
         else:
-            turn.say("signup_restart")
-            await ask_step(turn, "name")
+            turn.ask("change", "signup_change", _change_options(turn))
     else:
         turn.say("signup_closed")
 
 
 def _guardian(text: str) -> dict[str, str | None]:
-    """'Mette Hansen 20 30 40 50' or 'Mette Hansen mette@mail.dk' -> the guardian's name and one
-    way to reach them; DomainError (invalid_phone, invalid_email) when it cannot be read."""
-    words = text.split()
-    if words and "@" in words[-1]:
-        email = normalise_email(words[-1].strip(",;<>()"))
-        name = tidy_name(" ".join(words[:-1]).strip(" ,:-"), 120)
-        return {"guardian_name": name, "guardian_phone": None, "guardian_email": email}
-    pair = parsing.split_name_phone(text)
-    if pair is None:
+    """'min mor lone, 22 33 44 55' -> relation, name and one way to reach them, apart;
+    DomainError (invalid_name, invalid_phone, invalid_email) when it cannot be read."""
+    said = answers.guardian(text)
+    if "@" in text and said.email is None:
+        raise DomainError("invalid_email")
+    if said.name is None:
+        raise DomainError("invalid_name")
+    if said.email is None and said.phone is None:
         raise DomainError("invalid_phone")
-    phone = normalise_phone(pair[1])
     return {
-        "guardian_name": tidy_name(pair[0], 120),
-        "guardian_phone": phone,
-        "guardian_email": None,
+        "guardian_name": tidy_name(said.name, 120),
+        "guardian_relation": said.relation,
+        "guardian_phone": normalise_phone(said.phone) if said.phone else None,
+        "guardian_email": normalise_email(said.email) if said.email else None,
     }
 
 
@@ -217,26 +225,85 @@ async def _interests_answer(turn: Turn) -> None:
             chosen = [turn.incoming.option[2:]]
     else:
         lowered = [parsing.normalise(label) for label in labels]
-        rest = []
-        for word in re.split(r",|\bog\b|\band\b|\s(?=\d)|(?<=\d)\s", turn.text):
-            said = parsing.normalise(word)
-            if not said:
-                continue
-            if said.isdigit() and 1 <= int(said) <= len(codes):
-                code = codes[int(said) - 1]
-            elif said in lowered:
-                code = codes[lowered.index(said)]
-            else:
-                rest.append(word.strip())
-                continue
-            if code not in chosen:
-                chosen.append(code)
-        free = ", ".join(rest)[:200] or None
+        whole = parsing.normalise(turn.text)
+        if whole in lowered:  # an option's label typed out ("IT og computere")
+            chosen = [codes[lowered.index(whole)]]
+        else:
+            chosen, free = answers.interests(turn.text, codes)
     if not chosen and not free:
         turn.miss("signup_interests", options)
         return
     turn.set(interests=chosen, interests_text=free)
-    await ask_step(turn, "area")
+    await _next(turn, "area")
+
+
+async def _next(turn: Turn, step: str) -> None:
+    """Ask `step`, or go back to the summary when the youth was changing one answer."""
+    if (turn.data.get("fixing") and step != "guardian") or step == "confirm":
+        turn.set(fixing=False)
+        await ask_step(turn, "confirm")
+    else:
+        await ask_step(turn, step)
+
+
+async def _situation_answer(turn: Turn) -> None:
+    options = await _situations(turn)
+    labels = [
+        turn.runtime.renderer.message(
+            "lookup_label", turn.person.language, kind="situation", code=o.key[4:]
+        )
+        for o in options[:-1]
+    ] + [turn.runtime.renderer.message("label_none_of_these", turn.person.language)]
+    chosen = turn.pick(options, labels)
+    if chosen is None and answers.none_of_these(turn.text):
+        chosen = NONE_OF_THESE
+    if chosen is None:
+        codes = [o.key[4:] for o in options[:-1]]
+        said = answers.situation(turn.text, [*codes, "none"])
+        chosen = f"sit:{said}" if said else None
+    if chosen is None:
+        turn.miss("signup_situation", options)
+        return
+    if chosen == NONE_OF_THESE:
+        turn.ask("situation_other", "signup_situation_other")
+        return
+    turn.set(situation=chosen[4:])
+    await _next(turn, "interests")
+
+
+async def _situation_other(turn: Turn) -> None:
+    """None of the situations fit: the coordinator reads the youth's own words and decides,
+    rather than the question going round again."""
+    if not turn.text:
+        turn.miss("signup_situation_other")
+        return
+    await inbox.put(
+        turn.session, turn.person, inbox.Kind.SIGNUP_SITUATION, now=turn.now, body=turn.text
+    )
+    turn.set(situation_text=turn.text[:500])
+    turn.goto(FLOW, "waiting", turn.data)
+    turn.say("signup_situation_sent", coordinator=await coordinator_name(turn.session))
+
+
+def _change_options(turn: Turn) -> tuple[Option, ...]:
+    fields = [f for f in FIELDS if f != "guardian" or int(turn.data.get("age", 99)) < 18]
+    return tuple(opt(f"fix:{f}", "label_field", field=f) for f in fields)
+
+
+async def _change_answer(turn: Turn) -> None:
+    """NEJ at the summary: which answer is wrong? Only that one is asked again."""
+    options = _change_options(turn)
+    steps = [o.key[4:] for o in options]
+    labels = [
+        turn.runtime.renderer.message("label_field", turn.person.language, field=f) for f in steps
+    ]
+    chosen = turn.pick(options, labels)
+    step = chosen[4:] if chosen else answers.field(turn.text, steps)
+    if step is None:
+        turn.miss("signup_change", options)
+        return
+    turn.set(fixing=True)
+    await ask_step(turn, step)
 
 
 async def _sms_point(turn: Turn) -> ContactPoint | None:
@@ -303,6 +370,7 @@ async def _finish(turn: Turn) -> None:
         email=data.get("email"),
         language=turn.person.language,
         guardian_name=data.get("guardian_name"),
+        guardian_relation=data.get("guardian_relation"),
         guardian_phone=data.get("guardian_phone"),
         guardian_email=data.get("guardian_email"),
     )

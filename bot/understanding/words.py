@@ -9,29 +9,16 @@ the ae/oe/aa (and o/a) people type when their keyboard has none.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import yaml
 
+from mentoring.text import fold
 from templates import LOCALE_DIR
 
-_FOLDS = (("æ", "ae"), ("ø", "o"), ("å", "a"), ("oe", "o"), ("aa", "a"))
-_PUNCT = re.compile(r"[!.,;:?)(\"'\u2019]+")
-
-
-def fold(text: str) -> str:
-    """'Hjælp!' -> 'hjaelp', 'LØRDAG' -> 'lordag', 'moede' -> 'mode': how words are compared."""
-    said = unicodedata.normalize("NFC", text).strip().lower()
-    if said == "?":
-        return said
-    said = _PUNCT.sub(" ", said)
-    for letter, plain in _FOLDS:
-        said = said.replace(letter, plain)
-    return " ".join(said.split())
+__all__ = ["Words", "fold", "words"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +33,10 @@ class Words:
     sms_opt_out: frozenset[str]
     sms_opt_in: frozenset[str]
     menus: dict[str, list[tuple[str, str]]]  # language -> [(telegram command, meaning)]
+    interests: dict[str, str]  # folded word -> interest/industry code
+    relations: dict[str, str]  # folded word -> who a guardian is ("mor" -> "mother")
+    situations: dict[str, str]  # folded phrase -> situation code
+    fields: dict[str, str]  # folded word -> sign-up step it names ("alder" -> "age")
 
 
 def _catalogue(path: Path) -> dict[str, object]:
@@ -69,6 +60,9 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
         k: set() for k in ("yes", "no", "skip", "none_of_these", "sms_opt_out", "sms_opt_in")
     }
     menus: dict[str, list[tuple[str, str]]] = {}
+    maps: dict[str, dict[str, str]] = {
+        k: {} for k in ("interests", "relations", "situations", "fields")
+    }
     for path in sorted(locale_dir.glob("*/words.yaml")):
         catalogue = _catalogue(path)
         for name, said in dict(catalogue.get("commands") or {}).items():  # type: ignore[call-overload]
@@ -80,6 +74,10 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
                 phrases.setdefault(phrase, str(intent))
         for key, found in sets.items():
             found |= _folded(catalogue.get(key))
+        for key, mapping in maps.items():
+            for code, said in dict(catalogue.get(key) or {}).items():  # type: ignore[call-overload]
+                for phrase in _folded(said):
+                    mapping.setdefault(phrase, str(code))
         menu = catalogue.get("telegram_menu") or []
         menus[path.parent.name] = [(str(a), str(b)) for a, b in menu]  # type: ignore[attr-defined]
     ordered = tuple(sorted(phrases.items(), key=lambda item: -len(item[0])))
@@ -88,5 +86,9 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
         with_text=frozenset(with_text),
         phrases=ordered,
         menus=menus,
+        interests=maps["interests"],
+        relations=maps["relations"],
+        situations=maps["situations"],
+        fields=maps["fields"],
         **{key: frozenset(found) for key, found in sets.items()},
     )

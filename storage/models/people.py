@@ -79,6 +79,8 @@ class Youth(Base):
     postcode: Mapped[str | None] = mapped_column(String(4))
     area: Mapped[str | None] = mapped_column(String(80))
     guardian_name: Mapped[str | None] = mapped_column(String(120))
+    # Who the guardian is to the youth ("mother"; a code of the words catalogues' relations).
+    guardian_relation: Mapped[str | None] = mapped_column(String(20))
     guardian_phone: Mapped[str | None] = mapped_column(String(20))
     guardian_email: Mapped[str | None] = mapped_column(String(254))
     guardian_informed_at: Mapped[datetime | None]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, created_col
@@ -56,6 +56,9 @@ class Programme(Base):
     # Retention after a pair's programme ends: message bodies, then all personal data.
     retain_bodies_days: Mapped[int] = mapped_column(default=30)
     retain_personal_months: Mapped[int] = mapped_column(default=12)
+    # The programme's own towns and villages, "postcode town" a line, read before the country's
+    # largest towns when a typed area is normalised; empty: Viborg Kommune's (mentoring/places).
+    local_places: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = created_col()
 
 

@@ -1,0 +1,175 @@
+"""Answers to sign-up questions made normalised values, with the person's own words kept apart.
+
+"it, og så gaming" -> interests ["it"]; "min mor lone, 22 33 44 55" -> mother, "Lone", the
+number; "JK Byg ApS, det er mit eget firma" -> "JK Byg ApS"; "jeg hedder mikkel og er 17" ->
+"Mikkel", 17. Words come from the words catalogues (interests, relations), so each language's
+synonyms are shared by youths (interests) and mentors (industry).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from bot.understanding.words import fold, words
+
+_SPLIT = re.compile(r",|/|\+|&|\bog\b|\band\b|\bsamt\b|\beller\b|\bor\b|\s(?=\d)|(?<=\d)\s")
+_FILLER = re.compile(
+    r"^(?:jeg\s+(?:kan\s+)?(?:godt\s+)?(?:lide|er\s+interesseret\s+i|interesserer\s+mig\s+for|"
+    r"vil\s+gerne\s+(?:arbejde\s+med|lave|noget\s+med)|kunne\s+godt\s+tænke\s+mig)|"
+    r"i\s+like|i'm\s+into|i\s+am\s+into|måske|maybe|noget\s+med|something\s+with|"
+    r"så|også|lidt|mest|helst|især)\s+",
+    re.IGNORECASE,
+)
+
+
+def interests(text: str, codes: list[str]) -> tuple[list[str], str | None]:
+    """(codes chosen, the words no code fits). Numbers pick options ("1 3"); words go through
+    the synonym lists and then a fuzzy match ("programering" -> it)."""
+    chosen: list[str] = []
+    rest: list[str] = []
+    synonyms = words().interests
+    for part in _SPLIT.split(text):
+        said = part.strip(" .!?")
+        for _ in range(3):
+            said = _FILLER.sub("", said).strip()
+        if not said:
+            continue
+        folded = fold(said)
+        code: str | None = None
+        if folded.isdigit():
+            number = int(folded)
+            code = codes[number - 1] if 1 <= number <= len(codes) else None
+        elif folded in synonyms:
+            code = synonyms[folded]
+        elif len(folded) > 4:
+            best = process.extractOne(folded, list(synonyms), scorer=fuzz.ratio, score_cutoff=85)
+            code = synonyms[best[0]] if best else None
+        if code is None:
+            # a longer phrase holding a known word: "jeg kunne godt tænke mig noget med biler"
+            hits = [synonyms[w] for w in folded.split() if w in synonyms and len(w) > 2]
+            code = hits[0] if hits else None
+        if code is not None and code in codes:
+            if code not in chosen:
+                chosen.append(code)
+        elif folded not in words().skip:
+            rest.append(said)
+    return chosen, (", ".join(rest)[:200] or None)
+
+
+@dataclass(frozen=True)
+class Guardian:
+    relation: str | None  # mother, father, guardian ... (from the relations words)
+    name: str | None
+    phone: str | None
+    email: str | None
+
+
+_PHONE = re.compile(r"(?:\+|00)?\d[\d ]{6,14}\d")
+_EMAIL = re.compile(r"[^\s,;<>()]+@[^\s,;<>()]+\.[a-z]{2,}", re.IGNORECASE)
+_GUARDIAN_WORDS = re.compile(
+    r"\b(?:min|mit|my|hun|han|hedder|hendes|hans|her|his|name|is|er|nr|nummer|number|tlf|"
+    r"telefon|mobil|phone|mail|e-mail|email|og|and|på|det|the)\b\.?",
+    re.IGNORECASE,
+)
+
+
+def guardian(text: str) -> Guardian:
+    """'min mor lone, 22 33 44 55' -> Guardian('mother', 'Lone', '22 33 44 55', None)."""
+    email_found = _EMAIL.search(text)
+    phone_found = _PHONE.search(text)
+    email = email_found.group(0) if email_found else None
+    phone = phone_found.group(0).strip() if phone_found else None
+    rest = text
+    for found in (email_found, phone_found):
+        if found:
+            rest = rest.replace(found.group(0), " ")
+    relation = None
+    relations = words().relations
+    for word in re.findall(r"[\wæøåÆØÅ]+", rest):
+        if fold(word) in relations:
+            relation = relations[fold(word)]
+            rest = re.sub(rf"\b{re.escape(word)}\b", " ", rest, count=1)
+            break
+    rest = _GUARDIAN_WORDS.sub(" ", rest)
+    name_words = re.findall(r"[^\W\d_]+(?:-[^\W\d_]+)*", rest)
+    name = " ".join(w[:1].upper() + w[1:] for w in name_words) or None
+    return Guardian(relation, name, phone, email)
+
+
+_COMPANY_FORMS = r"(?:aps|a/s|as|i/s|ivs|k/s|p/s|smba|amba|holding|enkeltmandsvirksomhed)"
+_COMPANY_TAIL = re.compile(
+    r"\s*(?:[,;(-]|\b(?:det|som|hvor|og|men|that|which|where|and)\b).*$", re.IGNORECASE
+)
+
+
+def company(text: str) -> str:
+    """'JK Byg ApS, det er mit eget firma' -> 'JK Byg ApS'; 'jeg ejer Hansens VVS' -> 'Hansens
+    VVS': the name without what is said about it."""
+    said = " ".join(text.split())
+    said = re.sub(
+        r"^(?:jeg\s+(?:ejer|har|driver|arbejder\s+(?:hos|i|på)|er\s+(?:ansat\s+)?(?:hos|i|på))|"
+        r"i\s+(?:own|run|work\s+(?:at|for))|firmaet\s+hedder|det\s+hedder|min\s+virksomhed\s+"
+        r"hedder|mit\s+firma\s+hedder)\s+",
+        "",
+        said,
+        flags=re.IGNORECASE,
+    )
+    form = re.search(rf"\b{_COMPANY_FORMS}\b\.?", said, flags=re.IGNORECASE)
+    if form:
+        return said[: form.end()].strip(" ,.")
+    return _COMPANY_TAIL.sub("", said).strip(" ,.") or said.strip(" ,.")
+
+
+def same_company(typed: str, registered: str) -> bool:
+    """A typed name and a registered one name the same firm ('JK Byg' ~ 'JK Byg ApS')."""
+    plain = re.compile(rf"\b{_COMPANY_FORMS}\b|[^\w\s]", re.IGNORECASE)
+    a, b = fold(plain.sub(" ", typed)), fold(plain.sub(" ", registered))
+    return bool(a and b) and fuzz.token_set_ratio(a, b) >= 85
+
+
+def _phrase_in(text: str, mapping: dict[str, str], allowed: list[str]) -> str | None:
+    """The allowed code whose longest phrase occurs in the text (word-bounded, folded)."""
+    said = f" {fold(text)} "
+    for phrase in sorted(mapping, key=len, reverse=True):
+        if f" {phrase} " in said and mapping[phrase] in allowed:
+            return mapping[phrase]
+    return None
+
+
+def situation(text: str, codes: list[str]) -> str | None:
+    """'jeg er stoppet på gym' -> left_school (of the codes offered for the youth's age);
+    '1 tror jeg' -> the first option; None when it cannot be told."""
+    number = re.fullmatch(r"\D{0,12}?(\d)\b\D{0,20}", text.strip())
+    if number:
+        n = int(number.group(1))
+        return codes[n - 1] if 1 <= n <= len(codes) else None
+    return _phrase_in(text, words().situations, codes)
+
+
+def field(text: str, steps: list[str]) -> str | None:
+    """'alderen er forkert' -> age: which answer the person wants to change."""
+    return _phrase_in(text, words().fields, steps)
+
+
+def none_of_these(text: str) -> bool:
+    """'ingen af dem', 'noget andet', 'none of these'."""
+    return fold(text) in words().none_of_these
+
+
+_NAME_LEAD = re.compile(
+    r"^(?:hej\s*[,!.]?\s*)?(?:jeg\s+hedder|mit\s+navn\s+er|jeg\s+er|det\s+er|navn\s*:|"
+    r"i'm|i\s+am|my\s+name\s+is|name\s*:|it's)\s+",
+    re.IGNORECASE,
+)
+
+
+def name_and_age(text: str) -> tuple[str, int | None]:
+    """'jeg hedder mikkel og er 17' -> ('mikkel', 17); 'Sara' -> ('Sara', None)."""
+    said = _NAME_LEAD.sub("", " ".join(text.split()))
+    age_found = re.search(r"\b(1\d|2\d|30)\b\s*(?:år|aar|years?)?", said)
+    age = int(age_found.group(1)) if age_found else None
+    name = re.split(r"\s*(?:,|\bog\b|\band\b|\bjeg\b|\bi'm\b|\b\d)", said, maxsplit=1)[0]
+    return name.strip(" .!"), age

@@ -1,0 +1,175 @@
+"""Towns and postcodes as people type them ('viborg', 'Bjeringbro', '8800', 'kbh', 'jeg bor i
+skals') made one place: a postcode and the town's name, so matching can measure distance.
+
+Two lists are searched: the programme's own towns and villages (its `local_places` setting, one
+"postcode town" a line, or Viborg Kommune's in places_local.csv by default) before the country's
+postcode areas (postcodes.csv). Misspellings are matched with rapidfuzz; a name of four letters
+or fewer must match exactly ("kbh", "fur"), so a short word is never taken for a town.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from rapidfuzz import fuzz, process
+
+from mentoring.text import fold
+
+LOCAL_FILE = Path(__file__).with_name("places_local.csv")
+NATIONAL_FILE = Path(__file__).with_name("postcodes.csv")
+FUZZY_CUTOFF = (
+    84  # rapidfuzz ratio 0-100: 'viborgg', 'bjeringbro', 'silkebor' pass; 'vejle'/'vejen' not
+)
+# Other names people use for a town (folded).
+ALIASES = {
+    "kbh": "København K",
+    "cph": "København K",
+    "kobenhavn": "København K",
+    "copenhagen": "København K",
+    "arhus": "Aarhus C",
+    "aarhus": "Aarhus C",
+    "alborg": "Aalborg",
+    "odense": "Odense C",
+    "esbjerg": "Esbjerg",
+}
+# Words in "jeg bor i viborg men går i skole i skive" that are never a town.
+_NOT_TOWN = frozenset(
+    [
+        "jeg",
+        "bor",
+        "i",
+        "pa",
+        "ved",
+        "men",
+        "og",
+        "gar",
+        "skole",
+        "skolen",
+        "pa",
+        "gym",
+        "fra",
+        "lige",
+        "nu",
+        "tæt",
+        "taet",
+        "naer",
+        "nær",
+        "kommune",
+        "by",
+        "byen",
+        "ude",
+        "uden",
+        "for",
+        "udenfor",
+        "det",
+        "er",
+        "min",
+        "mit",
+        "hjemme",
+        "hos",
+        "mor",
+        "far",
+        "i",
+        "live",
+        "in",
+        "near",
+        "the",
+        "at",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Place:
+    postcode: str
+    town: str
+
+
+def _rows(path: Path, postcode_col: str, town_col: str) -> list[Place]:
+    with path.open(encoding="utf-8") as fh:
+        lines = (line for line in fh if not line.startswith("#"))
+        return [
+            Place(row[postcode_col].strip(), row[town_col].strip())
+            for row in csv.DictReader(lines, delimiter=";")
+            if row.get(town_col)
+        ]
+
+
+@cache
+def national() -> tuple[Place, ...]:
+    return tuple(_rows(NATIONAL_FILE, "from", "name"))
+
+
+@cache
+def default_local() -> tuple[Place, ...]:
+    return tuple(_rows(LOCAL_FILE, "postcode", "town"))
+
+
+def parse_local(setting: str | None) -> tuple[Place, ...]:
+    """A programme's own list ("8800 Viborg" a line); None or empty: Viborg Kommune's."""
+    if not setting or not setting.strip():
+        return default_local()
+    places = []
+    for line in setting.splitlines():
+        found = re.fullmatch(r"\s*(\d{4})[\s;,]+(.+?)\s*", line)
+        if found:
+            places.append(Place(found.group(1), found.group(2)))
+    return tuple(places) or default_local()
+
+
+@cache
+def _index(local: tuple[Place, ...]) -> tuple[dict[str, Place], dict[str, Place]]:
+    """(folded town -> place, postcode -> place); the programme's own towns win."""
+    by_name: dict[str, Place] = {}
+    by_code: dict[str, Place] = {}
+    everything = local + national()
+    for place in everything:
+        by_name.setdefault(fold(place.town), place)
+        by_code.setdefault(place.postcode, place)
+    for alias, town in ALIASES.items():
+        target = by_name.get(fold(town))
+        if target is not None:
+            by_name.setdefault(alias, target)
+    return by_name, by_code
+
+
+def _town(said: str, by_name: dict[str, Place]) -> Place | None:
+    if said in by_name:
+        return by_name[said]
+    if len(said) <= 4:
+        return None
+    best = process.extractOne(said, list(by_name), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
+    return by_name[best[0]] if best else None
+
+
+def find_place(text: str | None, local: tuple[Place, ...] | None = None) -> Place | None:
+    """The place a text names: a postcode (with the town we know for it), or a town's name,
+    misspelt or inside a sentence (the first town named wins: 'bor i viborg, går i skole i
+    skive' -> Viborg). None when no town or postcode can be found."""
+    if not text:
+        return None
+    by_name, by_code = _index(local if local is not None else default_local())
+    code = re.search(r"(?<!\d)(\d{4})(?!\d)", text)
+    if code and code.group(1)[0] != "0":
+        known = by_code.get(code.group(1))
+        rest = fold(text.replace(code.group(1), " "))
+        named = _town(rest, by_name) if rest else None
+        return Place(code.group(1), named.town if named else (known.town if known else ""))
+    said = fold(text)
+    whole = _town(said, by_name)
+    if whole is not None:
+        return whole
+    tokens = said.split()
+    for start in range(len(tokens)):
+        for size in (3, 2, 1):
+            chunk = tokens[start : start + size]
+            if len(chunk) < size or chunk[0] in _NOT_TOWN or chunk[-1] in _NOT_TOWN:
+                continue
+            found = _town(" ".join(chunk), by_name)
+            if found is not None:
+                return found
+    return None
