@@ -66,8 +66,9 @@ async def test_upgrading_an_installed_database_keeps_every_row_and_the_app_works
                 assert (await session.scalars(select(model.class_))).all() is not None
             exported = await export_person(session, 1)
             assert exported["contact_points"][0]["address"] == "+4512345678"
-            erased_before = await session.get(ErasureLog, 3)
-            assert erased_before is not None and erased_before.erased_at == AT
+            if "erasure_log" not in counts:  # the log came later: it lists who was erased
+                erased_before = await session.get(ErasureLog, 3)
+                assert erased_before is not None and erased_before.erased_at == AT
         async with unit_of_work(sessions) as session:
             await erase_person(session, 1, actor="test", now=NOW)
         async with sessions() as session:
