@@ -92,7 +92,7 @@ _NUMBER_WORDS = {
     "elleve": 11,
     "tolv": 12,
 }
-_HOUR = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")"
+_HOUR = r"(\d{1,2}|" + "|".join(_NUMBER_WORDS) + r")\b"
 _KL = r"(?:\b(?:kl|klokken|at)\.?\s*)"
 _TIME_PATTERNS = [
     # halv fire = 15.30, kvart over 2 = 14.15, kvart i 3 = 14.45 (half *to*, never half past)
@@ -325,11 +325,18 @@ def parse_when(
     return When(day, clock, place, starts_at, confident, refused)
 
 
+def _not_place(candidate: str) -> bool:
+    return any(w in _NOT_PLACE for w in re.findall(r"[\wæøå'@&-]+", candidate))
+
+
 def _place(original: str, rest_lower: str) -> str | None:
     """What the person gave as a place, in their spelling: 'på Café Paradis' -> 'Café Paradis';
     a bare rest only when it reads like a name ('Café Paradis'), never 'kan vi mødes ?'."""
     rest = " ".join(rest_lower.split())
     marked = _PLACE_MARKER.search(rest)
+    while marked and _not_place(marked.group("place")):
+        # "hos mig på værkstedet": the place is after the last marker that names one
+        marked = _PLACE_MARKER.search(marked.group("place"))
     candidate = marked.group("place") if marked else rest
     candidate = _FILLER.sub("", candidate).strip()
     candidate = _FILLER.sub("", candidate).strip()

@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from rapidfuzz import fuzz, process
+from rapidfuzz.distance import DamerauLevenshtein
 
 from mentoring.text import fold
 
 LOCAL_FILE = Path(__file__).with_name("places_local.csv")
 NATIONAL_FILE = Path(__file__).with_name("postcodes.csv")
-FUZZY_CUTOFF = (
-    84  # rapidfuzz ratio 0-100: 'viborgg', 'bjeringbro', 'silkebor' pass; 'vejle'/'vejen' not
-)
+# Damerau-Levenshtein similarity 0-1 (two letters swapped is one edit): 'vibrog', 'viborgg',
+# 'bjeringbro', 'silkebor' pass; 'vejle' is not taken for 'vejen' (0.6).
+FUZZY_CUTOFF = 0.8
 # Other names people use for a town (folded).
 ALIASES = {
     "kbh": "København K",
@@ -90,6 +90,9 @@ def _index(local: tuple[Place, ...]) -> tuple[dict[str, Place], dict[str, Place]
     for place in everything:
         by_name.setdefault(fold(place.town), place)
         by_code.setdefault(place.postcode, place)
+    for place in everything:  # "randers" for "Randers C", "aarhus" for "Aarhus N"
+        plain = re.sub(r"\s+(?:c|k|v|n|s|o|nv|sv|j)$", "", fold(place.town))
+        by_name.setdefault(plain, place)
     for alias, town in ALIASES.items():
         target = by_name.get(fold(town))
         if target is not None:
@@ -102,8 +105,9 @@ def _town(said: str, by_name: dict[str, Place]) -> Place | None:
         return by_name[said]
     if len(said) <= 4:
         return None
-    best = process.extractOne(said, list(by_name), scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF)
-    return by_name[best[0]] if best else None
+    score = DamerauLevenshtein.normalized_similarity
+    best = max(by_name, key=lambda name: score(said, name))
+    return by_name[best] if score(said, best) >= FUZZY_CUTOFF else None
 
 
 def find_place(text: str | None, local: tuple[Place, ...] | None = None) -> Place | None:

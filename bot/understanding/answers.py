@@ -142,7 +142,11 @@ def _phrase_in(text: str, mapping: dict[str, str], allowed: list[str]) -> str | 
 def situation(text: str, codes: list[str]) -> str | None:
     """'jeg er stoppet på gym' -> left_school (of the codes offered for the youth's age);
     '1 tror jeg' -> the first option; None when it cannot be told."""
-    number = re.fullmatch(r"\D{0,12}?(\d)\b\D{0,20}", text.strip())
+    number = re.fullmatch(
+        r"\D{0,8}?(\d)\b[\s.)]*(?:tror\s+jeg|tror|måske|vel|nok|i\s+think|maybe)?[\s.!]*",
+        text.strip(),
+        flags=re.IGNORECASE,
+    )
     if number:
         n = int(number.group(1))
         return codes[n - 1] if 1 <= n <= len(codes) else None

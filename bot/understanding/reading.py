@@ -190,9 +190,8 @@ def read(text: str | None, now: datetime | None = None, tz: ZoneInfo | None = No
     slots: dict[str, Any] = {}
     for intent in ordered:
         phrase = next((p for _, i, p in hits if i == intent), "")
-        slots.update(_slots(intent, _after(text, phrase) if phrase else text, now, tz))
-    if "meeting" in ordered and "hours" in ordered:
-        slots.update(_slots("meeting", text, now, tz))
+        words_of = _after(text, phrase) if phrase and intent == "write" else text
+        slots.update(_slots(intent, words_of, now, tz))
     return Reading(tuple(ordered), slots)
 
 
