@@ -19,6 +19,7 @@ from aiohttp import web
 from sqlalchemy import func, insert, select
 
 from bench.dbs import sqlite_db
+from mentoring.delivery_news import NEWS
 from messaging.dispatcher import Dispatcher, DispatcherConfig, Pacing
 from messaging.senders import Sender
 from messaging.sms import TwilioSender
@@ -86,7 +87,7 @@ async def _drive(
         async with sessions() as session, session.begin():
             await session.execute(insert(OutboxMessage), _rows(channel, addresses))
         config = DispatcherConfig(pacing={channel: pacing}, poll_interval=0.05)
-        dispatcher = Dispatcher(sessions, {channel: sender}, config)
+        dispatcher = Dispatcher(sessions, {channel: sender}, config, NEWS)
         started = time.perf_counter()
         await asyncio.wait_for(dispatcher.run(until_empty=True), timeout=120)
         seconds = time.perf_counter() - started

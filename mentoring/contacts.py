@@ -19,7 +19,6 @@ when a text arrives from it (`prove`), and until then gets only its verification
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import cast
@@ -27,6 +26,7 @@ from typing import cast
 from sqlalchemy import Table, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from messaging.delivery import AddressFailure
 from storage.models import ContactPoint
 
 
@@ -54,16 +54,6 @@ def allowed(current: str, new: str) -> bool:
 def allowed_from(new: str) -> list[State]:
     """The states a point may be in for a move to `new`."""
     return [s for s, targets in MOVES.items() if State(new) in targets]
-
-
-@dataclass(frozen=True)
-class Failure:
-    """A provider's permanent answer about an address (from the dispatcher or a status callback)."""
-
-    channel: str
-    address: str
-    state: str  # blocked, opted_out, invalid, unreachable
-    reason: str
 
 
 async def find(session: AsyncSession, channel: str, address: str) -> ContactPoint | None:
@@ -138,7 +128,7 @@ def _starts(new: str) -> dict[str, str]:
 
 
 async def record_failures(
-    conn: AsyncConnection, failures: Sequence[Failure], now: datetime
+    conn: AsyncConnection, failures: Sequence[AddressFailure], now: datetime
 ) -> None:
     """Many providers' answers in one executemany (the dispatcher's group commit), each applied
     only where the move is allowed."""

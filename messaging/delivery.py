@@ -17,7 +17,7 @@ import random
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, NamedTuple, Protocol, cast
 
 from sqlalchemy import (
     Table,
@@ -26,8 +26,6 @@ from sqlalchemy import (
     case,
     exists,
     func,
-    insert,
-    literal,
     not_,
     or_,
     select,
@@ -37,7 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from messaging.senders import PermanentFailure, Sender, TemporaryFailure
-from storage.models import ContactPoint, InboxItem, Match, OutboxMessage, Person, Programme
+from storage.models import ContactPoint, OutboxMessage, Person
 
 log = logging.getLogger(__name__)
 
@@ -81,9 +79,6 @@ FORGET_ADDRESS = frozenset({"privacy_erased"})
 outbox = cast(Table, OutboxMessage.__table__)
 contacts = cast(Table, ContactPoint.__table__)
 people = cast(Table, Person.__table__)
-inbox = cast(Table, InboxItem.__table__)
-matches = cast(Table, Match.__table__)
-programmes = cast(Table, Programme.__table__)
 
 CLAIM_COLUMNS = (
     outbox.c.id,
@@ -316,18 +311,37 @@ _FINAL = (
         address=case((_FORGOTTEN, None), else_=outbox.c.address),
     )
 )
-_CONTACT = (
-    update(contacts)
-    .where(contacts.c.channel == bindparam("ch"), contacts.c.address == bindparam("addr"))
-    .values(
-        state=bindparam("state"), state_reason=bindparam("reason"), state_changed_at=bindparam("at")
-    )
-)
 
 
-async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], now: datetime) -> None:
+class AddressFailure(NamedTuple):
+    """A provider's final word about an address: it blocked us, opted out, does not exist."""
+
+    channel: str
+    address: str
+    state: str  # blocked, opted_out, invalid, unreachable
+    reason: str
+
+
+class DeliveryNews(Protocol):
+    """What a delivery outcome means for people is the domain's to decide (ARCHITECTURE.md,
+    "Layers"): the dispatcher reports it in its group-commit transaction through this interface,
+    which `mentoring.delivery_news` implements (contact states, the coordinator's inbox)."""
+
+    async def addresses_failed(
+        self, conn: AsyncConnection, failures: Sequence[AddressFailure], now: datetime
+    ) -> None: ...
+
+    async def messages_dead(
+        self, conn: AsyncConnection, message_ids: Sequence[int], now: datetime
+    ) -> None: ...
+
+
+async def record(
+    conn: AsyncConnection, outcomes: Iterable[Outcome], now: datetime, news: DeliveryNews
+) -> None:
     """Write many outcomes in a few executemany statements (one transaction: group commit)."""
-    sent, retry, final, contact = [], [], [], []
+    sent, retry, final = [], [], []
+    failed: list[AddressFailure] = []
     dead: list[int] = []
     for o in outcomes:
         error = (o.error or "")[:120] or None
@@ -362,55 +376,14 @@ async def record(conn: AsyncConnection, outcomes: Iterable[Outcome], now: dateti
             )
         if o.contact is not None:
             channel, address, state = o.contact
-            contact.append(
-                {
-                    "ch": channel,
-                    "addr": address,
-                    "state": state,
-                    "reason": error and error[:40],
-                    "at": now,
-                }
-            )
-    for stmt, params in ((_SENT, sent), (_RETRY, retry), (_FINAL, final), (_CONTACT, contact)):
+            failed.append(AddressFailure(channel, address, state, error or ""))
+    for stmt, params in ((_SENT, sent), (_RETRY, retry), (_FINAL, final)):
         if params:
             await conn.execute(stmt, params)
+    if failed:
+        await news.addresses_failed(conn, failed, now)
     if dead:
-        await alert_dead_letters(conn, dead, now)
-
-
-async def alert_dead_letters(
-    conn: AsyncConnection, message_ids: Sequence[int], now: datetime
-) -> None:
-    """One inbox item (kind "dead_letter", no body) per message that is now dead, for the
-    coordinator's alert: the person it was for and their open pair, if any. A message to nobody
-    we hold (a guardian's reply, a farewell) counts for the newest programme."""
-    person = outbox.c.person_id
-    open_match = (
-        select(func.max(matches.c.id))
-        .where(
-            or_(matches.c.youth_id == person, matches.c.mentor_id == person),
-            matches.c.status.in_(("proposed", "active")),
-        )
-        .scalar_subquery()
-    )
-    programme = func.coalesce(
-        people.c.programme_id, select(func.max(programmes.c.id)).scalar_subquery()
-    )
-    rows = (
-        select(
-            programme,
-            person,
-            open_match,
-            literal("dead_letter"),
-            literal(now, outbox.c.created_at.type),
-        )
-        .select_from(outbox.outerjoin(people, people.c.id == person))
-        .where(
-            outbox.c.id.in_(list(message_ids)), outbox.c.status == "dead", programme.is_not(None)
-        )
-    )
-    columns = ["programme_id", "person_id", "match_id", "kind", "created_at"]
-    await conn.execute(insert(inbox).from_select(columns, rows))
+        await news.messages_dead(conn, dead, now)
 
 
 def refusals(refused: Mapping[int, str], claimed: Sequence[OutboxMessage]) -> list[Outcome]:
@@ -423,12 +396,13 @@ async def send_one(
     sender: Sender,
     message: OutboxMessage,
     now: datetime,
+    news: DeliveryNews,
 ) -> str:
     """Send one already-claimed message and record the result; returns the new status."""
     outcome = await attempt(sender, message, now)
     async with sessions() as session, session.begin():
         conn = await session.connection()
-        await record(conn, [outcome], now)
+        await record(conn, [outcome], now, news)
     return outcome.status
 
 
@@ -436,6 +410,7 @@ async def send_due_once(
     sessions: async_sessionmaker[AsyncSession],
     senders: Mapping[str, Sender],
     now: datetime,
+    news: DeliveryNews,
     limit: int = 1000,
 ) -> int:
     """Send every message that is due, once each, without pacing. Returns how many were tried."""
@@ -443,10 +418,10 @@ async def send_due_once(
         conn = await session.connection()
         claimed = await claim(conn, list(senders), now, limit)
         refused = await screen(conn, claimed)
-        await record(conn, refusals(refused, claimed), now)
+        await record(conn, refusals(refused, claimed), now, news)
     for message in claimed:
         if message.id not in refused:
-            await send_one(sessions, senders[message.channel], message, now)
+            await send_one(sessions, senders[message.channel], message, now, news)
     return len(claimed) - len(refused)
 
 

@@ -19,16 +19,16 @@ pauses while `flush_max` outcomes are unrecorded, plus requests in flight); with
 76, reached only at hundreds of messages a second: in practice it is the few sent in the last
 `flush_interval` (100 ms; at Telegram's 30/s, three).
 
-Run it inside the web app (web/app.py starts it) or alone: `python -m messaging.dispatcher`.
+Run it inside the web app (web/app.py starts it) or alone: `mentorbot dispatch`; what its
+outcomes mean for people (contact states, dead letters in the coordinator's inbox) is passed
+in as `DeliveryNews` (mentoring.delivery_news).
 """
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import contextlib
 import logging
-import signal
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
@@ -41,6 +41,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionm
 from core.clock import Clock, system_clock
 from messaging.delivery import (
     LEASE,
+    DeliveryNews,
     Outcome,
     RetryPolicy,
     attempt,
@@ -151,9 +152,11 @@ class Dispatcher:
         sessions: async_sessionmaker[AsyncSession],
         senders: Mapping[str, Sender],
         config: DispatcherConfig,
+        news: DeliveryNews,
         clock: Clock = system_clock,
     ) -> None:
         self.sessions = sessions
+        self.news = news
         self.senders = dict(senders)
         self.config = config
         self.clock = clock
@@ -284,7 +287,7 @@ class Dispatcher:
         async with self._transaction() as conn:
             claimed = await claim(conn, [channel], now, limit, self.config.lease)
             refused = await screen(conn, claimed)
-            await record(conn, refusals(refused, claimed), now)
+            await record(conn, refusals(refused, claimed), now, self.news)
         allowed = [m for m in claimed if m.id not in refused]
         return Batch(now, allowed, full=len(claimed) >= limit)
 
@@ -371,7 +374,7 @@ class Dispatcher:
             self._committing = len(batch)
             try:
                 async with self._transaction() as conn:
-                    await record(conn, batch, self.now())
+                    await record(conn, batch, self.now(), self.news)
             except (SQLAlchemyError, OSError):
                 log.exception("outbox outcomes not recorded; retrying", extra={"n": len(batch)})
                 self._buffer[:0] = batch
@@ -430,52 +433,17 @@ async def running(
     sessions: async_sessionmaker[AsyncSession],
     settings: Settings,
     renderer: Renderer,
+    news: DeliveryNews,
     clock: Clock = system_clock,
     config: DispatcherConfig | None = None,
 ) -> AsyncIterator[Dispatcher]:
     """A started dispatcher for the configured channels; stopped and closed on exit."""
     senders, closers = await open_senders(settings, sessions, renderer, clock)
-    dispatcher = Dispatcher(
-        sessions, senders, config or DispatcherConfig(pacing=default_pacing(settings)), clock
-    )
+    config = config or DispatcherConfig(pacing=default_pacing(settings))
+    dispatcher = Dispatcher(sessions, senders, config, news, clock)
     dispatcher.start()
     try:
         yield dispatcher
     finally:
         await dispatcher.stop()
         await close_senders(closers)
-
-
-async def _main(lease: float, until_empty: bool) -> None:
-    from core.runtime import Runtime
-    from settings import load_settings
-
-    settings = load_settings()
-    runtime = Runtime.build(settings)
-    senders, closers = await open_senders(
-        settings, runtime.sessions, runtime.renderer, runtime.clock
-    )
-    config = DispatcherConfig(pacing=default_pacing(settings), lease=timedelta(seconds=lease))
-    dispatcher = Dispatcher(runtime.sessions, senders, config)
-    task = asyncio.create_task(dispatcher.run(until_empty=until_empty))
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, task.cancel)
-    try:
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-    finally:
-        await close_senders(closers)
-        await runtime.close()
-
-
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Send the outbox (a dispatcher process).")
-    parser.add_argument("--lease", type=float, default=LEASE.total_seconds())
-    parser.add_argument("--until-empty", action="store_true", help="exit when nothing is left")
-    args = parser.parse_args(argv)
-    asyncio.run(_main(args.lease, args.until_empty))
-
-
-if __name__ == "__main__":
-    main()

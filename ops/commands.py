@@ -100,21 +100,11 @@ async def cmd_restore(args: argparse.Namespace, runtime: Runtime) -> int:
 async def cmd_dispatch(args: argparse.Namespace, runtime: Runtime) -> int:
     """A sender of its own (deploy/systemd/mentorbot-dispatcher.service): it keeps the outbox
     moving while the web app restarts; it shares the work with serve's (messaging.dispatcher)."""
-    import asyncio
-    import logging
-    import signal
+    from datetime import timedelta
 
-    from messaging import dispatcher
+    from mentoring.delivery_news import run_alone
 
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(sig, stop.set)
-    async with dispatcher.running(
-        runtime.sessions, runtime.settings, runtime.renderer, runtime.clock
-    ):
-        logging.getLogger("mentorbot").info("dispatcher running")
-        await stop.wait()
+    await run_alone(runtime, timedelta(seconds=args.lease), args.until_empty)
     return 0
 
 
@@ -137,9 +127,10 @@ def register(sub: Any) -> None:
         "configure", help="point the number's or messaging service's URLs at PUBLIC_BASE_URL"
     ).set_defaults(fn=cmd_twilio_configure)
 
-    sub.add_parser("dispatch", help="send the outbox (a process beside serve)").set_defaults(
-        fn=cmd_dispatch
-    )
+    dis = sub.add_parser("dispatch", help="send the outbox (a process beside serve)")
+    dis.add_argument("--lease", type=float, default=60.0, help="seconds a claimed row is held")
+    dis.add_argument("--until-empty", action="store_true", help="exit when nothing is left")
+    dis.set_defaults(fn=cmd_dispatch)
 
     bak = sub.add_parser("backup", help="copy the whole database into FILE")
     bak.add_argument("file")

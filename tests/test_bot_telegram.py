@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.telegram.setup import build_dispatcher, set_commands
 from core.runtime import Runtime
+from mentoring.delivery_news import NEWS
 from messaging.delivery import send_due_once
 from messaging.telegram import TelegramSender, build_bot
 from storage.models import ContactPoint, InboundKey, Person, Youth
@@ -61,7 +62,9 @@ class Phone:
     async def feed(self, update: dict[str, Any]) -> list[str]:
         self.update_id += 1
         await self.dp.feed_raw_update(self.bot, {"update_id": self.update_id, **update})
-        await send_due_once(self.runtime.sessions, {"telegram": TelegramSender(self.bot)}, utcnow())
+        await send_due_once(
+            self.runtime.sessions, {"telegram": TelegramSender(self.bot)}, utcnow(), NEWS
+        )
         texts = self.api.texts(CHAT)
         new, self.read = texts[self.read :], len(texts)
         return new
@@ -146,7 +149,7 @@ async def test_telegram_repeated_update_is_handled_once(
     }
     await phone.dp.feed_raw_update(bot, update)
     await phone.dp.feed_raw_update(bot, update)
-    await send_due_once(runtime.sessions, {"telegram": TelegramSender(bot)}, utcnow())
+    await send_due_once(runtime.sessions, {"telegram": TelegramSender(bot)}, utcnow(), NEWS)
     assert len(telegram_api.texts(CHAT)) == 2  # welcome + consent question, once
     async with runtime.sessions() as session:
         keys = list(await session.scalars(select(InboundKey.key)))

@@ -10,6 +10,7 @@ from aiogram import Bot
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mentoring.delivery_news import NEWS
 from messaging.delivery import send_due_once
 from messaging.outbox import enqueue
 from messaging.telegram import TelegramSender, build_bot
@@ -59,7 +60,7 @@ async def test_telegram_sender_sends_options_as_inline_buttons(
     message_id = await _queue(
         sessions, [{"key": "yes", "label": "Ja"}, {"key": "no", "label": "Nej"}]
     )
-    assert await send_due_once(sessions, {"telegram": TelegramSender(bot)}, _now()) == 1
+    assert await send_due_once(sessions, {"telegram": TelegramSender(bot)}, _now(), NEWS) == 1
     [call] = telegram_api.sent("sendMessage", CHAT)
     assert call.payload["text"] == "Passer det?"
     buttons = call.payload["reply_markup"]["inline_keyboard"]
@@ -77,7 +78,7 @@ async def test_telegram_sender_defers_on_429_with_retry_after(
 ) -> None:
     message_id = await _queue(sessions, [])
     telegram_api.fail(429, retry_after=30)
-    await send_due_once(sessions, {"telegram": TelegramSender(bot)}, _now())
+    await send_due_once(sessions, {"telegram": TelegramSender(bot)}, _now(), NEWS)
     async with sessions() as session:
         row = await session.get(OutboxMessage, message_id)
         assert row is not None and row.status == "pending"
@@ -94,7 +95,7 @@ async def test_telegram_sender_marks_blocked_or_unknown_chats(
 ) -> None:
     message_id = await _queue(sessions, [])
     telegram_api.fail(status, chat_id=CHAT)
-    await send_due_once(sessions, {"telegram": TelegramSender(bot)}, _now())
+    await send_due_once(sessions, {"telegram": TelegramSender(bot)}, _now(), NEWS)
     async with sessions() as session:
         row = await session.get(OutboxMessage, message_id)
         point = await session.scalar(select(ContactPoint).where(ContactPoint.channel == "telegram"))

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from mentoring.delivery_news import NEWS
 from messaging.delivery import RetryPolicy, send_due_once
 from messaging.dispatcher import Dispatcher, DispatcherConfig, Pacer, Pacing
 from messaging.sms import TwilioSender
@@ -47,7 +48,7 @@ def config(rate: float = 1000.0, max_attempts: int = 8) -> DispatcherConfig:
 async def dispatcher(
     sessions: async_sessionmaker[AsyncSession], sender: TwilioSender
 ) -> AsyncIterator[Dispatcher]:
-    d = Dispatcher(sessions, {"sms": sender}, config(max_attempts=3))
+    d = Dispatcher(sessions, {"sms": sender}, config(max_attempts=3), NEWS)
     d.start()
     yield d
     await d.stop()
@@ -90,7 +91,7 @@ async def test_dispatcher_paces_sms_at_the_configured_rate(
     sessions: async_sessionmaker[AsyncSession], twilio: FakeTwilio, sender: TwilioSender
 ) -> None:
     await queue_sms(sessions, [f"+452000{i:04d}" for i in range(9)])
-    d = Dispatcher(sessions, {"sms": sender}, config(rate=20.0))
+    d = Dispatcher(sessions, {"sms": sender}, config(rate=20.0), NEWS)
     await d.run(until_empty=True)
     assert len(twilio.accepted) == 9
     spread = twilio.accepted_at[-1] - twilio.accepted_at[0]
@@ -140,7 +141,7 @@ async def test_dispatcher_retries_429_and_500_then_delivers_once(
 ) -> None:
     twilio.fail(NUMBER, "429", "500")
     [mid] = await queue_sms(sessions, [NUMBER])
-    await Dispatcher(sessions, {"sms": sender}, config()).run(until_empty=True)
+    await Dispatcher(sessions, {"sms": sender}, config(), NEWS).run(until_empty=True)
     assert twilio.bodies_to(NUMBER) == ["msg 0"]
     assert twilio.requests == 3
     async with sessions() as session:
@@ -153,7 +154,7 @@ async def test_dispatcher_dead_letters_after_the_retry_policy(
 ) -> None:
     twilio.fail(NUMBER, "500", "500", "500", "500")
     [mid] = await queue_sms(sessions, [NUMBER])
-    await Dispatcher(sessions, {"sms": sender}, config(max_attempts=3)).run(until_empty=True)
+    await Dispatcher(sessions, {"sms": sender}, config(max_attempts=3), NEWS).run(until_empty=True)
     assert twilio.requests == 3 and twilio.accepted == []
     async with sessions() as session:
         row = await session.get(OutboxMessage, mid)
@@ -171,9 +172,9 @@ async def test_dispatcher_permanent_failure_marks_the_number_and_stops_sending(
     person_id = await person_with_sms(sessions)
     twilio.fail(NUMBER, code)
     await queue_sms(sessions, [NUMBER], person_id=person_id)
-    await Dispatcher(sessions, {"sms": sender}, config()).run(until_empty=True)
+    await Dispatcher(sessions, {"sms": sender}, config(), NEWS).run(until_empty=True)
     await queue_sms(sessions, [NUMBER], person_id=person_id)
-    await Dispatcher(sessions, {"sms": sender}, config()).run(until_empty=True)
+    await Dispatcher(sessions, {"sms": sender}, config(), NEWS).run(until_empty=True)
     assert twilio.requests == 1 and twilio.accepted == []
     async with sessions() as session:
         point = await session.scalar(select(ContactPoint).where(ContactPoint.address == NUMBER))
@@ -189,13 +190,13 @@ async def test_dispatcher_holds_unverified_number_except_its_code(
     person_id = await person_with_sms(sessions, verified=False)
     [nudge] = await queue_sms(sessions, [NUMBER], template="meeting_reminder", person_id=person_id)
     [code] = await queue_sms(sessions, [NUMBER], template="verify_code", person_id=person_id)
-    assert await send_due_once(sessions, {"sms": sender}, utcnow()) == 1
+    assert await send_due_once(sessions, {"sms": sender}, utcnow(), NEWS) == 1
     assert twilio.bodies_to(NUMBER) == ["msg 0"]
     rows = await statuses(sessions)
     assert (rows[code], rows[nudge]) == ("sent", "pending")
     async with sessions() as session, session.begin():
         await session.execute(update(ContactPoint).values(verified=True))
-    assert await send_due_once(sessions, {"sms": sender}, utcnow()) == 1
+    assert await send_due_once(sessions, {"sms": sender}, utcnow(), NEWS) == 1
     assert (await statuses(sessions))[nudge] == "sent"
 
 
@@ -205,7 +206,7 @@ async def test_dispatcher_sends_a_paused_person_only_the_stop_confirmation(
     person_id = await person_with_sms(sessions, status="paused")
     [nudge] = await queue_sms(sessions, [NUMBER], template="hours_nudge", person_id=person_id)
     [stop] = await queue_sms(sessions, [NUMBER], template="sms_opted_out", person_id=person_id)
-    await send_due_once(sessions, {"sms": sender}, utcnow())
+    await send_due_once(sessions, {"sms": sender}, utcnow(), NEWS)
     rows = await statuses(sessions)
     assert (rows[nudge], rows[stop]) == ("failed", "sent")
     assert len(twilio.accepted) == 1
@@ -219,7 +220,7 @@ async def test_dispatcher_wake_sends_without_waiting_for_the_poll(
 ) -> None:
     cfg = config()
     cfg.poll_interval = 60
-    d = Dispatcher(sessions, {"sms": sender}, cfg)
+    d = Dispatcher(sessions, {"sms": sender}, cfg, NEWS)
     d.start()
     try:
         await eventually(lambda: twilio.requests == 0)
@@ -265,7 +266,9 @@ async def test_dispatcher_sends_telegram_at_its_limits_without_a_single_429(
     )
     started = time.monotonic()
     try:
-        await Dispatcher(sessions, {"telegram": TelegramSender(bot)}, cfg).run(until_empty=True)
+        await Dispatcher(sessions, {"telegram": TelegramSender(bot)}, cfg, NEWS).run(
+            until_empty=True
+        )
     finally:
         await bot.session.close()
     calls = telegram_api.sent("sendMessage")

@@ -14,6 +14,7 @@ from sqlalchemy import select
 
 from core.runtime import Runtime
 from mentoring.alerts import send_due_alerts
+from mentoring.delivery_news import NEWS
 from mentoring.people import add_contact
 from messaging.delivery import RetryPolicy
 from messaging.dispatcher import Dispatcher, DispatcherConfig, Pacing
@@ -121,9 +122,9 @@ async def test_email_alert_for_a_telegram_message_dead_after_its_retries(
                 await enqueue(session, channel="telegram", address=str(chat), template="help",
                               body="Husk mødet i morgen", person_id=youth.id)  # fmt: skip
             sender = TelegramSender(bot)
-            await Dispatcher(runtime.sessions, {"telegram": sender}, fast_retries("telegram")).run(
-                until_empty=True
-            )
+            await Dispatcher(
+                runtime.sessions, {"telegram": sender}, fast_retries("telegram"), NEWS
+            ).run(until_empty=True)
             assert len(telegram_api.sent("sendMessage", chat)) == 3
             async with runtime.sessions() as session:
                 [item] = list(await session.scalars(select(InboxItem)))
@@ -152,7 +153,7 @@ async def test_email_alert_for_an_sms_to_nobody_dead_after_twilio_errors(
                 session.add(Coordinator(email="karen@vejle.dk", password_hash="x"))
             # An answer to a guardian: tied to no person.
             await queue_sms(runtime.sessions, [number], template="privacy_guardian_help")
-            await Dispatcher(runtime.sessions, {"sms": sender}, fast_retries("sms")).run(
+            await Dispatcher(runtime.sessions, {"sms": sender}, fast_retries("sms"), NEWS).run(
                 until_empty=True
             )
             assert twilio.requests == 3 and twilio.accepted == []

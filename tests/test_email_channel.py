@@ -14,6 +14,7 @@ from icalendar import Calendar
 from sqlalchemy import select
 
 from core.runtime import Runtime
+from mentoring.delivery_news import NEWS
 from mentoring.meetings import cancel_meeting, reschedule_meeting
 from messaging.dispatcher import Dispatcher, DispatcherConfig, default_pacing
 from messaging.email import Mailer
@@ -151,7 +152,7 @@ async def _drain(runtime: Runtime) -> list[EmailMessage]:
             settings, runtime.sessions, runtime.renderer, Mailer(settings), runtime.clock
         )
         config = DispatcherConfig(pacing=default_pacing(settings))
-        await Dispatcher(runtime.sessions, {"email": sender}, config).run(until_empty=True)
+        await Dispatcher(runtime.sessions, {"email": sender}, config, NEWS).run(until_empty=True)
     return [email for _, email in inbox.messages]
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.runtime import Runtime
+from mentoring.delivery_news import NEWS
 from mentoring.matches import accept_match, create_match
 from mentoring.meetings import cancel_meeting, confirm_meeting, propose_meeting, reschedule_meeting
 from mentoring.people import add_contact
@@ -219,7 +220,7 @@ async def test_followups_nudge_due_on_sunday_waits_for_monday_morning(
     for hours in range(0, 40):
         clock.now = saturday_night + timedelta(hours=hours)
         await sweep(runtime)
-        await send_due_once(runtime.sessions, {"web": recorder}, clock.now)
+        await send_due_once(runtime.sessions, {"web": recorder}, clock.now, NEWS)
     local_times = {when.astimezone(COPENHAGEN).strftime("%a %H:%M") for when, _, _ in recorder.sent}
     assert local_times == {"Mon 08:00"} and len(recorder.sent) == 2
 

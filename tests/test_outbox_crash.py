@@ -39,7 +39,8 @@ async def spawn(
         return await asyncio.create_subprocess_exec(
             sys.executable,
             "-m",
-            "messaging.dispatcher",
+            "cli",
+            "dispatch",
             "--lease",
             lease,
             *args,

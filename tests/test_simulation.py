@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from mentoring.delivery_news import NEWS
 from mentoring.hours import report_hours
 from mentoring.matches import accept_match, close_match
 from mentoring.meetings import confirm_meeting, mark_held, propose_meeting
@@ -108,7 +109,7 @@ async def simulate(
             async with unit_of_work(sessions) as s:
                 await action(s, clock.now)
         await sweep(runtime)
-        await send_due_once(sessions, {"web": recorder}, clock.now)
+        await send_due_once(sessions, {"web": recorder}, clock.now, NEWS)
         clock.now = await next_step(sessions, clock.now, script)
     sent = [(stamp(when), who[p or 0], template) for when, p, template in recorder.sent]
     return sent, youth, mentor

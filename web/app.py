@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from core.runtime import Runtime
-from messaging import dispatcher
+from mentoring.delivery_news import dispatching
 from web import dashboard, dev_chat, email_inbound, guardian_links, health, links, sms
 from web.keys import DISPATCHER, RUNTIME
 
@@ -15,9 +15,7 @@ from web.keys import DISPATCHER, RUNTIME
 async def _outbox_dispatcher(app: web.Application) -> AsyncIterator[None]:
     """Send the outbox while the app runs; handlers wake it after committing a message."""
     runtime = app[RUNTIME]
-    async with dispatcher.running(
-        runtime.sessions, runtime.settings, runtime.renderer, runtime.clock
-    ) as running:
+    async with dispatching(runtime) as running:
         app[DISPATCHER] = running
         yield
 
