@@ -30,7 +30,7 @@ from ops.providers import (
     twilio_client,
     twilio_error,
 )
-from settings import Settings, SettingsError
+from settings import Settings, production_problems
 from storage.db import create_engine, is_sqlite
 from storage.migrate import SchemaState, schema_state
 
@@ -80,23 +80,20 @@ class Doctor:
     # -- the checks --------------------------------------------------------------------------
 
     async def production(self) -> list[Finding]:
-        """The refusals `serve` applies, reported instead of stopping."""
+        """The refusals `serve` applies (settings.production_problems), all of them listed."""
         s = self.settings
-        try:
-            s.check_production()
-        except SettingsError as exc:
-            return [Finding(Level.ERROR, "production", f"serve refuses to start: {exc}")]
+        problems = production_problems(s)
+        if problems:
+            return [Finding(Level.ERROR, "production", f"serve refuses: {p}") for p in problems]
         if not s.is_production:
             return [
                 Finding(
                     Level.WARNING,
                     "production",
-                    "APP_ENV is not production: set "
-                    "APP_ENV=production on the server (hides the demo and dev pages)",
+                    "APP_ENV is not production: set APP_ENV=production on the server "
+                    "(hides the demo and dev pages)",
                 )
             ]
-        if s.public_base_url and not s.public_base_url.startswith("https://"):
-            return [Finding(Level.ERROR, "production", "PUBLIC_BASE_URL must start with https://")]
         return [Finding(Level.OK, "production", "APP_ENV=production and its settings are safe")]
 
     async def database(self) -> list[Finding]:

@@ -313,8 +313,27 @@ async def test_the_production_refusals_serve_applies_are_reported(
     findings, code = await diagnose(settings)
     assert code == 2
     assert by_check(findings)["production"].text.startswith(
-        "serve refuses to start: TELEGRAM_WEBHOOK_SECRET"
+        "serve refuses: TELEGRAM_WEBHOOK_SECRET: must be set"
     )
+
+
+async def test_every_production_refusal_is_listed_not_only_the_first(
+    sqlite_url: str,
+    data_dir: Path,
+    providers: tuple[FakeTelegramAPI, FakeTwilio],
+    smtp: tuple[int, Inbox],
+) -> None:
+    telegram, twilio = providers
+    settings = make_settings(
+        sqlite_url, data_dir, telegram, twilio, smtp[0],
+        secret_key="short", public_base_url="http://mentor.example.dk",
+    )  # fmt: skip
+    findings, code = await diagnose(settings)
+    assert code == 2
+    refusals = [f.text for f in findings if f.check == "production"]
+    assert len(refusals) == 2
+    assert refusals[0].startswith("serve refuses: SECRET_KEY: must be at least 32 characters")
+    assert refusals[1].startswith("serve refuses: PUBLIC_BASE_URL: must be an absolute https://")
 
 
 @pytest.fixture
