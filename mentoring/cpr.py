@@ -1,15 +1,29 @@
-"""Spotting Danish CPR numbers in free text, so the bot can refuse them before anything is kept.
+"""Spotting Danish CPR numbers in free text, so no way in keeps one (SECURITY.md).
 
-denmark.md §2: DDMMYY-SSSS, hyphen or space optional, a real date, and no modulus-11 gate (numbers
-issued since 2007 may fail it). We never need a CPR number, so a match is refused, never stored.
+Every entry point calls this module: the conversation engine (chat, SMS, Telegram, simulator)
+refuses a text holding one, dashboard forms are refused, imports reject the row, and what cannot
+be refused (an e-mail already sent, a note for the coordinator) is stored through `redact`.
+
+denmark.md section 2: DDMMYY-SSSS with a real birth date and no modulus-11 gate (numbers issued
+since 2007 may fail it). People write them every way: `010203-1234`, `01.02.03-1234`,
+`01 02 03 12 34`, `010203/1234`, `010203_1234`, full-width or other Unicode digits, with
+zero-width characters in between. So the text is read as runs of digit groups joined by at most
+three separator characters (spaces, dots, dashes of any kind, slashes, underscores, commas), and
+any consecutive whole groups holding exactly ten digits with a real date are a CPR number. Whole
+groups only: `010190-12345` (eleven digits) and a phone number `+45 22 33 44 55` are not.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
-_CPR = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])(\d{2})[-\s]?(\d{4})(?!\d)")
+_SEPARATOR_PUNCTUATION = frozenset("./_,\\")
+_MAX_SEPARATOR = 3
+_CPR_DIGITS = 10
+REDACTED = "[CPR]"
+_ANY_DIGIT = re.compile(r"\d")  # Unicode digits too: the cheap test before the careful one
 
 
 def _century(yy: int, digit7: int) -> int:
@@ -21,22 +35,96 @@ def _century(yy: int, digit7: int) -> int:
     return 2000 if yy <= 57 else 1800
 
 
-def _is_date(dd: str, mm: str, yy: str, serial: str) -> bool:
-    year = _century(int(yy), int(serial[0])) + int(yy)
+def _is_cpr(digits: str) -> bool:
+    dd, mm, yy, serial = int(digits[:2]), int(digits[2:4]), int(digits[4:6]), digits[6:]
     try:
-        date(year, int(mm), int(dd))
+        date(_century(yy, int(serial[0])) + yy, mm, dd)
     except ValueError:
         return False
     return True
 
 
+def _is_separator(char: str) -> bool:
+    return (
+        char.isspace()
+        or char in _SEPARATOR_PUNCTUATION
+        or unicodedata.category(char) in ("Pd", "Zs")  # every kind of dash and space
+    )
+
+
+def _groups(text: str) -> list[list[tuple[str, int, int]]]:
+    """Runs of digit groups: each group is (ASCII digits, start, end) in the original text.
+
+    Any Unicode decimal digit counts (full-width, Arabic-Indic, ...); invisible format
+    characters (zero-width space, joiners, direction marks) are skipped as if absent.
+    """
+    runs: list[list[tuple[str, int, int]]] = []
+    run: list[tuple[str, int, int]] = []
+    digits, start, end, gap = "", -1, -1, 0
+    for i, char in enumerate(text):
+        value = unicodedata.decimal(char, None)
+        if value is not None:
+            if not digits:
+                start = i
+            digits += str(value)
+            end, gap = i + 1, 0
+            continue
+        if unicodedata.category(char) == "Cf":
+            continue
+        if digits:
+            run.append((digits, start, end))
+            digits = ""
+        if _is_separator(char) and run and gap < _MAX_SEPARATOR:
+            gap += 1
+            continue
+        if run:
+            runs.append(run)
+        run, gap = [], 0
+    if digits:
+        run.append((digits, start, end))
+    if run:
+        runs.append(run)
+    return runs
+
+
+def _spans(text: str) -> list[tuple[int, int]]:
+    """Where the CPR numbers are: (start, end) in the original text."""
+    found: list[tuple[int, int]] = []
+    if not _ANY_DIGIT.search(text):
+        return found
+    for run in _groups(text):
+        for first in range(len(run)):
+            joined = ""
+            for last in range(first, len(run)):
+                joined += run[last][0]
+                if len(joined) > _CPR_DIGITS:
+                    break
+                if len(joined) == _CPR_DIGITS and _is_cpr(joined):
+                    found.append((run[first][1], run[last][2]))
+                    break
+    return found
+
+
 def contains_cpr(text: str | None) -> bool:
     """True when the text holds something shaped like a CPR number with a real birth date."""
-    if not text:
-        return False
-    return any(_is_date(*m.groups()) for m in _CPR.finditer(text))
+    return bool(text) and bool(_spans(text or ""))
 
 
 def redact(text: str) -> str:
-    """The text with every CPR-shaped number replaced, for the rare place that must keep text."""
-    return _CPR.sub(lambda m: "[CPR]" if _is_date(*m.groups()) else m.group(0), text)
+    """The text with every CPR number replaced by [CPR], for what must be kept as it came."""
+    spans = _spans(text)
+    if not spans:
+        return text
+    out, at = [], 0
+    for start, end in sorted(spans):
+        if start < at:
+            continue  # overlaps one already replaced
+        out.append(text[at:start])
+        out.append(REDACTED)
+        at = end
+    out.append(text[at:])
+    return "".join(out)
+
+
+def redact_optional(text: str | None) -> str | None:
+    return None if text is None else redact(text)

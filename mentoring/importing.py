@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.runtime import Runtime
 from mentoring import guardians
 from mentoring.addresses import normalise_email, normalise_phone
+from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
 from mentoring.outcomes import register_company
 from mentoring.people import MentorForm, YouthForm, register_mentor, register_youth
@@ -139,6 +140,13 @@ async def _mentor_row(
     await register_mentor(session, programme_id, form, contacts_verified=True)
 
 
+def _refuse_cpr(row: dict[str, str]) -> None:
+    """A row with a CPR number anywhere is rejected whole (the report names only the column)."""
+    for column, value in row.items():
+        if isinstance(value, str) and contains_cpr(value):
+            raise DomainError("import_cpr", column=column)
+
+
 async def import_csv(
     runtime: Runtime, kind: str, path: Path, *, dry_run: bool = False
 ) -> ImportResult:
@@ -165,6 +173,7 @@ async def import_csv(
         for row in reader:
             line = reader.line_num
             try:
+                _refuse_cpr(row)
                 async with session.begin_nested():
                     await handle(session, programme.id, row, runtime)
                 result.imported += 1

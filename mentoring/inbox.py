@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from mentoring.cpr import redact
 from mentoring.pairs import open_match_for
 from storage.models import InboxItem, Match, OutboxMessage, Person, Programme
 
@@ -59,7 +60,9 @@ async def put(
             person_id=person.id,
             match_id=match.id if match else None,
             kind=Kind(kind).value,
-            body=body[:BODY_MAX] if body else None,
+            # What reaches us by e-mail was sent already and cannot be refused: it is kept, but
+            # never with a CPR number (mentoring.cpr).
+            body=redact(body)[:BODY_MAX] if body else None,
             created_at=now,
         )
     )

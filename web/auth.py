@@ -56,6 +56,7 @@ class SignedIn:
 
 
 SESSION = web.RequestKey("web_session", WebSession)
+FORM = web.RequestKey("form", dict)  # the posted fields once check_csrf has read them
 COORDINATOR = web.RequestKey("coordinator", SignedIn)
 
 
@@ -133,7 +134,9 @@ async def check_csrf(request: web.Request) -> dict[str, str]:
     sent = form.get("csrf")
     if session is None or not isinstance(sent, str) or not hmac.compare_digest(sent, session.csrf):
         raise web.HTTPForbidden(text="CSRF token missing or wrong")
-    return {k: storable(v) for k, v in form.items() if isinstance(v, str)}
+    fields = {k: storable(v) for k, v in form.items() if isinstance(v, str)}
+    request[FORM] = fields
+    return fields
 
 
 def language_of(request: web.Request) -> str:

@@ -14,11 +14,12 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import local_date
+from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
 from mentoring.programmes import current_programme
 from storage.db import unit_of_work
 from storage.models import Programme
-from web.auth import COORDINATOR, LANGUAGES, SignedIn, csrf_token, language_of
+from web.auth import COORDINATOR, FORM, LANGUAGES, SignedIn, csrf_token, language_of
 from web.keys import RUNTIME
 
 FLASH_COOKIE = "mb_flash"
@@ -33,6 +34,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
+UNCHECKED = frozenset({"csrf", "password"})  # never stored, so never searched for CPR numbers
 Action = Callable[[AsyncSession, SignedIn], Awaitable[tuple[str, dict[str, Any]]]]
 
 
@@ -117,6 +119,9 @@ async def act(request: web.Request, back: str, action: Action) -> web.StreamResp
     and is explained to the coordinator on the page they came from.
     """
     runtime = request.app[RUNTIME]
+    if any(contains_cpr(v) for k, v in request.get(FORM, {}).items() if k not in UNCHECKED):
+        # Refused before anything is written; the coordinator's browser keeps what was typed.
+        raise redirect_with(back, "error", error_text(request, DomainError("cpr_refused")))
     try:
         async with unit_of_work(runtime.sessions) as db:
             key, params = await action(db, me(request))
