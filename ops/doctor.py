@@ -7,6 +7,7 @@ worst level found: 0 all ok, 1 warnings, 2 errors.
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 import stat
 from collections.abc import Awaitable, Callable
@@ -14,8 +15,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from enum import IntEnum
+from pathlib import Path
 
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from messaging.render import Renderer
@@ -64,8 +67,8 @@ class Doctor:
     async def run(self) -> list[Finding]:
         checks: list[Callable[[], Awaitable[list[Finding]]]] = [
             self.production,
-            self.database,
             self.data_dir,
+            self.database,
             self.clock,
             self.telegram,
             self.twilio,
@@ -97,7 +100,13 @@ class Doctor:
         return [Finding(Level.OK, "production", "APP_ENV=production and its settings are safe")]
 
     async def database(self) -> list[Finding]:
-        engine = create_engine(self.settings.db_url)
+        url = self.settings.db_url
+        if is_sqlite(url):  # look, do not create: opening a missing file would make one
+            path = Path(make_url(url).database or "")
+            if not await asyncio.to_thread(path.is_file):
+                return [Finding(Level.ERROR, "database", f"there is no database at {path}: "
+                                "run `mentorbot db upgrade` to create it")]  # fmt: skip
+        engine = create_engine(url)
         try:
             state = await schema_state(engine)
         except (SQLAlchemyError, OSError) as exc:

@@ -343,3 +343,55 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
     target = tmp_path / "mentorbot.db"
     shutil.copy(sqlite_template, target)
     return f"sqlite+aiosqlite:///{target}"
+
+
+async def test_a_missing_sqlite_database_is_named_and_not_created(
+    tmp_path: Path,
+    data_dir: Path,
+    providers: tuple[FakeTelegramAPI, FakeTwilio],
+    smtp: tuple[int, Inbox],
+) -> None:
+    telegram, twilio = providers
+    missing = tmp_path / "nowhere" / "mentorbot.db"
+    settings = make_settings(f"sqlite+aiosqlite:///{missing}", data_dir, telegram, twilio, smtp[0])
+    findings, code = await diagnose(settings)
+    assert code == 2
+    assert by_check(findings)["database"].text == (
+        f"there is no database at {missing}: run `mentorbot db upgrade` to create it"
+    )
+    assert not missing.parent.exists()
+
+
+async def test_smtp_with_starttls_logs_in_over_tls(
+    sqlite_url: str,
+    data_dir: Path,
+    tmp_path: Path,
+    providers: tuple[FakeTelegramAPI, FakeTwilio],
+) -> None:
+    telegram, twilio = providers
+    user, password = "mentor@kommune.dk", "rigtigt"
+    with smtp_server(tmp_path, user=user, password=password) as (port, inbox, trust):
+        settings = make_settings(
+            sqlite_url, data_dir, telegram, twilio, port, smtp_security="starttls"
+        )
+        findings, _ = await diagnose(settings, tls_context=trust)
+    assert by_check(findings)["smtp"].line() == (
+        f"ok      smtp: 127.0.0.1:{port} (starttls) answers and logs in as {user}"
+    )
+    assert inbox.logins == [user]
+
+
+async def test_a_number_without_sms_is_an_error(
+    sqlite_url: str,
+    data_dir: Path,
+    telegram_api: FakeTelegramAPI,
+    twilio: FakeTwilio,
+    smtp: tuple[int, Inbox],
+) -> None:
+    twilio.add_number(FROM, sms=False, sms_url=f"{BASE}/sms/inbound")
+    settings = make_settings(sqlite_url, data_dir, telegram_api, twilio, smtp[0])
+    findings, code = await diagnose(settings)
+    assert code == 2
+    assert by_check(findings)["twilio sender"].text == (
+        f"the number {FROM} cannot send SMS: choose a number with the SMS capability"
+    )
