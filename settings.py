@@ -1,4 +1,4 @@
-"""The one typed settings object: every environment variable of DESIGN.md's interfaces table."""
+"""The one typed settings object: every environment variable of the README's Configuration."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ Every entry point calls this module: the conversation engine (chat, SMS, Telegra
 refuses a text holding one, dashboard forms are refused, imports reject the row, and what cannot
 be refused (an e-mail already sent, a note for the coordinator) is stored through `redact`.
 
-denmark.md section 2: DDMMYY-SSSS with a real birth date and no modulus-11 gate (numbers issued
+The format: DDMMYY-SSSS with a real birth date and no modulus-11 gate (numbers issued
 since 2007 may fail it). People write them every way: `010203-1234`, `01.02.03-1234`,
 `01 02 03 12 34`, `010203/1234`, `010203_1234`, full-width or other Unicode digits, with
 zero-width characters in between. So the text is read as runs of digit groups joined by at most

@@ -1,8 +1,8 @@
 """The follow-up rules: which FollowUp rows exist when, and what to do when one is due.
 
-Follow-ups are domain rows with a unique key (DESIGN.md "Follow-ups"), so a rescheduled meeting
-moves its reminders, a cancelled one drops them, and nothing is sent twice. The services call the
-`on_*` hooks in the same transaction as the change; the sweep (mentoring/sweep.py) claims due rows
+Follow-ups are domain rows with a unique key (README, "Outbox and follow-ups"), so a rescheduled
+meeting moves its reminders, a cancelled one drops them, and nothing is sent twice. The services
+call the `on_*` hooks in the same transaction as the change; the sweep (mentoring/sweep.py) claims due rows
 and calls `act`, which decides whether the follow-up still makes sense *now* (late rows after
 downtime are sent if still meaningful, otherwise dropped with a log line).
 

@@ -1,4 +1,4 @@
-"""Parents and guardians of 15-17-year-olds (denmark.md §1): informed by SMS or e-mail, able to
+"""Parents and guardians of 15-17-year-olds (README, "People"): informed by SMS or e-mail, able to
 object.
 
 `inform` queues the message when the programme's `inform_guardians` setting is on; the row is

@@ -1,4 +1,4 @@
-"""The programme a deployment runs; the first one is created with DESIGN.md's default targets."""
+"""The programme a deployment runs; the first one is created with the default targets."""
 
 from __future__ import annotations
 

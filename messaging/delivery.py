@@ -43,7 +43,7 @@ MAX_ATTEMPTS = 8
 LEASE = timedelta(seconds=60)
 SEND_TIMEOUT = 30.0
 
-# Sent to an unverified SMS number: only the code that verifies it (DESIGN.md: a typo in a number
+# Sent to an unverified SMS number: only the code that verifies it (a typo in a number
 # never sends a stranger our messages). Other rows to that number wait until it is verified.
 UNVERIFIED_SMS_ALLOWED = frozenset({"verify_code", "sms_opted_out", "sms_opted_in"})
 # Sent even to an opted-out number: the one confirmation of the STOP that opted it out.

@@ -14,10 +14,12 @@
   the next fills.
 
 Crash safety: a message can only be sent twice if it was sent but its outcome not yet committed
-when the process died. Per channel that is at most `flush_max + concurrency` messages (sending
-pauses while `flush_max` outcomes are unrecorded, plus requests in flight); with the defaults,
-76, reached only at hundreds of messages a second: in practice it is the few sent in the last
-`flush_interval` (100 ms; at Telegram's 30/s, three).
+when the process died. A request starts only after `_room` saw fewer than `flush_max`
+unrecorded outcomes (counted over all channels); at most `concurrency` per channel are in flight,
+and one more per channel may wait for a slot after that check. So at most
+`flush_max - 1 + concurrency + 1` per channel (76 with the defaults), plus `concurrency + 1` for
+each further channel, reached only at hundreds of messages a second: in practice it is the few
+sent in the last `flush_interval` (100 ms; at Telegram's 30/s, three).
 
 Run it inside the web app (web/app.py starts it) or alone: `mentorbot dispatch`; what its
 outcomes mean for people (contact states, dead letters in the coordinator's inbox) is passed

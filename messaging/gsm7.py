@@ -2,7 +2,7 @@
 
 One character outside the GSM-7 alphabet (a curly quote, a long dash, an emoji) turns the whole
 message into UCS-2: 70 characters a segment instead of 160, so it costs twice or more.
-Alphabet per 3GPP TS 23.038 (reference/tech.md section 4).
+Alphabet per 3GPP TS 23.038.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The operator's commands: doctor, provider set-up, backup and restore (registered by cli).
 
-Each prints what it did or found in one line per thing, and returns the exit code DESIGN.md
-fixes: 0 success, 1 reported problems (the doctor's warnings), 2 errors or bad configuration.
+Each prints what it did or found in one line per thing, and returns the exit code the README
+names: 0 success, 1 reported problems (the doctor's warnings), 2 errors or bad configuration.
 """
 
 from __future__ import annotations

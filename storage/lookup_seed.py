@@ -3,7 +3,7 @@
 from typing import Any
 
 LOOKUPS: list[tuple[str, str, int, dict[str, Any]]] = [
-    # Target groups (DESIGN.md); ages bound the youth's age at sign-up.
+    # Target groups; ages bound the youth's age at sign-up.
     ("target_group", "g0", 1, {"min_age": 15, "max_age": 17}),
     ("target_group", "g1", 2, {"min_age": 18, "max_age": 29}),
     ("target_group", "g2", 3, {"min_age": 18, "max_age": 29}),

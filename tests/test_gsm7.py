@@ -1,4 +1,4 @@
-"""SMS encoding and segment counting (reference/tech.md section 4) and typed-text normalising."""
+"""SMS encoding and segment counting (3GPP TS 23.038) and typed-text normalising."""
 
 from __future__ import annotations
 

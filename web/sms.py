@@ -1,7 +1,7 @@
 """Twilio webhooks: `POST /sms/inbound` (a text to us) and `POST /sms/status` (delivery news).
 
-Both check `X-Twilio-Signature` against PUBLIC_BASE_URL + the path Twilio called (tech.md section
-3: behind a proxy the URL the app sees is not the one Twilio signed); a forged request gets 403
+Both check `X-Twilio-Signature` against PUBLIC_BASE_URL + the path Twilio called (behind a
+proxy the URL the app sees is not the one Twilio signed); a forged request gets 403
 and changes nothing. Inbound answers empty TwiML at once: replies go through the outbox.
 
 This module only checks and parses (ARCHITECTURE.md, "A message in"): a number that floods us is

@@ -3,7 +3,7 @@ polling otherwise; both only when TELEGRAM_BOT_TOKEN is set.
 
 The webhook handler runs our handlers before answering (`handle_in_background=False`): an update
 is acknowledged only after its transaction committed, so a crash makes Telegram redeliver it
-(aiogram's default answers at once and would lose it, tech.md §2).
+(aiogram's default answers at once and would lose it).
 """
 
 from __future__ import annotations

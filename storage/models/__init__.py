@@ -1,4 +1,5 @@
-"""The domain model as tables. Personal data is kept to the minimum DESIGN.md names.
+"""The domain model as tables. Personal data is kept to the minimum the README names
+("People").
 
 One module per subject (people, pairs, programme, messaging, coordination); every table is
 re-exported here, so `from storage.models import Match` works wherever it is written, and
