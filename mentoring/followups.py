@@ -2,9 +2,9 @@
 
 Follow-ups are domain rows with a unique key (README, "Outbox and follow-ups"), so a rescheduled
 meeting moves its reminders, a cancelled one drops them, and nothing is sent twice. The services
-call the `on_*` hooks in the same transaction as the change; the sweep (mentoring/sweep.py) claims due rows
-and calls `act`, which decides whether the follow-up still makes sense *now* (late rows after
-downtime are sent if still meaningful, otherwise dropped with a log line).
+call the `on_*` hooks in the same transaction as the change; the sweep (mentoring/sweep.py) claims
+due rows and calls `act`, which decides whether the follow-up still makes sense *now* (late rows
+after downtime are sent if still meaningful, otherwise dropped with a log line).
 
 Rules (defaults): the mentor is asked to accept at once, reminded after 72 h, and the coordinator
 is flagged 48 h later (the accept flow itself welcomes both sides at once, so no follow-up
