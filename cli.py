@@ -189,6 +189,8 @@ async def cmd_report(args: argparse.Namespace, runtime: Runtime) -> int:
         _out("Give --out FILE.xlsx or FILE.csv, and --from on or before --to.")
         return 2
     await write_report(runtime, args.date_from, args.date_to, out)
+    if out.suffix.lower() == ".csv":
+        _out((await asyncio.to_thread(out.read_text, encoding="utf-8")).rstrip("\n"))
     _out(f"Report written to {out}.")
     return 0
 

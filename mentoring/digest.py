@@ -15,9 +15,7 @@ due a first call from day 7 and a second from day 21; after that, when its last 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -35,7 +33,6 @@ from mentoring.digest_model import (
     RiskPair,
     Savings,
     Shown,
-    Target,
     Unconfirmed,
     iso_week,
     local_day,
@@ -43,19 +40,21 @@ from mentoring.digest_model import (
     parse_week,
     week_bounds,
 )
+from mentoring.targets import targets, targets_by_group
+from storage.digest_lists import pairs_by_id
 from storage.digest_queries import DigestSummary, digest_summary
-from storage.digest_sql import DigestWindow, PairRow
+from storage.digest_sql import SHOWN, DigestWindow, PairRow
 from storage.models import Programme
 from storage.queries import (
     ENDED,
     MATCHED,
     UNANSWERED_AFTER,
     DigestFacts,
-    OutcomeFacts,
     PairFacts,
     PersonFacts,
     digest_facts,
 )
+from storage.targets import TargetFigures, measure_targets
 
 NO_MEETING_NUDGE_DAYS = 14
 NO_MEETING_RISK_DAYS = 21
@@ -69,85 +68,6 @@ def _ref(p: PairFacts | PairRow) -> PairRef:
     return PairRef(p.match_id, p.youth_id, p.youth_name, p.mentor_id, p.mentor_name)
 
 
-def _count_target(
-    key: str, value: int, target: int, start: date, end: date, today: date, pairs: list[PairRef]
-) -> Target:
-    span = max((end - start).days, 1)
-    share = min(max((today - start).days / span, 0.0), 1.0)
-    expected = target * share
-    behind = math.ceil(expected - value) if value < expected else 0
-    return Target(key, "count", value, target, expected, behind, True, pairs=tuple(pairs))
-
-
-def _pct_target(
-    key: str, hits: int, measured: int, target: int, pairs: list[PairRef] | None = None
-) -> Target:
-    if measured == 0:
-        return Target(key, "pct", 0.0, target, target, 0, False)
-    value = 100 * hits / measured
-    behind = math.ceil(target - value) if value < target else 0
-    return Target(
-        key, "pct", value, target, target, behind, True, hits, measured, tuple(pairs or ())
-    )
-
-
-@dataclass(frozen=True)
-class _Counts:
-    """The numbers behind the targets and the week's comparison, from either path."""
-
-    matched: int
-    ended: int
-    full_term: int
-    measured: int
-    self_supporting: int
-    students: int
-    in_education: int
-    subsidised: int
-    companies: int
-    openings: int
-    compare: list[Compare]
-
-
-def _targets(
-    prog: Programme, today: date, c: _Counts, pairs: dict[str, list[PairRef]] | None = None
-) -> list[Target]:
-    named = pairs or {}
-    start, end = prog.starts_on, prog.ends_on
-    return [
-        _count_target(
-            "matches", c.matched, prog.target_matches, start, end, today, named.get("matches", [])
-        ),
-        _pct_target(
-            "full_term", c.full_term, c.ended, prog.target_full_term_pct, named.get("full_term")
-        ),
-        _pct_target(
-            "self_supporting",
-            c.self_supporting,
-            c.measured,
-            prog.target_self_supporting_pct,
-            named.get("self_supporting"),
-        ),
-        _pct_target(
-            "dropout_in_education",
-            c.in_education,
-            c.students,
-            prog.target_dropout_in_education_pct,
-            named.get("dropout_in_education"),
-        ),
-        _pct_target(
-            "subsidised",
-            c.subsidised,
-            c.measured,
-            prog.target_subsidised_pct,
-            named.get("subsidised"),
-        ),
-        _count_target(
-            "companies", c.companies, prog.target_companies_outside, start, end, today, []
-        ),
-        _count_target("job_openings", c.openings, prog.target_job_openings, start, end, today, []),
-    ]
-
-
 def _week_points(start: date, today: date) -> list[date]:
     """The days the matches-over-time chart counts on: weekly from the start, then today."""
     points = []
@@ -156,14 +76,6 @@ def _week_points(start: date, today: date) -> list[date]:
         points.append(point)
         point += timedelta(days=7)
     return [*points, today]
-
-
-def _latest_outcomes(outcomes: list[OutcomeFacts]) -> list[OutcomeFacts]:
-    """The newest registration per youth counts (corrections replace earlier ones)."""
-    latest: dict[object, OutcomeFacts] = {}
-    for o in outcomes:  # ordered by observed_on, id
-        latest[o.youth_id if o.youth_id is not None else ("erased", o.outcome_id)] = o
-    return list(latest.values())
 
 
 def _calls_due(p: PairFacts, today: date, tz: ZoneInfo) -> list[str]:
@@ -236,7 +148,9 @@ def _free(mentors: Iterable[PersonFacts]) -> list[Listed]:
     return [Listed(m.person_id, m.first_name, 0, m.detail, m.extra) for m in mentors]
 
 
-def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -> Digest:
+def build_digest(
+    facts: DigestFacts, figures: TargetFigures, week: str, as_of: datetime, tz: ZoneInfo
+) -> Digest:
     """The digest from the full facts, naming every pair behind every figure (the committee
     report and the pairs page); pure, so tests can compute every one by hand."""
     prog = facts.programme
@@ -259,81 +173,34 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
     first_per_youth: dict[int, PairFacts] = {}
     for p in sorted(matched, key=lambda p: (p.accepted_at, p.match_id)):
         first_per_youth.setdefault(p.youth_id, p)
-    matched_refs = [_ref(p) for p in first_per_youth.values()]
     by_match = {p.match_id: p for p in facts.pairs}
 
     ended = [p for p in matched if p.status in ENDED and p.ended_at and p.ended_at <= as_of]
-    full = [_ref(p) for p in ended if p.status == "completed"]
-
-    latest = _latest_outcomes(facts.outcomes)
-    pair_of_youth = {p.youth_id: p for p in matched}
-
-    def outcome_ref(o: OutcomeFacts) -> PairRef | None:
-        p = by_match.get(o.match_id or -1) or pair_of_youth.get(o.youth_id or -1)
-        return _ref(p) if p else None
-
-    def flagged(flag: str, group: str | None = None) -> tuple[list[PairRef], int]:
-        pool = [o for o in latest if group is None or o.target_group == group]
-        hits = [
-            r
-            for o in pool
-            if facts.outcome_flags.get(o.category, {}).get(flag)
-            and (r := outcome_ref(o)) is not None
-        ]
-        return hits, len(pool)
-
-    self_supporting, measured = flagged("self_supporting")
-    in_education, students = flagged("in_education", "student")
-    subsidised, _ = flagged("subsidised")
     held = [m for m in facts.meetings if m.status == "held"]
-    counts = _Counts(
-        matched=len(matched_refs),
-        ended=len(ended),
-        full_term=len(full),
-        measured=measured,
-        self_supporting=len(self_supporting),
-        students=students,
-        in_education=len(in_education),
-        subsidised=len(subsidised),
-        companies=sum(c.outside_partnership and c.contacted_on <= today for c in facts.companies),
-        openings=sum(o.created_on <= today for o in facts.openings),
-        compare=[
-            Compare(
-                "new_matches",
-                sum(in_week(p.accepted_at, week_start, week_end) for p in matched),
-                sum(in_week(p.accepted_at, last_start, week_start) for p in matched),
-            ),
-            Compare(
-                "meetings_held",
-                sum(in_week(m.starts_at, week_start, week_end) for m in held),
-                sum(in_week(m.starts_at, last_start, week_start) for m in held),
-            ),
-            Compare("hours", facts.hours_this_week / 60, facts.hours_last_week / 60),
-            Compare("signups", facts.signups_this_week, facts.signups_last_week),
-            Compare(
-                "companies",
-                sum(day_in_week(c.contacted_on, week_start, week_end) for c in facts.companies),
-                sum(day_in_week(c.contacted_on, last_start, week_start) for c in facts.companies),
-            ),
-            Compare(
-                "job_openings",
-                sum(day_in_week(o.created_on, week_start, week_end) for o in facts.openings),
-                sum(day_in_week(o.created_on, last_start, week_start) for o in facts.openings),
-            ),
-        ],
-    )
-    targets = _targets(
-        prog,
-        today,
-        counts,
-        {
-            "matches": matched_refs,
-            "full_term": full,
-            "self_supporting": self_supporting,
-            "dropout_in_education": in_education,
-            "subsidised": subsidised,
-        },
-    )
+    compare = [
+        Compare(
+            "new_matches",
+            sum(in_week(p.accepted_at, week_start, week_end) for p in matched),
+            sum(in_week(p.accepted_at, last_start, week_start) for p in matched),
+        ),
+        Compare(
+            "meetings_held",
+            sum(in_week(m.starts_at, week_start, week_end) for m in held),
+            sum(in_week(m.starts_at, last_start, week_start) for m in held),
+        ),
+        Compare("hours", facts.hours_this_week / 60, facts.hours_last_week / 60),
+        Compare("signups", facts.signups_this_week, facts.signups_last_week),
+        Compare(
+            "companies",
+            sum(day_in_week(c.contacted_on, week_start, week_end) for c in facts.companies),
+            sum(day_in_week(c.contacted_on, last_start, week_start) for c in facts.companies),
+        ),
+        Compare(
+            "job_openings",
+            sum(day_in_week(o.created_on, week_start, week_end) for o in facts.openings),
+            sum(day_in_week(o.created_on, last_start, week_start) for o in facts.openings),
+        ),
+    ]
 
     month = month_start(today)
     active = [
@@ -386,7 +253,10 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
     ]
     ending.sort(key=lambda d: (d.on, d.pair.match_id))
 
-    answered = {o.youth_id: o.observed_on for o in latest if o.youth_id is not None}
+    answered: dict[int, date] = {}
+    for o in facts.outcomes:  # ordered by observed_on: the latest stays
+        if o.youth_id is not None:
+            answered[o.youth_id] = o.observed_on
     surveys: dict[int, Dated] = {}
     for p in sorted(ended, key=lambda p: (p.ended_at, p.match_id)):
         assert p.ended_at is not None
@@ -419,8 +289,8 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
         starts_on=prog.starts_on,
         ends_on=prog.ends_on,
         monthly_hours=prog.monthly_hours,
-        targets=targets,
-        compare=counts.compare,
+        targets=targets(prog, today, figures),
+        compare=compare,
         at_risk=Shown(at_risk),
         unconfirmed=Shown(unconfirmed),
         waiting=Shown(_listed(facts.waiting, today, tz)),
@@ -430,11 +300,15 @@ def build_digest(facts: DigestFacts, week: str, as_of: datetime, tz: ZoneInfo) -
         surveys=Shown(surveys.values()),
         calls_due=Shown(calls),
         inbox=Shown(_listed(facts.inbox, today, tz)),
-        savings=Savings(len(self_supporting), prog.yearly_cost_per_youth_dkk),
+        savings=Savings(figures["self_supporting"].numerator, prog.yearly_cost_per_youth_dkk),
         hours_this_month=Shown(hours_month),
         below_hours=sum(h < prog.monthly_hours for _, h in hours_month),
         matches_over_time=weeks,
         pairs=Shown(_ref(p) for p in facts.pairs),
+        past_end=Shown(_ending(by_match[i], today) for i in figures.past_end if i in by_match),
+        positive_early=len(figures.positive_early),
+        negative_early=len(figures.negative_early),
+        by_group=targets_by_group(prog, today, figures),
     )
 
 
@@ -479,30 +353,25 @@ def digest_window(
     )
 
 
-def summarise(s: DigestSummary, week: str, w: DigestWindow, tz: ZoneInfo) -> Digest:
+def summarise(
+    s: DigestSummary,
+    figures: TargetFigures,
+    past_end: list[PairRow],
+    week: str,
+    w: DigestWindow,
+    tz: ZoneInfo,
+) -> Digest:
     """The digest from the summarised facts: exact totals, and the first rows of each list."""
     prog, today, as_of = s.programme, w.today, w.as_of
     monday = parse_week(week)
-    counts = _Counts(
-        matched=s.matched_youths,
-        ended=s.ended,
-        full_term=s.full_term,
-        measured=s.outcomes_measured,
-        self_supporting=s.self_supporting,
-        students=s.students,
-        in_education=s.in_education,
-        subsidised=s.subsidised,
-        companies=s.companies,
-        openings=s.openings,
-        compare=[
-            Compare("new_matches", s.new_this_week, s.new_last_week),
-            Compare("meetings_held", s.held_this_week, s.held_last_week),
-            Compare("hours", s.hours_this_week / 60, s.hours_last_week / 60),
-            Compare("signups", s.signups_this_week, s.signups_last_week),
-            Compare("companies", s.companies_this_week, s.companies_last_week),
-            Compare("job_openings", s.openings_this_week, s.openings_last_week),
-        ],
-    )
+    compare = [
+        Compare("new_matches", s.new_this_week, s.new_last_week),
+        Compare("meetings_held", s.held_this_week, s.held_last_week),
+        Compare("hours", s.hours_this_week / 60, s.hours_last_week / 60),
+        Compare("signups", s.signups_this_week, s.signups_last_week),
+        Compare("companies", s.companies_this_week, s.companies_last_week),
+        Compare("job_openings", s.openings_this_week, s.openings_last_week),
+    ]
     points = _week_points(prog.starts_on, today)
     return Digest(
         programme_id=prog.id,
@@ -515,8 +384,8 @@ def summarise(s: DigestSummary, week: str, w: DigestWindow, tz: ZoneInfo) -> Dig
         starts_on=prog.starts_on,
         ends_on=prog.ends_on,
         monthly_hours=prog.monthly_hours,
-        targets=_targets(prog, today, counts),
-        compare=counts.compare,
+        targets=targets(prog, today, figures),
+        compare=compare,
         at_risk=Shown(
             (
                 RiskPair(_ref(p), tuple(_risk_reasons(p, prog.monthly_hours, today, tz, as_of)))
@@ -545,13 +414,17 @@ def summarise(s: DigestSummary, week: str, w: DigestWindow, tz: ZoneInfo) -> Dig
             (_call(p, p.call_sides, today) for p in s.calls_due.rows), s.calls_due.total
         ),
         inbox=Shown(_listed(s.inbox.rows, today, tz), s.inbox.total),
-        savings=Savings(s.self_supporting, prog.yearly_cost_per_youth_dkk),
+        savings=Savings(figures["self_supporting"].numerator, prog.yearly_cost_per_youth_dkk),
         hours_this_month=Shown(((_ref(p), p.minutes / 60) for p in s.hours.rows), s.hours.total),
         below_hours=s.below_hours,
         matches_over_time=list(
             zip(points, [*s.matched_by_point[:-1], s.matched_youths], strict=True)
         ),
         pairs=Shown((_ref(p) for p in s.pairs.rows), s.pairs.total),
+        past_end=Shown((_ending(p, today) for p in past_end), len(figures.past_end)),
+        positive_early=len(figures.positive_early),
+        negative_early=len(figures.negative_early),
+        by_group=targets_by_group(prog, today, figures),
     )
 
 
@@ -564,7 +437,10 @@ async def load_digest(
     as_of = min(now, week_end)
     prog = (await session.scalars(select(Programme).where(Programme.id == programme_id))).one()
     window = digest_window(prog, week_start, week_end, as_of, tz)
-    return summarise(await digest_summary(session, prog, window), week, window, tz)
+    figures = await measure_targets(session, prog, as_of, local_day(as_of, tz), tz)
+    past_end = await pairs_by_id(session, figures.past_end[:SHOWN])
+    summary = await digest_summary(session, prog, window)
+    return summarise(summary, figures, past_end, week, window, tz)
 
 
 async def load_period(
@@ -576,4 +452,17 @@ async def load_period(
     facts = await digest_facts(
         session, programme_id, as_of=as_of, week_start=period_start, week_end=period_end
     )
-    return facts, build_digest(facts, iso_week(end), as_of, tz)
+    today = min(end, local_day(now, tz))  # the measuring date
+    figures = await measure_targets(session, facts.programme, as_of, today, tz)
+    return facts, build_digest(facts, figures, iso_week(end), as_of, tz)
+
+
+async def load_week_in_full(
+    session: AsyncSession, programme_id: int, week: str, now: datetime, tz: ZoneInfo
+) -> tuple[DigestFacts, Digest]:
+    """The week's digest from the full facts, every pair named (the pairs page)."""
+    start, end = week_bounds(week, tz)
+    as_of = min(now, end)
+    facts = await digest_facts(session, programme_id, as_of=now, week_start=start, week_end=end)
+    figures = await measure_targets(session, facts.programme, as_of, local_day(as_of, tz), tz)
+    return facts, build_digest(facts, figures, week, as_of, tz)

@@ -39,7 +39,7 @@ class Rendered:
 def charts(digest: Digest) -> dict[str, bytes]:
     span = max((digest.ends_on - digest.starts_on).days, 1)
     actual = [((d - digest.starts_on).days / span, n) for d, n in digest.matches_over_time]
-    target = digest.target("matches").target
+    target = digest.target("matched").target
     top = max(target, *(n for _, n in digest.matches_over_time)) * 1.05
     hours = sorted((h for _, h in digest.hours_this_month), reverse=True)
     return {
@@ -66,7 +66,7 @@ def render_digest(digest: Digest, renderer: Renderer, language: str) -> Rendered
         "cids": cids,
         "hours_top": hours_top,
         "matches_top": max(
-            digest.target("matches").target, *(n for _, n in digest.matches_over_time)
+            digest.target("matched").target, *(n for _, n in digest.matches_over_time)
         )
         * 1.05,
         "pairs_behind_hours": digest.below_hours,

@@ -40,7 +40,9 @@ class PairRef:
 
 @dataclass(frozen=True)
 class Target:
-    key: str  # matches, full_term, self_supporting, dropout_in_education, subsidised, ...
+    """One of the seven targets (README.md, "The seven targets") with its pace."""
+
+    key: str  # matched, kept_3_months, self_supporting, students_in_education, ...
     unit: str  # "count" or "pct"
     value: float
     target: int
@@ -49,17 +51,23 @@ class Target:
     measured: bool  # False when nobody is measured yet (a share of zero people)
     numerator: int = 0
     denominator: int = 0
-    pairs: tuple[PairRef, ...] = ()
+    unknown: int = 0  # of the denominator: window closed with no observation, or not closed
+    ids: tuple[int, ...] = ()  # the pairs (kept_3_months) or youths, companies, openings counted
 
     @property
     def progress_pct(self) -> float:
-        if self.unit == "pct":
-            return 100 * self.value / self.target if self.target else 0.0
         return 100 * self.value / self.target if self.target else 0.0
 
     @property
     def on_track(self) -> bool:
         return self.behind == 0
+
+    @property
+    def coverage_pct(self) -> float | None:
+        """The share of the denominator whose answer is known, in per cent."""
+        if self.unit != "pct" or not self.denominator:
+            return None
+        return 100 * (self.denominator - self.unknown) / self.denominator
 
 
 @dataclass(frozen=True)
@@ -151,6 +159,12 @@ class Digest:
     below_hours: int
     matches_over_time: list[tuple[date, int]]
     pairs: Shown[PairRef] = field(default_factory=Shown)
+    # pairs past their end date and not closed (the coordinator decides on each)
+    past_end: Shown[Dated] = field(default_factory=Shown)
+    positive_early: int = 0  # pairs ended early for a job or an education
+    negative_early: int = 0  # pairs ended early for another reason
+    # target group -> the matched and outcome targets of its youths
+    by_group: dict[str, list[Target]] = field(default_factory=dict)
 
     def target(self, key: str) -> Target:
         return next(t for t in self.targets if t.key == key)

@@ -1,9 +1,11 @@
-"""The committee report: targets, the period's process and result figures, the pairs behind them,
-companies contacted and job openings; as XLSX (real number and date cells) or CSV.
+"""The committee report, measured as of `--to` (README.md, "The seven targets").
 
-Figures come from the same facts and rules as the digest, so the report's totals equal the
-digest's for the same day. Words (headings, target names, statuses) are rendered from
-templates/email/report_words.txt.j2.
+As CSV: one row per target with exactly `target,numerator,denominator,unknown,value,goal`, for a
+spreadsheet or a script. As XLSX (real number and date cells): the targets with coverage, their
+definitions, a sheet per target listing the pairs or youths behind it, the split by target group,
+the cost side, end reasons, average scores, the period's figures, every pair, the companies and
+the openings. Figures come from `storage.targets.measure_targets`, as the digest's do, so the
+two agree. Words are rendered from templates/email/report_words.txt.j2.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,18 +23,22 @@ from openpyxl.utils import get_column_letter
 
 from core.runtime import Runtime
 from mentoring.digest import load_period
-from mentoring.digest_model import Digest
+from mentoring.digest_model import Digest, local_day, local_midnight
 from mentoring.programmes import current_programme
+from mentoring.report_sheets import (
+    Sheet,
+    behind_sheets,
+    cost_sheet,
+    definitions_sheet,
+    end_reasons_sheet,
+    groups_sheet,
+    scores_sheet,
+    target_rows,
+    targets_sheet,
+)
 from storage.queries import DigestFacts
-
-Cell = str | int | float | date | None
-
-
-@dataclass
-class Sheet:
-    key: str
-    header: list[str]
-    rows: list[list[Cell]]
+from storage.report_queries import average_scores, end_reasons
+from storage.targets import TargetFigures, measure_targets
 
 
 class Words:
@@ -51,28 +57,15 @@ def _local_day(moment: datetime | None, runtime: Runtime) -> date | None:
 
 
 def build_sheets(
-    facts: DigestFacts, digest: Digest, start: date, end: date, runtime: Runtime, language: str
+    facts: DigestFacts,
+    digest: Digest,
+    start: date,
+    end: date,
+    runtime: Runtime,
+    language: str,
+    extra: ReportExtras | None = None,
 ) -> list[Sheet]:
     w = Words(runtime, language)
-    refs = {t.key: {p.match_id for p in t.pairs} for t in digest.targets if t.key != "companies"}
-    targets = Sheet(
-        "targets",
-        [w(k) for k in ("target", "value", "goal", "expected", "status_heading", "numerator",
-                        "denominator", "pairs")],
-        [
-            [
-                w("target_name", target=t.key),
-                round(t.value, 1),
-                t.target,
-                round(t.expected, 1),
-                w("pace", t=t),
-                t.numerator if t.unit == "pct" else None,
-                t.denominator if t.unit == "pct" else None,
-                ", ".join(f"{p.youth_name} ({p.match_id})" for p in t.pairs),
-            ]
-            for t in digest.targets
-        ],
-    )  # fmt: skip
 
     def within(moment: datetime | None) -> bool:
         day = _local_day(moment, runtime)
@@ -98,12 +91,12 @@ def build_sheets(
             [w("companies_contacted"), len(contacted)],
             [w("companies_outside"), sum(c.outside_partnership for c in contacted)],
             [w("job_openings"), len(created)],
-            [w("savings_youths"), digest.savings.youths],
-            [w("savings_dkk"), digest.savings.total_dkk],
-            [w("savings_caveat"), None],
         ],
     )
     latest = {o.youth_id: o for o in facts.outcomes if o.youth_id is not None}
+    matched = set(digest.target("matched").ids)
+    kept = set(digest.target("kept_3_months").ids)
+    self_supporting = set(digest.target("self_supporting").ids)
     risk = {r.pair.match_id: r for r in digest.at_risk}
     pairs = Sheet(
         "pairs",
@@ -118,8 +111,8 @@ def build_sheets(
                 _local_day(p.ended_at, runtime), round(sum(p.minutes_by_month.values()) / 60, 2),
                 _local_day(p.last_meeting_at, runtime),
                 latest[p.youth_id].category if p.youth_id in latest else None,
-                int(p.match_id in refs["matches"]), int(p.match_id in refs["full_term"]),
-                int(p.match_id in refs["self_supporting"]),
+                int(p.youth_id in matched), int(p.match_id in kept),
+                int(p.youth_id in self_supporting),
                 "; ".join(w("reason", r=r) for r in risk[p.match_id].reasons)
                 if p.match_id in risk else None,
             ]
@@ -144,7 +137,23 @@ def build_sheets(
             for o in created
         ],
     )
-    return [targets, period, pairs, companies, openings]
+    head = [targets_sheet(digest, w), definitions_sheet(w)]
+    if extra is not None:
+        head += [
+            *behind_sheets(digest, extra.figures, facts, w),
+            groups_sheet(digest, w),
+            cost_sheet(facts.programme, digest, w),
+            end_reasons_sheet(extra.end_reasons, w),
+            scores_sheet(extra.scores, w),
+        ]
+    return [*head, period, pairs, companies, openings]
+
+
+@dataclass(frozen=True)
+class ReportExtras:
+    figures: TargetFigures
+    end_reasons: dict[str, int]
+    scores: dict[str, tuple[float | None, int]]
 
 
 async def build_report(
@@ -155,7 +164,14 @@ async def build_report(
     async with runtime.sessions() as session, session.begin():
         programme = await current_programme(session, end)
         facts, digest = await load_period(session, programme.id, start, end, runtime.clock(), tz)
-    return digest, build_sheets(facts, digest, start, end, runtime, language)
+        as_of = min(runtime.clock(), local_midnight(end + timedelta(days=1), tz))
+        today = min(end, local_day(runtime.clock(), tz))
+        extra = ReportExtras(
+            await measure_targets(session, programme, as_of, today, tz),
+            await end_reasons(session, programme.id, as_of),
+            await average_scores(session, programme.id, as_of),
+        )
+    return digest, build_sheets(facts, digest, start, end, runtime, language, extra)
 
 
 def write_xlsx(sheets: list[Sheet], titles: dict[str, str], path: Path) -> None:
@@ -183,27 +199,27 @@ def write_xlsx(sheets: list[Sheet], titles: dict[str, str], path: Path) -> None:
     book.save(path)
 
 
-def write_csv(sheets: list[Sheet], titles: dict[str, str], path: Path) -> None:
-    """One file, the sections one after another, each with its title and header row."""
+CSV_COLUMNS = ("target", "numerator", "denominator", "unknown", "value", "goal")
+
+
+def write_csv(digest: Digest, path: Path) -> str:
+    """One row per target with exactly CSV_COLUMNS (comma separated, UTF-8); returns the text."""
     buf = io.StringIO()
-    writer = csv.writer(buf, delimiter=";")
-    for sheet in sheets:
-        writer.writerow([titles[sheet.key]])
-        writer.writerow(sheet.header)
-        for row in sheet.rows:
-            writer.writerow(["" if v is None else v.isoformat() if isinstance(v, date) else v
-                             for v in row])  # fmt: skip
-        writer.writerow([])
-    path.write_text(buf.getvalue(), encoding="utf-8-sig")
+    writer = csv.writer(buf, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for row in target_rows(digest):
+        writer.writerow(["" if v is None else v for v in row])
+    path.write_text(buf.getvalue(), encoding="utf-8")
+    return buf.getvalue()
 
 
 async def write_report(runtime: Runtime, start: date, end: date, path: Path) -> Digest:
     """Write the report as .xlsx or .csv (by the file's suffix); returns the digest behind it."""
     digest, sheets = await build_report(runtime, start, end)
     words = Words(runtime, runtime.settings.default_language)
-    titles = {s.key: words(f"sheet_{s.key}") for s in sheets}
+    titles = {s.key: words(f"sheet_{s.key}", **(s.title_params or {})) for s in sheets}
     if path.suffix.lower() == ".xlsx":
         write_xlsx(sheets, titles, path)
     else:
-        write_csv(sheets, titles, path)
+        write_csv(digest, path)
     return digest

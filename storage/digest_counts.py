@@ -11,7 +11,6 @@ from typing import Any
 
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import aliased
 
 from storage.digest_sql import (
     SHOWN,
@@ -30,20 +29,16 @@ from storage.models import (
     Company,
     HoursReport,
     JobOpening,
-    Lookup,
     Match,
     Meeting,
-    Outcome,
     Person,
 )
-from storage.queries import ENDED, MATCHED, week_sums
+from storage.queries import MATCHED, week_sums
 
 
 @dataclass(frozen=True)
 class PairTotals:
     pairs: Listing[PairRow]
-    ended: int
-    full_term: int
     new_this_week: int
     new_last_week: int
 
@@ -53,12 +48,9 @@ async def pair_totals(session: AsyncSession, programme_id: int, w: DigestWindow)
     (an aggregate, joined once onto the named rows)."""
     kept = (Match.programme_id == programme_id, Match.status != "declined")
     matched = and_(Match.status.in_(MATCHED), Match.accepted_at <= w.as_of)
-    ended = and_(matched, Match.status.in_(ENDED), Match.ended_at <= w.as_of)
     totals = (
         select(
             func.count().label("total"),
-            count_if(ended).label("ended"),
-            count_if(and_(ended, Match.status == "completed")).label("full_term"),
             count_if(and_(matched, between(Match.accepted_at, w.week_start, w.week_end))).label(
                 "new"
             ),
@@ -94,8 +86,6 @@ async def pair_totals(session: AsyncSession, programme_id: int, w: DigestWindow)
     head = rows[0]  # the totals come once, with or without pairs to name
     return PairTotals(
         pairs=Listing([pair_row(r) for r in rows if r.id is not None], int(head.total)),
-        ended=int(head.ended),
-        full_term=int(head.full_term),
         new_this_week=int(head.new),
         new_last_week=int(head.new_last),
     )
@@ -128,66 +118,6 @@ async def count_matched_youths(
         total += counts.get(i, 0)
         before.append(total)
     return sum(counts.values()), before
-
-
-async def outcome_counts(session: AsyncSession, programme_id: int, w: DigestWindow) -> Any:
-    """Outcomes: each youth's newest registration counts; a hit needs a pair behind it.
-    One row: measured, self-supporting, students, in education, subsidised."""
-    newest = (
-        select(
-            Outcome.youth_id,
-            Outcome.match_id,
-            Outcome.target_group,
-            Outcome.category,
-            func.row_number()
-            .over(
-                partition_by=func.coalesce(Outcome.youth_id, -Outcome.id),
-                order_by=(Outcome.observed_on.desc(), Outcome.id.desc()),
-            )
-            .label("rank"),
-        )
-        .where(Outcome.programme_id == programme_id, Outcome.created_at < w.week_end)
-        .subquery()
-    )
-    any_pair = aliased(Match)
-    youth_pair = aliased(Match)
-    has_pair = or_(
-        select(any_pair.id)
-        .where(
-            any_pair.id == newest.c.match_id,
-            any_pair.programme_id == programme_id,
-            any_pair.status != "declined",
-        )
-        .exists(),
-        select(youth_pair.id)
-        .where(
-            youth_pair.youth_id == newest.c.youth_id,
-            youth_pair.programme_id == programme_id,
-            youth_pair.status.in_(MATCHED),
-            youth_pair.accepted_at <= w.as_of,
-        )
-        .exists(),
-    )
-
-    flags = await session.execute(select(Lookup.code, Lookup.attrs).where(Lookup.kind == "outcome"))
-    codes_of = {code: dict(attrs or {}) for code, attrs in flags.all()}
-
-    def hits(name: str, *more: Any) -> Any:
-        codes = [code for code, attrs in codes_of.items() if attrs.get(name)]
-        return func.coalesce(func.sum(flag(and_(newest.c.category.in_(codes), has_pair, *more))), 0)
-
-    student = newest.c.target_group == "student"
-    return (
-        await session.execute(
-            select(
-                func.count(),
-                hits("self_supporting"),
-                func.coalesce(func.sum(flag(student)), 0),
-                hits("in_education", student),
-                hits("subsidised"),
-            ).where(newest.c.rank == 1)
-        )
-    ).one()
 
 
 async def meetings_held(session: AsyncSession, programme_id: int, w: DigestWindow) -> Any:

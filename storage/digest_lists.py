@@ -5,6 +5,7 @@ items. Totals are counted in SQL; only the first SHOWN rows of each list leave t
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -453,3 +454,18 @@ async def people_lists(session: AsyncSession, programme_id: int, w: DigestWindow
     )
 
     return PeopleLists(waiting, mentors_free, unreachable, inbox)
+
+
+async def pairs_by_id(session: AsyncSession, ids: Sequence[int]) -> list[PairRow]:
+    """Named pairs, in the order given (a list the targets picked, e.g. past their end date)."""
+    if not ids:
+        return []
+    rows = await session.execute(
+        select(
+            Match.id, Match.youth_id, Match.mentor_id, Match.starts_on, Match.ends_on,
+            first_name(Match.youth_id).label("youth_name"),
+            first_name(Match.mentor_id).label("mentor_name"),
+        ).where(Match.id.in_(list(ids)))
+    )  # fmt: skip
+    found = {r.id: pair_row(r, starts_on=r.starts_on, ends_on=r.ends_on) for r in rows}
+    return [found[i] for i in ids if i in found]

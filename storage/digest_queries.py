@@ -20,7 +20,6 @@ from storage.digest_counts import (
     count_matched_youths,
     hours_and_signups,
     meetings_held,
-    outcome_counts,
     pair_totals,
 )
 from storage.digest_lists import active_lists, people_lists, proposals, surveys_due
@@ -42,19 +41,10 @@ class DigestSummary:
     pairs: Listing[PairRow]  # every pair but the declined, by id
     matched_youths: int
     matched_by_point: list[int]  # youths matched before each of the window's week points
-    ended: int
-    full_term: int
     new_this_week: int
     new_last_week: int
-    outcomes_measured: int
-    self_supporting: int
-    students: int
-    in_education: int
-    subsidised: int
-    companies: int
     companies_this_week: int
     companies_last_week: int
-    openings: int
     openings_this_week: int
     openings_last_week: int
     held_this_week: int
@@ -88,7 +78,6 @@ async def digest_summary(
         await session.execute(text("SET LOCAL jit = off"))
     pairs = await pair_totals(session, programme_id, w)
     matched_youths, matched_by_point = await count_matched_youths(session, programme_id, w)
-    outcomes = await outcome_counts(session, programme_id, w)
     active = await active_lists(session, programme_id, w)
     surveys = await surveys_due(session, programme_id, w)
     held = await meetings_held(session, programme_id, w)
@@ -105,19 +94,10 @@ async def digest_summary(
         pairs=pairs.pairs,
         matched_youths=matched_youths,
         matched_by_point=matched_by_point,
-        ended=pairs.ended,
-        full_term=pairs.full_term,
         new_this_week=pairs.new_this_week,
         new_last_week=pairs.new_last_week,
-        outcomes_measured=count(outcomes[0]),
-        self_supporting=count(outcomes[1]),
-        students=count(outcomes[2]),
-        in_education=count(outcomes[3]),
-        subsidised=count(outcomes[4]),
-        companies=count(companies[0]),
         companies_this_week=count(companies[1]),
         companies_last_week=count(companies[2]),
-        openings=count(openings[0]),
         openings_this_week=count(openings[1]),
         openings_last_week=count(openings[2]),
         held_this_week=count(held[0]),

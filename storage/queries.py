@@ -321,7 +321,11 @@ async def digest_facts(
             Outcome.category,
             Outcome.observed_on,
         )
-        .where(Outcome.programme_id == programme_id, Outcome.created_at < week_end)
+        .where(
+            Outcome.programme_id == programme_id,
+            Outcome.created_at < week_end,
+            Outcome.at_closure.is_(False),  # a closure's status never stands in for the survey
+        )
         .order_by(Outcome.observed_on, Outcome.id)
     )
     outcomes = [OutcomeFacts(*r) for r in outcome_rows.all()]

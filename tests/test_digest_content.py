@@ -35,43 +35,35 @@ async def _full(sessions: async_sessionmaker[AsyncSession], programme_id: int) -
 async def test_digest_targets_match_hand_computed_values(
     sessions: async_sessionmaker[AsyncSession],
 ) -> None:
-    digest, _ = await _digest(sessions)
+    digest, ids = await _digest(sessions)
     # 100 of 200 days gone: half of each count target is expected by now.
-    matches = digest.target("matches")
+    matches = digest.target("matched")
     assert (matches.value, matches.expected, matches.behind) == (8, 20, 12)
-    # The e-mail shows the figures; the committee report names the pairs behind them.
+    # The e-mail shows the figures; the committee report names the youths behind them.
     named = {t.key: t for t in (await _full(sessions, digest.programme_id)).targets}
-    assert {p.youth_name for p in named["matches"].pairs} == {
-        "Sara",
-        "Ali",
-        "Emma",
-        "Noah",
-        "Freja",
-        "Omar",
-        "Ida",
-        "Karl",
-    }
-    full = digest.target("full_term")  # Freja and Ida completed, Omar ended early
-    assert (full.numerator, full.denominator, full.behind) == (2, 3, 9)
+    names = {"Sara", "Ali", "Emma", "Noah", "Freja", "Omar", "Ida", "Karl"}
+    assert set(named["matched"].ids) == {ids[n] for n in names}
+    # Freja (ended 20 Nov, her end date) and Ida (18 Nov, hers) completed; Omar ended early on
+    # 25 Aug for a reason that is no job or education (a negative early end).
+    full = digest.target("kept_3_months")
+    assert (full.numerator, full.denominator, full.unknown, full.behind) == (2, 3, 0, 9)
     assert full.value == pytest.approx(200 / 3)
-    selfsup = digest.target("self_supporting")  # Freja (education) of Freja and Ida (praktik)
-    assert (selfsup.numerator, selfsup.denominator, selfsup.value, selfsup.on_track) == (
-        1,
-        2,
-        50.0,
-        True,
-    )
-    assert [p.youth_name for p in named["self_supporting"].pairs] == ["Freja"]
-    student = digest.target("dropout_in_education")
-    assert (student.numerator, student.denominator, student.value) == (1, 1, 100.0)
-    subsidised = digest.target("subsidised")  # Ida's newest outcome is praktik
-    assert (subsidised.numerator, subsidised.value, subsidised.behind) == (1, 50.0, 0)
-    companies = digest.target("companies")
+    assert (digest.positive_early, digest.negative_early) == (0, 1)
+    assert set(named["kept_3_months"].ids) == {ids["m:Freja"], ids["m:Ida"]}
+    # The outcomes recorded at Freja's and Ida's closure are no +3-month observations: nobody's
+    # window (end + 3 months - 14 days .. + 45 days: from 4 Feb 2027) has closed on 26 November.
+    for key in ("self_supporting", "students_in_education", "praktik_subsidy_smalljob"):
+        target = digest.target(key)
+        assert (target.measured, target.numerator, target.denominator, target.unknown) == (
+            False, 0, 0, 0,
+        )  # fmt: skip
+    companies = digest.target("companies_outside")  # Brugsen is a partner
     assert (companies.value, companies.expected, companies.behind) == (3, 5, 2)
     openings = digest.target("job_openings")  # the 30 November opening is not there yet
     assert (openings.value, openings.expected, openings.behind) == (3, 2, 0)
-    assert digest.savings.youths == 1
-    assert digest.savings.total_dkk == 69_227
+    assert digest.savings.youths == 0
+    assert digest.savings.total_dkk == 0
+    assert [g for g in digest.by_group] == ["g0", "g1", "g2", "student"]
 
 
 async def test_digest_compares_this_week_with_last_week(
@@ -143,7 +135,7 @@ async def test_digest_past_week_counts_as_of_its_end(
     async with sessions() as session:
         digest = await load_digest(session, built.programme_id, "2026-W47", NOW, CPH)
     assert digest.as_of.astimezone(CPH).date().isoformat() == "2026-11-23"
-    assert digest.target("matches").value == 7  # Karl was matched on 24 November
+    assert digest.target("matched").value == 7  # Karl was matched on 24 November
     assert digest.compared("meetings_held").this_week == 2
 
 

@@ -71,7 +71,10 @@ async def test_digest_arrives_as_multipart_with_html_text_and_charts(
     assert "Ali og Mette (par 2)" in text
     assert "intet møde i 24 dage" in html
     assert "Jonas (id 12): har ventet 21 dage" in text
-    assert "1 selvforsørgende unge x 69.227 kr." in text
+    # No outcome window has closed on 26 November: nobody counts as self-supporting yet.
+    assert "0 selvforsørgende unge x 69.227 kr." in text
+    assert "Stoppet før tid: 0 på grund af job eller uddannelse, 1 af andre årsager." in text
+    assert "Forbi slutdatoen, ikke afsluttet (0)" in text
     assert "ikke var blevet selvforsørgende" in text
     assert 'style="' in html and "<link" not in html and "http" not in html.split("<body")[1]
 

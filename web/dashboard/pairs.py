@@ -10,11 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import month_start
 from mentoring.audit import record
-from mentoring.digest import build_digest
-from mentoring.digest_model import Reason, default_week, week_bounds
+from mentoring.digest import load_week_in_full
+from mentoring.digest_model import Reason, default_week
 from mentoring.lookups import lookup
 from mentoring.matches import close_match
-from storage.queries import PairFacts, digest_facts
+from storage.queries import PairFacts
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, now_and_today, programme_of, render, route_id, text_field
 from web.keys import RUNTIME
@@ -43,12 +43,10 @@ async def pairs(request: web.Request) -> web.StreamResponse:
     now, today = now_and_today(request)
     tz = runtime.settings.tz
     week = default_week(now, tz)
-    start, end = week_bounds(week, tz)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        facts = await digest_facts(db, programme.id, as_of=now, week_start=start, week_end=end)
+        facts, digest = await load_week_in_full(db, programme.id, week, now, tz)
         reasons = list(await lookup(db, "end_reason"))
-    digest = build_digest(facts, week, min(now, end), tz)
     risks = {r.pair.match_id: r.reasons for r in digest.at_risk}
     month = month_start(today)
     rows = sorted(
