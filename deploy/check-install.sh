@@ -21,6 +21,7 @@ cleanup() {
     for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
     for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
     psql "$PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS $NAME WITH (FORCE)" >/dev/null 2>&1 || true
+    psql "$PG_ADMIN_URL" -q -c "DROP DATABASE IF EXISTS ${NAME}_new WITH (FORCE)" >/dev/null 2>&1 || true
     psql "$PG_ADMIN_URL" -q -c "DROP ROLE IF EXISTS $NAME" >/dev/null 2>&1 || true
     rm -rf "$WORK"
 }
@@ -123,6 +124,11 @@ mb backup "$BACKUP"
 contents=$(pg_restore --list "$BACKUP")
 grep -q "TABLE DATA public people" <<<"$contents" || fail "the backup holds no people"
 echo "the backup holds $(grep -c 'TABLE DATA' <<<"$contents") tables' data"
+# A restore into a new, empty database owned by the same role (as after losing the server).
+psql "$PG_ADMIN_URL" -q -v ON_ERROR_STOP=1 -c "CREATE DATABASE ${NAME}_new OWNER $NAME"
+sed "s|/$NAME\$|/${NAME}_new|" "$MENTORBOT_ENV_FILE" >"$WORK/restore.env"
+MENTORBOT_ENV_FILE="$WORK/restore.env" mb restore "$BACKUP"
+psql "$PG_ADMIN_URL" -q -c "DROP DATABASE ${NAME}_new WITH (FORCE)"
 
 say "12. Upgrades"
 mb db upgrade

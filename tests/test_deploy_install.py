@@ -38,6 +38,7 @@ def test_the_installation_guide_reaches_a_running_service(pg_url: str) -> None:
     assert "healthz: version " in out and "the dispatcher logs JSON lines" in out
     assert "Coordinator koordinator@kommune.dk added." in out
     assert "imported 2, already there 0, rejected 0" in out
+    assert "Erased again after the restore: 0 person(s)." in out  # into a new database
     assert out.rstrip().endswith("The service runs: installation steps 1-12 done")
 
 
