@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import month_start
 from mentoring.errors import DomainError
 from mentoring.matches import get_match
-from storage.models import HoursReport, Programme
+from storage.models import HoursReport, Meeting, Programme
 
 MAX_MINUTES_PER_MEETING = 12 * 60
 
@@ -55,7 +55,10 @@ async def report_hours(
     now: datetime,
     meeting_id: int | None = None,
 ) -> MonthHours:
-    """Store hours (positive, at most 12 for one meeting) and return the month's total."""
+    """Store hours (positive, at most 12 for one meeting) and return the month's total.
+
+    A held meeting has one duration: a second report for the same meeting (the other side's, or
+    a correction) replaces the first rather than adding to it (see `previous_report`)."""
     if minutes <= 0:
         raise DomainError("hours_not_positive")
     if minutes > MAX_MINUTES_PER_MEETING:
@@ -65,12 +68,11 @@ async def report_hours(
         raise DomainError("match_not_active")
     if reported_by is not None and reported_by not in (match.youth_id, match.mentor_id):
         raise DomainError("not_your_match")
-    if meeting_id is not None:
-        already = await session.scalar(
-            select(HoursReport.id).where(HoursReport.meeting_id == meeting_id)
-        )
-        if already is not None:
-            raise DomainError("hours_already_reported")
+    existing = await previous_report(session, meeting_id) if meeting_id is not None else None
+    if existing is not None:
+        existing.minutes, existing.reported_by, existing.reported_at = minutes, reported_by, now
+        await session.flush()
+        return await month_total(session, match_id, existing.month)
     session.add(
         HoursReport(
             match_id=match_id,
@@ -83,3 +85,28 @@ async def report_hours(
     )
     await session.flush()
     return await month_total(session, match_id, today)
+
+
+async def previous_report(session: AsyncSession, meeting_id: int) -> HoursReport | None:
+    """The hours already reported for a meeting (by either side), if any."""
+    return await session.scalar(
+        select(HoursReport).where(HoursReport.meeting_id == meeting_id).limit(1)
+    )
+
+
+async def recent_meeting(
+    session: AsyncSession, match_id: int, now: datetime, days: int = 14
+) -> Meeting | None:
+    """The pair's latest meeting in the last `days` days that was not cancelled or declined: what
+    hours reported without a meeting most likely belong to ("var det mødet tirsdag?")."""
+    return await session.scalar(
+        select(Meeting)
+        .where(
+            Meeting.match_id == match_id,
+            Meeting.starts_at <= now,
+            Meeting.starts_at >= now - timedelta(days=days),
+            Meeting.status.in_(("proposed", "confirmed", "held")),
+        )
+        .order_by(Meeting.starts_at.desc())
+        .limit(1)
+    )

@@ -121,7 +121,7 @@ async def test_meeting_slots_counter_proposal_decline_and_cancel(runtime: Runtim
 async def test_hours_reported_anytime_show_the_month_total(runtime: Runtime) -> None:
     youth_chat, _, _ = await _pair(runtime)
     first = await youth_chat.text("/timer 2")
-    assert "2 timer er gemt" in first and "2 af 3 timer" in first and "1 timer mangler" in first
+    assert "2 timer er gemt" in first and "2 af 3 timer" in first and "1 time mangler" in first
     second = await youth_chat.text("90 min")
     assert "3,5 af 3 timer" in second and "I har nået målet" in second
     async with runtime.sessions() as session:

@@ -365,3 +365,17 @@ async def test_dashboard_invitation_is_a_telegram_link_to_our_bot_when_telegram_
     async with runtime.sessions() as s:
         invitation = (await s.scalars(select(Invitation))).one()
     assert f'href="https://t.me/mentor_test_bot?start={invitation.code}"' in page
+
+
+async def test_dashboard_danish_pages_show_words_not_codes(dash: Dashboard) -> None:
+    """Issue 17 finding 8: "Rolle youth" and raw inbox kinds on Danish pages."""
+    async with dash.runtime.sessions() as s:
+        programme_id = (await s.get(Person, dash.data.sara)).programme_id  # type: ignore[union-attr]
+        s.add(InboxItem(programme_id=programme_id, person_id=dash.data.sara, kind="unsure"))
+        await s.commit()
+    await dash.login()
+    person = await (await dash.client.get(f"/people/{dash.data.sara}")).text()
+    assert "<dd>ung</dd>" in person and "<dd>youth</dd>" not in person
+    assert "<dd>aktiv</dd>" in person and "<dd>active</dd>" not in person
+    inbox = await (await dash.client.get("/inbox")).text()
+    assert "<strong>unsure</strong>" not in inbox and "tvivl" in inbox

@@ -3,13 +3,16 @@ findings), each replayed through the engine as a person types it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.runtime import Runtime
+from mentoring.coordinators import add_coordinator
 from mentoring.places import Place, find_place, parse_local
-from storage.models import ContactPoint, InboxItem, Meeting, Youth
+from storage.models import ContactPoint, HoursReport, InboxItem, Match, Meeting, Youth
 from tests.conftest import NOW
 from tests.factories import active_pair
 from tests.fakes.chat import Chat, make_runtime
@@ -253,3 +256,67 @@ def test_a_programme_lists_its_own_villages() -> None:
     own = parse_local("6000 Kolding\n6000 Agtrup")
     assert find_place("agtrup", own) == Place("6000", "Agtrup")
     assert find_place("agtrup") is None  # not one of Viborg Kommune's or the country's towns
+
+
+# Finding 6: both sides reporting the same meeting count it once; a second report corrects.
+async def test_hours_for_the_same_meeting_count_once(runtime: Runtime) -> None:
+    youth_chat, mentor_chat = await _pair(runtime)
+    async with runtime.sessions() as session, session.begin():
+        match = await session.scalar(select(Match))
+        assert match is not None
+        session.add(
+            Meeting(match_id=match.id, starts_at=NOW - timedelta(days=2), status="confirmed")
+        )
+    asked = await youth_chat.text("timer 2")
+    assert "Var det mødet tirsdag d. 24. november kl. 10.00?" in asked
+    first = await youth_chat.text("ja")
+    assert "2 timer er gemt" in first and "2 af 3 timer" in first and "1 time mangler" in first
+    await mentor_chat.send("TIMER 2")
+    second = await mentor_chat.text("ja")
+    assert "Sara havde allerede skrevet 2 timer" in second and "2 af 3 timer" in second
+    assert "4 af 3" not in second and "nået målet" not in second
+    await youth_chat.send("timer 1,5")
+    corrected = await youth_chat.text("jep")
+    assert "det står nu til 1,5 timer" in corrected and "1,5 af 3 timer" in corrected
+    async with runtime.sessions() as session:
+        reports = list(await session.scalars(select(HoursReport)))
+        assert [r.minutes for r in reports] == [90]
+        meeting = await session.scalar(select(Meeting))
+        assert meeting is not None and meeting.status == "held"
+
+
+async def test_hours_not_tied_to_a_meeting_still_count(runtime: Runtime) -> None:
+    youth_chat, _ = await _pair(runtime)
+    reply = await youth_chat.text("vi mødtes 1 time")
+    assert "1 time er gemt" in reply and "2 timer mangler" in reply
+
+
+# Finding 8: plural forms through ngettext ("1 time mangler", never "1 timer").
+async def test_one_hour_is_singular_in_danish(runtime: Runtime) -> None:
+    youth_chat, _ = await _pair(runtime)
+    two = await youth_chat.text("timer 2")
+    assert "1 time mangler" in two and "1 timer" not in two
+    one = await youth_chat.text("timer 1")
+    assert "Tak! 1 time er gemt" in one
+
+
+async def test_the_coordinator_is_named_not_given_a_pronoun(runtime: Runtime) -> None:
+    youth_chat, _ = await _pair(runtime)
+    async with runtime.sessions() as session, session.begin():
+        await add_coordinator(session, "anne@viborg.dk", "a-long-password-1", name="Anne")
+    noted = await youth_chat.text("usikker")
+    assert "Det er kun Anne, vores koordinator" in noted
+    assert " hun " not in noted and " han " not in noted
+
+
+# Finding 7: the Telegram prompt matches its buttons (no numbers to type on Telegram).
+async def test_interest_prompt_matches_the_buttons_on_each_channel(runtime: Runtime) -> None:
+    telegram = Chat(runtime, channel="telegram", address="9001")
+    for text in ["hej", "ja", "Sara", "22"]:
+        await telegram.send(text)
+    [prompt] = await telegram.send(option="sit:unemployed")
+    assert "fx 1 3" not in (prompt.body or "") and prompt.options
+    sms = await _youth(runtime)
+    for text in ["hej", "ja", "Omar", "22"]:
+        await sms.send(text)
+    assert "fx 1 3" in await sms.text("1")

@@ -13,7 +13,7 @@ from bot.parsing_dates import When, localise, parse_when
 from bot.turn import Turn, opt, yes_no_options
 from core.clock import local_date
 from mentoring.errors import DomainError
-from mentoring.hours import report_hours
+from mentoring.hours import previous_report, recent_meeting, report_hours
 from mentoring.meetings import (
     cancel_meeting,
     confirm_meeting,
@@ -346,22 +346,54 @@ async def start_hours(turn: Turn, rest: str) -> None:
         return
     turn.goto("hours", "amount", {"match_id": match.id})
     if rest:
-        await _report(turn, match.id, None, rest)
+        await _hours_given(turn, match.id, parsing.hours_minutes(rest))
     else:
         turn.say("hours_ask", _hour_options())
 
 
 async def handle_hours(turn: Turn) -> None:
-    await _report(turn, int(turn.data["match_id"]), None)
+    """Flow `hours`: how many (step `amount`), then which meeting they belong to (`which`)."""
+    match_id = int(turn.data["match_id"])
+    if turn.state.step != "which":
+        await _hours_given(turn, match_id, _minutes(turn))
+        return
+    answer = turn.answer_yes_no()
+    if answer is None:
+        meeting = await get_meeting(turn.session, int(turn.data["meeting_id"]))
+        turn.miss("hours_which_meeting", yes_no_options(), at=meeting.starts_at)
+        return
+    meeting_id = int(turn.data["meeting_id"]) if answer else None
+    if meeting_id is not None:
+        meeting = await get_meeting(turn.session, meeting_id)
+        if meeting.status != "held":
+            await mark_held(turn.session, meeting_id, True, now=turn.now)
+    await _report(turn, match_id, meeting_id, minutes=int(turn.data["minutes"]))
 
 
-async def _report(
-    turn: Turn, match_id: int, meeting_id: int | None, text: str | None = None
-) -> None:
-    minutes = parsing.hours_minutes(text) if text is not None else _minutes(turn)
+async def _hours_given(turn: Turn, match_id: int, minutes: int | None) -> None:
+    """Hours said without a meeting: tie them to the pair's latest meeting if the person says
+    it was that one ("var det mødet tirsdag?"), so both sides' reports count once."""
     if minutes is None:
         turn.miss("hours_again", _hour_options())
         return
+    meeting = await recent_meeting(turn.session, match_id, turn.now)
+    if meeting is None:
+        await _report(turn, match_id, None, minutes=minutes)
+        return
+    turn.set(minutes=minutes, meeting_id=meeting.id)
+    turn.ask("which", "hours_which_meeting", yes_no_options(), at=meeting.starts_at)
+
+
+async def _report(
+    turn: Turn, match_id: int, meeting_id: int | None, *, minutes: int | None = None
+) -> None:
+    minutes = _minutes(turn) if minutes is None else minutes
+    if minutes is None:
+        turn.miss("hours_again", _hour_options())
+        return
+    before = await previous_report(turn.session, meeting_id) if meeting_id else None
+    previous = before.minutes if before is not None else None
+    by_other = before is not None and before.reported_by != turn.person.id
     total = await report_hours(
         turn.session,
         match_id,
@@ -372,11 +404,23 @@ async def _report(
         meeting_id=meeting_id,
     )
     turn.goto(None, None, {})
+    figures: dict[str, Any] = {
+        "reported": minutes / 60,
+        "total": total.hours,
+        "commitment": total.commitment_minutes / 60,
+        "missing": total.missing_minutes / 60,
+        "met": total.met,
+    }
+    if previous is None:
+        turn.say("hours_total", **figures)
+        return
+    meeting = await get_meeting(turn.session, int(meeting_id or 0))
+    match = await turn.session.get(Match, match_id)
+    partner = await _name(turn, _other(match, turn.person.id)) if match else ""
     turn.say(
-        "hours_total",
-        reported=minutes / 60,
-        total=total.hours,
-        commitment=total.commitment_minutes / 60,
-        missing=total.missing_minutes / 60,
-        met=total.met,
+        "hours_same_meeting",
+        at=meeting.starts_at,
+        previous=previous / 60,
+        partner=partner if by_other else None,
+        **figures,
     )

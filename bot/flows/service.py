@@ -11,6 +11,7 @@ from bot.turn import Turn, opt
 from bot.understanding.reading import read
 from mentoring import inbox
 from mentoring.audit import record
+from mentoring.coordinators import coordinator_name
 from mentoring.pairs import open_match_for
 from mentoring.people import has_consent
 from storage.models import ContactPoint, HoursReport, Meeting, Mentor, Person, Youth
@@ -198,7 +199,7 @@ async def _unsure(turn: Turn) -> None:
     match = await inbox.put(turn.session, turn.person, inbox.Kind.UNSURE, now=turn.now)
     if match is not None and match.unsure_flag_at is None:
         match.unsure_flag_at = turn.now
-    turn.say("unsure_noted")
+    turn.say("unsure_noted", coordinator=await coordinator_name(turn.session))
 
 
 async def _my_data(turn: Turn) -> None:
