@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientResponse
 from aiohttp.test_utils import TestClient, TestServer
-from mentoring.runtime import Runtime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
