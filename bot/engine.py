@@ -54,6 +54,7 @@ FLOW_HANDLERS: dict[str, Handler] = {
     "meeting": meetings.handle_propose,
     "meeting_confirm": meetings.handle_confirm,
     "meeting_held": meetings.handle_held,
+    "cancel": meetings.handle_cancel,
     "hours": meetings.handle_hours,
     "checkin": feedback.handle_checkin,
     "closure": feedback.handle_closure,

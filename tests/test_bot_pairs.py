@@ -111,7 +111,8 @@ async def test_meeting_slots_counter_proposal_decline_and_cancel(runtime: Runtim
     await mentor_chat.send("MØDE søndag kl 12 i parken")
     assert "søndag d. 29. november kl. 12.00 på parken" in await youth_chat.text()
     assert "Mødet er bekræftet" in await youth_chat.text("JA")
-    assert "er aflyst" in await mentor_chat.text("aflys")
+    assert "Skal jeg aflyse mødet søndag d. 29. november" in await mentor_chat.text("aflys")
+    assert "er aflyst" in await mentor_chat.text("ja")
     assert "Henrik har aflyst mødet søndag d. 29. november kl. 12.00" in await youth_chat.text()
     async with runtime.sessions() as session:
         statuses = sorted(m.status for m in await session.scalars(select(Meeting)))

@@ -320,3 +320,42 @@ async def test_interest_prompt_matches_the_buttons_on_each_channel(runtime: Runt
     for text in ["hej", "ja", "Omar", "22"]:
         await sms.send(text)
     assert "fx 1 3" in await sms.text("1")
+
+
+# Finding 7: AFLYS and FLYT ask which meeting and confirm; FLYT offers no booked slot.
+async def _two_meetings(runtime: Runtime, youth_chat: Chat, mentor_chat: Chat) -> None:
+    for text in ("MØDE fredag kl 15 på biblioteket", "MØDE mandag kl 15 på biblioteket"):
+        await youth_chat.send(text)
+        await mentor_chat.send("ja")
+    await youth_chat.replies()
+    await mentor_chat.replies()
+
+
+async def test_aflys_asks_which_meeting_and_confirms(runtime: Runtime) -> None:
+    youth_chat, mentor_chat = await _pair(runtime)
+    await _two_meetings(runtime, youth_chat, mentor_chat)
+    which = await mentor_chat.text("AFLYS")
+    assert "Hvilket møde vil du aflyse?" in which
+    sure = await mentor_chat.text("mandag")
+    assert "Skal jeg aflyse mødet mandag d. 30. november kl. 15.00?" in sure
+    assert await youth_chat.text() == ""
+    assert "er aflyst" in await mentor_chat.text("ja")
+    assert "Henrik har aflyst mødet mandag d. 30. november" in await youth_chat.text()
+    assert "bliver til noget" in await youth_chat.text("aflys") + await youth_chat.text("nej")
+    statuses = [m.status for m in await _meetings(runtime)]
+    assert statuses == ["confirmed", "cancelled"]
+
+
+async def test_flyt_never_offers_a_booked_slot_and_reads_back(runtime: Runtime) -> None:
+    youth_chat, mentor_chat = await _pair(runtime)
+    await _two_meetings(runtime, youth_chat, mentor_chat)
+    [which] = await youth_chat.send("kan vi flytte mødet")
+    assert "Hvilket møde vil du flytte?" in (which.body or "")
+    [when] = await youth_chat.send(option=which.options[0]["key"])
+    keys = [o["key"] for o in when.options]
+    assert "s:202611271500" not in keys and "s:202611301500" not in keys
+    readback = await youth_chat.text("tirsdag kl 16")
+    assert "Skal jeg foreslå Henrik et møde tirsdag d. 1. december kl. 16.00" in readback
+    assert await mentor_chat.text() == ""
+    await youth_chat.send("ja")
+    assert "tirsdag d. 1. december kl. 16.00 på biblioteket" in await mentor_chat.text()

@@ -4,7 +4,7 @@ cancel, "was it held?", and hours against the month's commitment. Every time is 
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from bot import parsing
@@ -50,14 +50,20 @@ async def _name(turn: Turn, person_id: int) -> str:
     return (person.first_name or "") if person else ""
 
 
-def _slots(turn: Turn) -> tuple[Option, ...]:
-    """The next weekdays at 15:00 local time, as buttons."""
+async def _slots(turn: Turn) -> tuple[Option, ...]:
+    """The next weekdays at 15:00 local time, as buttons; never a time the pair has booked."""
     tz = turn.runtime.settings.tz
+    match_id = turn.data.get("match_id")
+    booked = (
+        {m.starts_at for m in await open_meetings(turn.session, int(match_id))}
+        if match_id
+        else set()
+    )
     slots: list[Option] = []
     day = turn.today + timedelta(days=1)
     while len(slots) < SLOT_DAYS:
-        if day.weekday() < 5:
-            moment = datetime.combine(day, SLOT_TIME, tzinfo=tz)
+        moment = datetime.combine(day, SLOT_TIME, tzinfo=tz)
+        if day.weekday() < 5 and moment.astimezone(UTC) not in booked:
             slots.append(opt(f"s:{moment:%Y%m%d%H%M}", "label_slot", at=moment))
         day += timedelta(days=1)
     return tuple(slots)
@@ -80,28 +86,94 @@ async def start_propose(turn: Turn, rest: str) -> None:
     if rest:
         await handle_propose(turn)
         return
-    turn.say("meeting_when", _slots(turn))
+    turn.say("meeting_when", await _slots(turn))
+
+
+def _meeting_options(meetings: list[Meeting]) -> tuple[Option, ...]:
+    return tuple(opt(f"m:{m.id}", "label_slot", at=m.starts_at) for m in meetings)
+
+
+async def _which(turn: Turn, meetings: list[Meeting]) -> Meeting | None:
+    """The meeting chosen among `meetings` (a button, its number, or a day or time written)."""
+    options = _meeting_options(meetings)
+    chosen = turn.pick(options)
+    if chosen is not None:
+        return next(m for m in meetings if f"m:{m.id}" == chosen)
+    when = parse_when(turn.text, turn.now, turn.runtime.settings.tz)
+    if when is None:
+        return None
+    tz = turn.runtime.settings.tz
+    fits = [
+        m
+        for m in meetings
+        if (when.day is None or m.starts_at.astimezone(tz).date() == when.day)
+        and (when.clock is None or m.starts_at.astimezone(tz).time() == when.clock)
+    ]
+    return fits[0] if len(fits) == 1 else None
+
+
+async def _pair_meetings(turn: Turn) -> tuple[Match | None, list[Meeting]]:
+    match = await _active_match(turn)
+    return match, (await open_meetings(turn.session, match.id) if match else [])
 
 
 async def start_move(turn: Turn) -> None:
-    match = await _active_match(turn)
-    meetings = await open_meetings(turn.session, match.id) if match else []
+    """FLYT: which meeting (asked when there are several), then the new time, read back."""
+    match, meetings = await _pair_meetings(turn)
     if match is None or not meetings:
         turn.say("no_open_meeting")
         return
-    meeting = meetings[0]
-    turn.goto("meeting", "when", {"match_id": match.id, "meeting_id": meeting.id})
-    turn.say("meeting_move_when", _slots(turn), at=meeting.starts_at)
+    turn.goto("meeting", "which", {"match_id": match.id, "unsure": True})
+    if len(meetings) > 1:
+        turn.say("meeting_which", _meeting_options(meetings), action="move")
+        return
+    await _move_this(turn, meetings[0])
+
+
+async def _move_this(turn: Turn, meeting: Meeting) -> None:
+    turn.set(meeting_id=meeting.id, place=meeting.place, place_done=True)
+    turn.ask("when", "meeting_move_when", await _slots(turn), at=meeting.starts_at)
 
 
 async def cancel(turn: Turn) -> None:
-    match = await _active_match(turn)
-    meetings = await open_meetings(turn.session, match.id) if match else []
+    """AFLYS: which meeting (asked when there are several), then "are you sure?"."""
+    match, meetings = await _pair_meetings(turn)
     if match is None or not meetings:
         turn.say("no_open_meeting")
         return
-    meeting = await cancel_meeting(turn.session, meetings[0].id, turn.person.id, now=turn.now)
+    turn.goto("cancel", "which", {"match_id": match.id})
+    if len(meetings) > 1:
+        turn.say("meeting_which", _meeting_options(meetings), action="cancel")
+        return
+    turn.set(meeting_id=meetings[0].id)
+    turn.ask("confirm", "meeting_cancel_confirm", yes_no_options(), at=meetings[0].starts_at)
+
+
+async def handle_cancel(turn: Turn) -> None:
+    """Flow `cancel`: which meeting, then yes/no before anything is cancelled or told."""
+    match, meetings = await _pair_meetings(turn)
+    if match is None or not meetings:
+        turn.goto(None, None, {})
+        turn.say("no_open_meeting")
+        return
+    if turn.state.step == "which":
+        chosen = await _which(turn, meetings)
+        if chosen is None:
+            turn.miss("meeting_which", _meeting_options(meetings), action="cancel")
+            return
+        turn.set(meeting_id=chosen.id)
+        turn.ask("confirm", "meeting_cancel_confirm", yes_no_options(), at=chosen.starts_at)
+        return
+    meeting = await get_meeting(turn.session, int(turn.data["meeting_id"]))
+    answer = turn.answer_yes_no()
+    if answer is None:
+        turn.miss("meeting_cancel_confirm", yes_no_options(), at=meeting.starts_at)
+        return
     turn.goto(None, None, {})
+    if not answer:
+        turn.say("meeting_kept", at=meeting.starts_at)
+        return
+    meeting = await cancel_meeting(turn.session, meeting.id, turn.person.id, now=turn.now)
     turn.say("meeting_cancelled", at=meeting.starts_at)
     turn.tell(
         _other(match, turn.person.id),
@@ -145,10 +217,18 @@ async def handle_propose(turn: Turn) -> None:
     if option.startswith("s:"):
         at = _slot_time(turn, option)
         if at is None:
-            turn.miss("meeting_when_again", _slots(turn))
+            turn.miss("meeting_when_again", await _slots(turn))
             return
         local = at.astimezone(turn.runtime.settings.tz)
         turn.set(day=local.date().isoformat(), clock=local.strftime("%H:%M"))
+    elif step == "which":
+        _, meetings = await _pair_meetings(turn)
+        picked = await _which(turn, meetings)
+        if picked is None:
+            turn.miss("meeting_which", _meeting_options(meetings), action="move")
+            return
+        await _move_this(turn, picked)
+        return
     elif step == "readback":
         answer = turn.answer_yes_no()
         if answer is True:
@@ -156,7 +236,7 @@ async def handle_propose(turn: Turn) -> None:
             return
         if answer is False:
             turn.set(day=None, clock=None, unsure=False)
-            turn.ask("when", "meeting_when_again", _slots(turn))
+            turn.ask("when", "meeting_when_again", await _slots(turn))
             return
         when = parse_when(text, turn.now, turn.runtime.settings.tz)
         if when is None:
@@ -184,7 +264,7 @@ async def handle_propose(turn: Turn) -> None:
             if step == "time":
                 turn.miss("meeting_time_again")
             else:
-                turn.miss("meeting_when_again", _slots(turn))
+                turn.miss("meeting_when_again", await _slots(turn))
             return
         _remember_when(turn, when)
     await _next_question(turn)
@@ -215,7 +295,7 @@ async def _readback_context(turn: Turn) -> dict[str, Any]:
 async def _next_question(turn: Turn) -> None:
     data = turn.data
     if not data.get("day") and not data.get("clock"):
-        turn.ask("when", "meeting_when_again", _slots(turn))
+        turn.ask("when", "meeting_when_again", await _slots(turn))
     elif not data.get("clock"):
         turn.ask("time", "meeting_time", day=date.fromisoformat(data["day"]))
     elif not data.get("place_done"):
@@ -241,7 +321,7 @@ async def _propose(turn: Turn, at: datetime, place: str | None) -> None:
     except DomainError as err:
         if err.key in ("meeting_in_past", "meeting_too_far_ahead"):
             turn.say("error", error_key=err.key, **err.params)
-            turn.ask("when", "meeting_when_again", _slots(turn))
+            turn.ask("when", "meeting_when_again", await _slots(turn))
             return
         raise
     turn.goto(None, None, {})
