@@ -11,10 +11,20 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.runtime import Runtime
 from mentoring.coordinators import add_coordinator
+from mentoring.outcomes import register_company
 from mentoring.places import Place, find_place, parse_local
-from storage.models import ContactPoint, HoursReport, InboxItem, Match, Meeting, Youth
+from storage.models import (
+    Company,
+    ContactPoint,
+    HoursReport,
+    InboxItem,
+    Match,
+    Meeting,
+    Mentor,
+    Youth,
+)
 from tests.conftest import NOW
-from tests.factories import active_pair
+from tests.factories import active_pair, programme
 from tests.fakes.chat import Chat, make_runtime
 
 
@@ -359,3 +369,36 @@ async def test_flyt_never_offers_a_booked_slot_and_reads_back(runtime: Runtime) 
     assert await mentor_chat.text() == ""
     await youth_chat.send("ja")
     assert "tirsdag d. 1. december kl. 16.00 på biblioteket" in await mentor_chat.text()
+
+
+# Finding 5 (mentors): the company's name without the sentence around it, the CVR number checked
+# against the name we know for it, the industry and the area normalised like the youths'.
+async def test_mentor_company_cvr_must_agree_with_the_name(runtime: Runtime) -> None:
+    async with runtime.sessions() as session, session.begin():
+        prog = await programme(session)
+        await register_company(session, prog.id, "Hansens VVS ApS", cvr="29403473")
+    chat = Chat(runtime, address="new-mentor")
+    await chat.send("hej jeg vil gerne være mentor")
+    await chat.send("Jens Knudsen")
+    check = await chat.text("JK Byg ApS 29403473, det er mit eget firma")
+    assert "CVR 29403473 hører til Hansens VVS ApS hos os, ikke JK Byg ApS" in check
+    assert "Hvilken virksomhed" in await chat.text("nej")
+    await chat.send("JK Byg ApS, det er mit eget firma")
+    await chat.send("ejer")
+    await chat.send("byggeri")
+    await chat.send("viborg")
+    for said in ["1", "dansk", "hverdage efter 16"]:
+        summary = await chat.text(said)
+    assert "JK Byg ApS" in summary and "det er mit eget firma" not in summary
+    assert "Hansens" not in summary
+    await chat.send("ja")
+    async with runtime.sessions() as session:
+        mentor_row = await session.scalar(select(Mentor))
+        assert mentor_row is not None
+        company = await session.get(Company, mentor_row.company_id)
+        assert company is not None and company.name == "JK Byg ApS" and company.cvr is None
+        assert (mentor_row.industry, mentor_row.postcode, mentor_row.area) == (
+            "construction",
+            "8800",
+            "Viborg",
+        )

@@ -12,13 +12,15 @@ from sqlalchemy import select
 from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
+from bot.understanding import answers
 from mentoring.addresses import tidy_name
 from mentoring.audit import record
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
 from mentoring.outcomes import normalise_cvr, register_company
 from mentoring.people import MentorForm, approve_mentor, register_mentor
-from storage.models import Company, Invitation
+from mentoring.places import find_place, parse_local
+from storage.models import Company, Invitation, Programme
 
 FLOW = "signup_mentor"
 STEPS = (
@@ -85,24 +87,19 @@ async def handle(turn: Turn) -> None:
             return
         turn.set(first_name=parts[0], last_name=parts[1] if len(parts) > 1 else None)
     elif step == "company":
-        found = re.search(
-            r"(?:cvr[:\s-]*)?((?:dk)?\s?\d{2}\s?\d{2}\s?\d{2}\s?\d{2})\s*$",
-            text,
-            flags=re.IGNORECASE,
-        )
-        name, cvr = text, None
-        if found:
-            try:
-                cvr = normalise_cvr(found.group(1))
-            except DomainError:
-                turn.miss("mentor_company_cvr")
-                return
-            name = re.sub(r"[\s,;:-]*(?:cvr)?[\s:]*$", "", text[: found.start()], flags=re.I)
-        name = " ".join(name.split())
-        if not name or len(name) > 200:
-            turn.miss("mentor_company")
+        if not await _company_answer(turn):
             return
-        turn.set(company=name, cvr=cvr)
+    elif step == "company_check":
+        answer = turn.answer_yes_no()
+        if answer is None:
+            turn.miss("mentor_company_check", yes_no_options(), **turn.data)
+            return
+        if not answer:
+            turn.set(cvr=None, registered=None)
+            await ask_step(turn, "company")
+            return
+        turn.set(company=turn.data["registered"], registered=None)
+        step = "company"
     elif step in ("role", "availability"):
         if not text or len(text) > 200:
             turn.miss(f"mentor_{step}")
@@ -117,16 +114,20 @@ async def handle(turn: Turn) -> None:
             for o in options
         ]
         chosen = turn.pick(options, labels)
+        if chosen is None:  # "byggeri", "tømrer", "it": the youths' synonym list
+            codes, _ = answers.interests(text, [o.key[2:] for o in options])
+            chosen = f"i:{codes[0]}" if codes else None
         if chosen is None:
             turn.miss("mentor_industry", options)
             return
         turn.set(industry=chosen[2:])
     elif step == "area":
-        place = parsing.postcode_or_town(text)
-        if place is None or (place[0] is not None and place[0][0] == "0"):
+        programme = await turn.session.get(Programme, turn.person.programme_id)
+        place = find_place(text, parse_local(programme.local_places if programme else None))
+        if place is None:
             turn.miss("mentor_area")
             return
-        turn.set(postcode=place[0], area=place[1])
+        turn.set(postcode=place.postcode, area=place.town or None)
     elif step == "capacity":
         chosen = turn.pick(_capacities())
         if chosen is None:
@@ -150,6 +151,44 @@ async def handle(turn: Turn) -> None:
             await ask_step(turn, "name")
         return
     await _next(turn, step)
+
+
+_CVR = re.compile(
+    r"(?:\bcvr[.:\s-]*(?:nr\.?|nummer)?[:\s-]*)?\b((?:dk)?\s?\d{2}\s?\d{2}\s?\d{2}\s?\d{2})\b", re.I
+)
+
+
+async def _company_answer(turn: Turn) -> bool:
+    """The company's name without what is said about it ("JK Byg ApS, det er mit eget firma"),
+    and its CVR number if given. A CVR we know under another name is asked about: the name
+    and the number must agree before a youth is shown either."""
+    text = turn.text
+    found = _CVR.search(text)
+    cvr = None
+    if found:
+        try:
+            cvr = normalise_cvr(found.group(1))
+        except DomainError:
+            turn.miss("mentor_company_cvr")
+            return False
+        text = (text[: found.start()] + " " + text[found.end() :]).strip(" ,;:-")
+    name = answers.company(text) if text else ""
+    if not name or len(name) > 200:
+        turn.miss("mentor_company")
+        return False
+    turn.set(company=name, cvr=cvr)
+    if cvr is None:
+        return True
+    registered = await turn.session.scalar(
+        select(Company.name).where(
+            Company.programme_id == turn.person.programme_id, Company.cvr == cvr
+        )
+    )
+    if registered is not None and not answers.same_company(name, registered):
+        turn.set(registered=registered)
+        turn.ask("company_check", "mentor_company_check", yes_no_options(), **turn.data)
+        return False
+    return True
 
 
 async def _languages_answer(turn: Turn) -> None:
