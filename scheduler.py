@@ -4,6 +4,7 @@ Jobs are plain async functions taking the Runtime, so tests call them directly:
 - the follow-up sweep every minute (mentoring.sweep),
 - the weekly digest, Monday 07:00 programme time (mentoring.digest_mail.send_weekly_digest),
 - the daily retention clean-up at 03:30 (mentoring.privacy.purge),
+- the daily closing of pairs 14 days past their end date at 03:45 (mentoring.pair_closing),
 - the coordinator's alert e-mails every 5 minutes (mentoring.alerts.send_due_alerts batches
   them to at most one an hour itself).
 
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "followup-sweep"
 DIGEST_JOB = "weekly-digest"
 RETENTION_JOB = "retention-purge"
+PAIRS_JOB = "pairs-past-end"
 ALERTS_JOB = "coordinator-alerts"
 LEADER_CHECK = 30.0  # seconds between leadership checks; well inside the SQLite lease
 
@@ -66,6 +68,12 @@ async def retention_job(runtime: Runtime) -> None:
     from mentoring.privacy import purge
 
     await purge(runtime)
+
+
+async def pairs_job(runtime: Runtime) -> None:
+    from mentoring.pair_closing import close_pairs_past_end
+
+    await close_pairs_past_end(runtime)
 
 
 async def alerts_job(runtime: Runtime) -> None:
@@ -111,6 +119,13 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
         retention_job,
         CronTrigger(hour=3, minute=30, timezone=tz),
         id=RETENTION_JOB,
+        misfire_grace_time=12 * 3600,
+        **common,
+    )
+    scheduler.add_job(
+        pairs_job,
+        CronTrigger(hour=3, minute=45, timezone=tz),
+        id=PAIRS_JOB,
         misfire_grace_time=12 * 3600,
         **common,
     )

@@ -285,7 +285,7 @@ async def _pairs(
             continue
         await accept_match(session, match.id, now=started, today=started.astimezone(tz).date())
         meetings += await _history(session, rng, match, youth, mentor, started, now, tz)
-        if i % 10 == 7 and weeks_ago >= 13:
+        if i % 10 == 7 and weeks_ago >= 14:  # past its 3-month end date
             await close_match(session, match.id, "completed", now=now, today=today)
             await register_outcome(
                 session,

@@ -39,6 +39,7 @@ class Kind(StrEnum):
     ACCEPT_OVERDUE = "accept_overdue"  # a mentor has not answered a proposed pair
     SILENT_PARTNER = "silent_partner"  # reminded twice, still no answer
     OUTCOME_MISSING = "outcome_missing"  # no answer to the outcome survey in 7 days
+    PAIR_PAST_END = "pair_past_end"  # 14 days past its end date, a month without activity
 
 
 async def put(

@@ -116,7 +116,11 @@ async def close_match(
     if match.status not in OPEN:
         raise DomainError("match_not_open")
     full_term = match.ends_on is not None and today >= match.ends_on
-    match.status = "completed" if reason == "completed" or full_term else "ended_early"
+    if reason == "completed" and not full_term:
+        # A pair runs its course by its end date; before it, an end is an early end with its
+        # reason (a job or an education is the good kind, README.md "The seven targets").
+        raise DomainError("completed_before_end", ends_on=match.ends_on)
+    match.status = "completed" if full_term else "ended_early"
     match.ended_at, match.end_reason = now, reason
     if reason == "rematch":
         youth = await session.get(Youth, match.youth_id)
@@ -130,6 +134,8 @@ async def extend_match(session: AsyncSession, match_id: int, months: int = 1) ->
     match = await get_match(session, match_id)
     if match.status != "active" or match.ends_on is None:
         raise DomainError("match_not_open")
+    if match.original_ends_on is None:
+        match.original_ends_on = match.ends_on  # the term the 3-month target measures
     match.ends_on = add_months(match.ends_on, months)
     await followups.on_match_extended(session, match)
     return match

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -11,7 +12,13 @@ from stdnum.exceptions import ValidationError as StdnumError
 
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
-from storage.models import Company, JobOpening, Match, Outcome, Person, Youth
+from storage.models import Company, JobOpening, Match, Outcome, Person, Programme, Youth
+from storage.targets import outcome_window, pair_end
+
+STATUSES = ("education", "ordinary_job", "praktik", "loentilskud", "smaajob", "none")
+SOURCES = ("register", "coordinator", "survey")
+# An outcome category (the survey's and the dashboard's choices) and the status it stands for.
+STATUS_OF_CATEGORY = {"still_in_school": "education"}
 
 
 def normalise_cvr(raw: str) -> str:
@@ -30,25 +37,41 @@ async def register_outcome(
     *,
     source: str,
     coordinator_id: int | None = None,
+    statuses: Sequence[str] | None = None,
+    at_closure: bool = False,
 ) -> Outcome:
-    """Register or correct where a youth stands; the newest registration counts."""
+    """Record an observation of where a youth stands: `category` (what older screens show) and
+    its statuses (by default the category's own; any of STATUSES). Which observation counts for
+    the targets is decided by `storage.targets` (the +3-month window, source rank)."""
     await require_code(session, "outcome", category)
     youth = await session.get(Youth, youth_id)
     if youth is None:
         raise NotFound("youth", youth_id)
-    match_id = await session.scalar(
-        select(Match.id)
+    match = await session.scalar(
+        select(Match)
         .where(Match.youth_id == youth_id, Match.status.in_(("active", "completed", "ended_early")))
         .order_by(Match.proposed_at.desc())
         .limit(1)
     )
+    match_id = match.id if match else None
     person = await session.get(Person, youth_id)
+    programme = await session.get(Programme, person.programme_id) if person else None
+    if match is not None and programme is not None and not at_closure:
+        # Before the youth's window opens (a pair still running, or a status given at its
+        # closure) an observation is the closure's record: it never stands in for the survey.
+        ended = match.ended_at.date() if match.ended_at and match.status == "ended_early" else None
+        end = pair_end(match.status if match.ended_at else "active", match.ends_on, ended)
+        at_closure = end is None or observed_on < outcome_window(end, programme)[0]
     outcome = Outcome(
         programme_id=person.programme_id if person else 0,
         youth_id=youth_id,
         match_id=match_id,
         target_group=youth.target_group,
         category=category,
+        statuses=sorted(set(statuses))
+        if statuses
+        else [STATUS_OF_CATEGORY.get(category, category)],
+        at_closure=at_closure,
         observed_on=observed_on,
         source=source,
         registered_by=coordinator_id,

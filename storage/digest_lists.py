@@ -289,6 +289,7 @@ async def surveys_due(
             Outcome.youth_id == last_ended.c.youth_id,
             Outcome.created_at < w.week_end,
             Outcome.observed_on >= finished,
+            Outcome.at_closure.is_(False),  # a closure's status never cancels the survey
         )
         .exists()
     )

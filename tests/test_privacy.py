@@ -78,7 +78,7 @@ async def test_retention_purges_bodies_then_personal_data(
         youth, _ = await _pair_with_history(session)
         match = await open_match_for(session, youth.id)
         assert match is not None
-        await close_match(session, match.id, "completed", now=NOW, today=NOW.date())
+        await close_match(session, match.id, "youth_job_or_education", now=NOW, today=NOW.date())
         await enqueue(session, channel="web", address="x", template="t", body="Hej Sara",
                       person_id=youth.id)  # fmt: skip
         # An answer to a guardian is tied to nobody: it must not keep the number for ever.

@@ -30,6 +30,7 @@ async def test_scheduler_jobs_have_fixed_ids_and_the_digest_runs_monday_seven_lo
         scheduler.SWEEP_JOB,
         scheduler.DIGEST_JOB,
         scheduler.RETENTION_JOB,
+        scheduler.PAIRS_JOB,
         scheduler.ALERTS_JOB,
     }
     digest = jobs[scheduler.DIGEST_JOB].trigger.get_next_fire_time(None, NOW)
@@ -40,7 +41,7 @@ async def test_scheduler_jobs_have_fixed_ids_and_the_digest_runs_monday_seven_lo
     )
     assert spring.astimezone(UTC) == datetime(2026, 3, 30, 5, 0, tzinfo=UTC)
     again = scheduler.build_scheduler(runtime)
-    assert len(again.get_jobs()) == 4
+    assert len(again.get_jobs()) == 5
 
 
 async def test_scheduler_sweep_job_sends_what_is_due(

@@ -13,7 +13,7 @@ from mentoring.audit import record
 from mentoring.digest import load_week_in_full
 from mentoring.digest_model import Reason, default_week
 from mentoring.lookups import lookup
-from mentoring.matches import close_match
+from mentoring.matches import close_match, extend_match
 from storage.queries import PairFacts
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, now_and_today, programme_of, render, route_id, text_field
@@ -62,6 +62,8 @@ async def pairs(request: web.Request) -> web.StreamResponse:
         rows=rows,
         reasons=reasons,
         monthly_hours=programme.monthly_hours,
+        past_end=digest.past_end,
+        today=today,
     )
 
 
@@ -79,3 +81,21 @@ async def close(request: web.Request) -> web.StreamResponse:
         return ("match_closed_rematch" if match.end_reason == "rematch" else "match_closed"), {}
 
     return await act(request, "/youths" if reason == "rematch" else "/pairs", action)
+
+
+@routes.post("/pairs/{id}/extend")
+@login_required
+async def extend(request: web.Request) -> web.StreamResponse:
+    """A month more for an active pair (the youth's or mentor's wish, or the coordinator's
+    decision on a pair past its end date); the 3-month target still measures the original term."""
+    match_id = route_id(request)
+    await check_csrf(request)
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        match = await extend_match(db, match_id)
+        await record(db, who.actor, "match_extended", "match", match.id, ends_on=str(match.ends_on))
+        return "match_extended", {
+            "ends_on": match.ends_on.strftime("%d.%m.%Y") if match.ends_on else ""
+        }
+
+    return await act(request, "/pairs", action)
