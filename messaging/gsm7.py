@@ -2,7 +2,8 @@
 
 One character outside the GSM-7 alphabet (a curly quote, a long dash, an emoji) turns the whole
 message into UCS-2: 70 characters a segment instead of 160, so it costs twice or more.
-Alphabet per 3GPP TS 23.038.
+The alphabet (3GPP TS 23.038) is the `gsm0338` codec's; the segment arithmetic is ours: the
+codec encodes, it does not count what Twilio bills.
 """
 
 from __future__ import annotations
@@ -12,11 +13,10 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Literal
 
-GSM7_BASIC = frozenset(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?"
-    "¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM7_EXTENSION = frozenset("^{}\\[~]|€\f")  # each costs two septets (escape + char)
+import gsm0338  # noqa: F401  (registers the "gsm03.38" codec: the alphabet and its escapes)
+
+CODEC = "gsm03.38"
+ESCAPE = "\x1b"  # the codec's own escape character: never a character of a message
 
 _SPACES = re.compile(r" {2,}")
 
@@ -74,15 +74,26 @@ class SmsCost:
     segments: int
 
 
+def _septets(text: str) -> int | None:
+    """Septets the text takes in GSM-7 (an extension character such as € or [ takes two), or
+    None when it does not fit the alphabet."""
+    if ESCAPE in text:
+        return None
+    try:
+        return len(text.encode(CODEC))
+    except UnicodeEncodeError:
+        return None
+
+
 def is_gsm7(text: str) -> bool:
-    return all(ch in GSM7_BASIC or ch in GSM7_EXTENSION for ch in text)
+    return _septets(text) is not None
 
 
 def sms_cost(text: str) -> SmsCost:
     """The encoding Twilio will use for `text` and the number of segments it is billed as."""
-    if is_gsm7(text):
-        units = sum(2 if ch in GSM7_EXTENSION else 1 for ch in text)
-        single, multi, encoding = GSM7_SINGLE, GSM7_MULTI, "GSM-7"
+    septets = _septets(text)
+    if septets is not None:
+        units, single, multi, encoding = septets, GSM7_SINGLE, GSM7_MULTI, "GSM-7"
     else:
         units = len(text.encode("utf-16-le")) // 2  # astral emoji take two units
         single, multi, encoding = UCS2_SINGLE, UCS2_MULTI, "UCS-2"
@@ -105,7 +116,7 @@ def to_gsm7(text: str) -> str:
     """Text someone typed, made safe to put into an SMS without switching it to UCS-2."""
     out: list[str] = []
     for ch in text:
-        if ch in GSM7_BASIC or ch in GSM7_EXTENSION:
+        if is_gsm7(ch):
             out.append(ch)
         elif ch in _REPLACEMENTS:
             out.append(_REPLACEMENTS[ch])

@@ -20,7 +20,7 @@ from messaging.links import sign
 from storage.models import Meeting, Mentor, OutboxMessage, Person
 from tests import factories
 from tests.conftest import NOW
-from tests.fakes.chat import Chat, make_runtime
+from tests.fakes.chat import Chat
 from tests.privacy_helpers import (
     MENTOR_CHAT,
     MENTOR_EMAIL,
@@ -28,6 +28,7 @@ from tests.privacy_helpers import (
     YOUTH_CHAT,
     chatting_pair,
 )
+from tests.runtime import make_runtime
 from web.app import create_app
 
 YOUTH_SECRETS = ("+4531415926", "sara.n@example.dk", "unemployed", "Ledig")
@@ -36,7 +37,7 @@ MENTOR_SECRETS = (MENTOR_PHONE, MENTOR_EMAIL, "Jensen-Larsen")
 
 @pytest.fixture
 def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> Runtime:
-    return make_runtime(engine, sessions, NOW, secret_key="k" * 40, run_scheduler=False)
+    return make_runtime(engine, NOW, sessions, secret_key="k" * 40, run_scheduler=False)
 
 
 async def test_access_match_introduction_carries_only_the_agreed_details(runtime: Runtime) -> None:

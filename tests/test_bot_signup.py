@@ -29,12 +29,13 @@ from storage.models import (
 )
 from tests.conftest import NOW
 from tests.factories import programme
-from tests.fakes.chat import Chat, make_runtime
+from tests.fakes.chat import Chat
+from tests.runtime import make_runtime
 
 
 @pytest.fixture
 def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> Runtime:
-    return make_runtime(engine, sessions, NOW)
+    return make_runtime(engine, NOW, sessions)
 
 
 async def _youth_signup(chat: Chat, answers: list[str]) -> str:
@@ -267,7 +268,7 @@ async def test_cpr_number_is_refused_and_leaves_no_trace(
 async def test_youth_signup_guardian_by_email_and_a_clear_second_try(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    runtime = make_runtime(engine, sessions, NOW, secret_key="a-test-secret-that-is-long-enough")
+    runtime = make_runtime(engine, NOW, sessions, secret_key="a-test-secret-that-is-long-enough")
     chat = Chat(runtime, address="sim-minor-email")
     await chat.text("/start")
     for option, said in [("yes", None), (None, "Sara"), (None, "17"),

@@ -24,8 +24,8 @@ from messaging.telegram import TelegramSender, build_bot
 from storage.models import ContactPoint, InboundKey, Person, Youth
 from storage.types import utcnow
 from tests.conftest import NOW
-from tests.fakes.chat import make_runtime
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.runtime import make_runtime
 from web import telegram as web_telegram
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "external"
@@ -37,7 +37,7 @@ def runtime(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], telegram_api: FakeTelegramAPI
 ) -> Runtime:
     return make_runtime(
-        engine, sessions, NOW, telegram_bot_token="42:TEST", telegram_api_url=telegram_api.base_url
+        engine, NOW, sessions, telegram_bot_token="42:TEST", telegram_api_url=telegram_api.base_url
     )
 
 

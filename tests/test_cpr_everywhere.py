@@ -38,10 +38,10 @@ from storage.db import unit_of_work
 from storage.models import InboxItem
 from tests import factories
 from tests.conftest import NOW
-from tests.fakes.chat import make_runtime
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.outbox_helpers import ACCOUNT, FROM, TOKEN
 from tests.privacy_helpers import all_text
+from tests.runtime import make_runtime
 from tests.test_email_inbound import HEADERS, reply_payload
 from web.app import create_app
 
@@ -188,7 +188,7 @@ async def everywhere(
     tmp_path: Path,
 ) -> AsyncIterator[Everywhere]:
     runtime = make_runtime(
-        engine, sessions, NOW, data_dir=tmp_path, run_scheduler=False, public_base_url=BASE,
+        engine, NOW, sessions, data_dir=tmp_path, run_scheduler=False, public_base_url=BASE,
         secret_key="a-test-secret-that-is-long-enough", twilio_account_sid=ACCOUNT,
         twilio_auth_token=TOKEN, twilio_from_number=FROM, twilio_api_url="http://127.0.0.1:9",
         telegram_bot_token="42:TEST", telegram_api_url=telegram_api.base_url,

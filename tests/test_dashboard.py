@@ -29,7 +29,7 @@ from storage.models import (
     Person,
     Screening,
 )
-from tests.browser.seed import EMAIL, PASSWORD, Seeded, make_runtime, seed
+from tests.browser.seed import EMAIL, PASSWORD, Seeded, dashboard_runtime, seed
 from tests.conftest import NOW
 from tests.fakes.telegram_api import FakeTelegramAPI
 from web.app import create_app
@@ -89,7 +89,7 @@ class Dashboard:
 
 @pytest.fixture
 async def dash(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Dashboard]:
-    runtime = make_runtime(engine, tmp_path, lambda: NOW)
+    runtime = dashboard_runtime(engine, tmp_path, lambda: NOW)
     data = await seed(runtime, NOW)
     client = TestClient(TestServer(create_app(runtime)))
     await client.start_server()
@@ -350,7 +350,7 @@ async def test_dashboard_inbox_item_is_marked_handled(dash: Dashboard) -> None:
 async def test_dashboard_invitation_is_a_telegram_link_to_our_bot_when_telegram_is_on(
     engine: AsyncEngine, tmp_path: Path, telegram_api: FakeTelegramAPI
 ) -> None:
-    runtime = make_runtime(engine, tmp_path, lambda: NOW)
+    runtime = dashboard_runtime(engine, tmp_path, lambda: NOW)
     runtime.settings = runtime.settings.model_copy(
         update={
             "telegram_bot_token": SecretStr("42:TEST"),

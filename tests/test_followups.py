@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from core.runtime import Runtime
 from mentoring.delivery_news import NEWS
 from mentoring.matches import accept_match, create_match
 from mentoring.meetings import cancel_meeting, confirm_meeting, propose_meeting, reschedule_meeting
@@ -17,21 +16,12 @@ from mentoring.people import add_contact
 from mentoring.quiet_hours import COPENHAGEN
 from mentoring.sweep import sweep
 from messaging.delivery import send_due_once
-from messaging.render import Renderer
 from messaging.senders import Sent
-from settings import Settings
-from storage.db import create_engine, session_factory, unit_of_work
+from storage.db import create_engine, unit_of_work
 from storage.models import FollowUp, InboxItem, OutboxMessage
 from tests import factories
 from tests.conftest import NOW
-
-
-@dataclass
-class FakeClock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
+from tests.runtime import FakeClock, make_runtime
 
 
 @dataclass
@@ -45,11 +35,6 @@ class Recorder:
     async def send(self, message: OutboxMessage) -> Sent:
         self.sent.append((self.clock(), message.person_id, message.template))
         return Sent(f"web-{message.id}")
-
-
-def make_runtime(engine: AsyncEngine, clock: FakeClock) -> Runtime:
-    settings = Settings(database_url=engine.url.render_as_string(hide_password=False))
-    return Runtime(settings, engine, session_factory(engine), Renderer(tz=COPENHAGEN), clock)
 
 
 async def make_pair(

@@ -17,8 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.runtime import Runtime
 from tests.conftest import NOW
-from tests.fakes.chat import make_runtime
 from tests.fuzz_strategies import FUZZ, JSON_TEXTS, NUMBER_TEXTS, NUMBERS, assert_no_cpr_stored
+from tests.runtime import make_runtime
 from web.app import create_app
 
 JSON_VALUES = st.one_of(
@@ -39,7 +39,7 @@ BODIES = st.one_of(
 async def client(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> AsyncIterator[tuple[TestClient, Runtime]]:
-    runtime = make_runtime(engine, sessions, NOW, data_dir=tmp_path, run_scheduler=False)
+    runtime = make_runtime(engine, NOW, sessions, data_dir=tmp_path, run_scheduler=False)
     http = TestClient(TestServer(create_app(runtime)))
     await http.start_server()
     try:

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.runtime import Runtime
 from mentoring.digest_mail import digest_for, render_digest
 from storage.models import Company, InboxItem, Mentor, Person, Youth
-from tests.browser.seed import EMAIL, PASSWORD, Seeded, make_runtime, seed
+from tests.browser.seed import EMAIL, PASSWORD, Seeded, dashboard_runtime, seed
 from tests.conftest import NOW
 from tests.fuzz_strategies import FUZZ, NUMBER_TEXTS, SCRIPT, TEXTS, assert_no_cpr_stored
 from web.app import create_app
@@ -68,7 +68,7 @@ class Dashboard:
 
 @pytest.fixture
 async def dash(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Dashboard]:
-    runtime = make_runtime(engine, tmp_path, lambda: NOW)
+    runtime = dashboard_runtime(engine, tmp_path, lambda: NOW)
     data = await seed(runtime, NOW)
     http = TestClient(TestServer(create_app(runtime)))
     await http.start_server()

@@ -22,10 +22,10 @@ from twilio.request_validator import RequestValidator
 from core.runtime import Runtime
 from storage.models import ContactPoint, InboundKey, OutboxMessage
 from tests.conftest import NOW
-from tests.fakes.chat import make_runtime
 from tests.fakes.twilio_api import FakeTwilio, fixture_form
 from tests.fuzz_strategies import CPR, FUZZ, NUMBER_TEXTS, NUMBERS, TEXTS, assert_no_cpr_stored
 from tests.outbox_helpers import ACCOUNT, FROM, TOKEN, queue_sms, statuses
+from tests.runtime import make_runtime
 from web.app import create_app
 from web.sms import EMPTY_TWIML
 
@@ -80,7 +80,7 @@ async def client(
     tmp_path: Path,
 ) -> AsyncIterator[tuple[TestClient, Runtime]]:
     runtime = make_runtime(
-        engine, sessions, NOW, data_dir=tmp_path, run_scheduler=False, public_base_url=BASE,
+        engine, NOW, sessions, data_dir=tmp_path, run_scheduler=False, public_base_url=BASE,
         twilio_account_sid=ACCOUNT, twilio_auth_token=TOKEN, twilio_from_number=FROM,
         twilio_api_url=twilio.base_url,
     )  # fmt: skip

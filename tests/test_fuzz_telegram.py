@@ -21,9 +21,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.runtime import Runtime
 from storage.models import ContactPoint, InboundKey, OutboxMessage
 from tests.conftest import NOW
-from tests.fakes.chat import make_runtime
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.fuzz_strategies import CPR, FUZZ, NUMBERS, TEXTS, assert_no_cpr_stored
+from tests.runtime import make_runtime
 from web.app import create_app
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "external"
@@ -160,7 +160,7 @@ async def webhook(
     tmp_path: Path,
 ) -> AsyncIterator[tuple[TestClient, Runtime]]:
     runtime = make_runtime(
-        engine, sessions, NOW, data_dir=tmp_path, run_scheduler=False,
+        engine, NOW, sessions, data_dir=tmp_path, run_scheduler=False,
         public_base_url="https://mentor.example.dk", telegram_bot_token="42:TEST",
         telegram_api_url=telegram_api.base_url, telegram_webhook_secret=SecretStr(SECRET),
     )  # fmt: skip

@@ -22,7 +22,7 @@ from core.runtime import Runtime
 from mentoring.logins import MAX_FAILED_LOGINS, authenticate, set_password
 from storage.db import unit_of_work
 from storage.models import AuditEntry, Coordinator
-from tests.browser.seed import EMAIL, PASSWORD, make_runtime, seed
+from tests.browser.seed import EMAIL, PASSWORD, dashboard_runtime, seed
 from tests.conftest import NOW
 from web.app import create_app
 
@@ -46,7 +46,7 @@ class Site:
 
 @pytest.fixture
 async def site(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Site]:
-    runtime = make_runtime(engine, tmp_path, lambda: NOW)
+    runtime = dashboard_runtime(engine, tmp_path, lambda: NOW)
     await seed(runtime, NOW)
     server = TestServer(create_app(runtime))
     await server.start_server()

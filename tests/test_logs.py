@@ -17,7 +17,8 @@ from mentoring.privacy import purge
 from storage.models import Person
 from tests import factories
 from tests.conftest import NOW
-from tests.fakes.chat import Chat, MovableClock, make_runtime
+from tests.fakes.chat import Chat
+from tests.runtime import FakeClock, make_runtime
 
 PHONE, EMAIL = "+4531415926", "sara.n@example.dk"
 MENTOR_PHONE, MENTOR_EMAIL = "+4522334455", "henrik@jensen-tomrer.dk"
@@ -36,7 +37,7 @@ async def test_logs_of_a_complete_flow_hold_no_bodies_secrets_or_contact_data(
 ) -> None:
     for name in OUR_LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
-    runtime = make_runtime(engine, sessions, NOW, telegram_bot_token=TOKEN)
+    runtime = make_runtime(engine, NOW, sessions, telegram_bot_token=TOKEN)
     youth = Chat(runtime, channel="sms", address=PHONE)
     await youth.text("Hej, jeg vil gerne have en mentor")
     for option, said in SIGNUP:
@@ -53,7 +54,7 @@ async def test_logs_of_a_complete_flow_hold_no_bodies_secrets_or_contact_data(
     await henrik.text("ja")
     await youth.text("MØDE tirsdag 15.00 Café Paradis")
     await henrik.text("ja")
-    assert isinstance(runtime.clock, MovableClock)
+    assert isinstance(runtime.clock, FakeClock)
     runtime.clock.now = NOW + timedelta(days=6)
     await youth.text("timer 2")
     await youth.text("mine data")

@@ -18,8 +18,9 @@ from mentoring.pairs import open_match_for
 from storage.models import Consent, InboxItem, OutboxMessage, Person, Youth
 from tests import factories
 from tests.conftest import NOW
-from tests.fakes.chat import Chat, make_runtime
+from tests.fakes.chat import Chat
 from tests.privacy_helpers import YOUTH_CHAT, chatting_pair
+from tests.runtime import make_runtime
 from web.app import create_app
 
 GUARDIAN = "+4520304050"
@@ -30,7 +31,7 @@ UNDER_18 = ["yes", "Sara", "17", "sit:school_under_18", "1 3", "7100 Vejle", "sk
 
 @pytest.fixture
 def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> Runtime:
-    return make_runtime(engine, sessions, NOW)
+    return make_runtime(engine, NOW, sessions)
 
 
 async def _sign_up_under_18(runtime: Runtime, answers: list[str] = UNDER_18) -> None:
@@ -121,7 +122,7 @@ async def test_guardian_is_not_told_when_the_programme_turns_it_off(runtime: Run
 async def test_guardian_by_email_gets_a_link_that_asks_first_then_records_the_objection(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
-    runtime = make_runtime(engine, sessions, NOW, secret_key="a-test-secret-that-is-long-enough",
+    runtime = make_runtime(engine, NOW, sessions, secret_key="a-test-secret-that-is-long-enough",
                            public_base_url=BASE, data_dir=tmp_path)  # fmt: skip
     answers = [
         a if not a.startswith("Mette") else "Mette Hansen mette@example.dk" for a in UNDER_18

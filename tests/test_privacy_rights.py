@@ -24,13 +24,13 @@ from mentoring.outcomes import register_outcome
 from mentoring.pairs import open_match_for
 from storage.models import AuditEntry, OutboxMessage, Person
 from tests import factories
-from tests.browser.seed import EMAIL, PASSWORD, Seeded, seed
-from tests.browser.seed import make_runtime as dashboard_runtime
+from tests.browser.seed import EMAIL, PASSWORD, Seeded, dashboard_runtime, seed
 from tests.conftest import NOW
-from tests.fakes.chat import Chat, make_runtime
+from tests.fakes.chat import Chat
 from tests.fakes.twilio_api import FakeTwilio
 from tests.outbox_helpers import eventually, sms_settings
 from tests.privacy_helpers import YOUTH_CHAT, all_text, chatting_pair
+from tests.runtime import make_runtime
 from tests.test_sms_webhooks import BASE, post_signed, sms
 from web.app import create_app
 
@@ -55,7 +55,7 @@ async def _history(session: AsyncSession, youth_id: int) -> None:
 
 @pytest.fixture
 def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> Runtime:
-    return make_runtime(engine, sessions, LATER)
+    return make_runtime(engine, LATER, sessions)
 
 
 async def test_slet_mine_data_erases_the_person_and_keeps_the_digest_totals(

@@ -14,7 +14,7 @@ import cli
 from messaging.links import LinkError, sign, verify
 from settings import load_settings, production_problems
 from tests.conftest import NOW
-from tests.fakes.chat import make_runtime
+from tests.runtime import make_runtime
 from web.app import create_app
 
 SECRETS = ("SECRET_KEY", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "PUBLIC_BASE_URL",
@@ -70,7 +70,7 @@ def test_production_telegram_by_polling_needs_no_webhook_secret(
 async def test_production_hides_the_chat_simulator(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], tmp_path: Path
 ) -> None:
-    runtime = make_runtime(engine, sessions, NOW, app_env="production", secret_key="s" * 48,
+    runtime = make_runtime(engine, NOW, sessions, app_env="production", secret_key="s" * 48,
                            data_dir=tmp_path, run_scheduler=False)  # fmt: skip
     client = TestClient(TestServer(create_app(runtime)))
     await client.start_server()
@@ -146,9 +146,9 @@ def test_links_and_sessions_survive_a_key_rotation(production: Path) -> None:
 async def test_dashboard_session_survives_a_key_rotation(
     engine: AsyncEngine, tmp_path: Path
 ) -> None:
-    from tests.browser.seed import EMAIL, PASSWORD, make_runtime, seed
+    from tests.browser.seed import EMAIL, PASSWORD, dashboard_runtime, seed
 
-    runtime = make_runtime(engine, tmp_path, lambda: NOW)
+    runtime = dashboard_runtime(engine, tmp_path, lambda: NOW)
     await seed(runtime, NOW)
     client = TestClient(TestServer(create_app(runtime)))
     await client.start_server()

@@ -17,7 +17,8 @@ from storage.models import OutboxMessage
 from storage.types import utcnow
 from tests.cli_helpers import clean_env, mentorbot
 from tests.conftest import NOW
-from tests.test_followups import FakeClock, make_pair, make_runtime, plan_meeting
+from tests.runtime import FakeClock, make_runtime
+from tests.test_followups import make_pair, plan_meeting
 
 
 async def test_scheduler_jobs_have_fixed_ids_and_the_digest_runs_monday_seven_local(

@@ -25,7 +25,8 @@ from mentoring.sweep import sweep
 from messaging.delivery import send_due_once
 from storage.db import unit_of_work
 from storage.models import CheckinAnswer, FollowUp, InboxItem, Meeting, OutboxMessage
-from tests.test_followups import FakeClock, Recorder, make_pair, make_runtime
+from tests.runtime import FakeClock, make_runtime
+from tests.test_followups import Recorder, make_pair
 
 START = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # Thursday 10:00 local
 MEETINGS = [date(2026, 12, 2) + timedelta(days=14 * n) for n in range(7)]  # Wednesdays

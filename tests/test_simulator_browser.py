@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from storage.models import ContactPoint, Person
 from tests.conftest import NOW
 from tests.factories import youth
-from tests.fakes.chat import make_runtime
+from tests.runtime import make_runtime
 from web import dev_chat
 from web.keys import RUNTIME
 
@@ -36,7 +36,7 @@ ARGS = [
 async def test_simulator_new_youth_chats_with_buttons_and_text(
     engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    runtime = make_runtime(engine, sessions, NOW)
+    runtime = make_runtime(engine, NOW, sessions)
     async with sessions() as session, session.begin():
         demo = await youth(session, NOW, first_name="Freja")
         session.add(ContactPoint(person_id=demo.id, channel="web", address=f"demo-{demo.id}"))

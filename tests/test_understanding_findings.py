@@ -25,12 +25,13 @@ from storage.models import (
 )
 from tests.conftest import NOW
 from tests.factories import active_pair, programme
-from tests.fakes.chat import Chat, make_runtime
+from tests.fakes.chat import Chat
+from tests.runtime import make_runtime
 
 
 @pytest.fixture
 def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> Runtime:
-    return make_runtime(engine, sessions, NOW)
+    return make_runtime(engine, NOW, sessions)
 
 
 async def _pair(runtime: Runtime, channel: str = "web") -> tuple[Chat, Chat]:

@@ -11,10 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.runtime import Runtime
 from mentoring.coordinators import add_coordinator
-from messaging.render import Renderer
-from settings import load_settings
-from storage.db import session_factory
 from tests import factories
+from tests.runtime import make_runtime
 
 EMAIL = "koordinator@jobcenter.example.dk"
 PASSWORD = "rigtig-hest-batteri"
@@ -30,15 +28,14 @@ class Seeded:
     peter: int  # pending approval
 
 
-def make_runtime(engine: AsyncEngine, tmp_path: Path, clock: Callable[[], datetime]) -> Runtime:
-    settings = load_settings(
-        data_dir=tmp_path,
-        database_url=engine.url.render_as_string(hide_password=False),
+def dashboard_runtime(
+    engine: AsyncEngine, tmp_path: Path, clock: Callable[[], datetime]
+) -> Runtime:
+    """The dashboard's runtime: a signing secret, no scheduler, no Telegram."""
+    return make_runtime(
+        engine, clock, data_dir=tmp_path, run_scheduler=False, telegram_bot_token=None,
         secret_key="test-secret-for-the-dashboard-0123456789",
-        run_scheduler=False,
-        telegram_bot_token=None,
-    )
-    return Runtime(settings, engine, session_factory(engine), Renderer(tz=settings.tz), clock)
+    )  # fmt: skip
 
 
 async def seed(runtime: Runtime, now: datetime) -> Seeded:

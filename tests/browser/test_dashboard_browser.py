@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.runtime import Runtime
 from storage.models import Coordinator, Match, OutboxMessage
-from tests.browser.seed import EMAIL, PASSWORD, Seeded, make_runtime, seed
+from tests.browser.seed import EMAIL, PASSWORD, Seeded, dashboard_runtime, seed
 from tests.conftest import NOW
 from web.app import create_app
 
@@ -50,7 +50,7 @@ def free_port() -> int:
 
 @pytest.fixture
 async def live(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Live]:
-    runtime = make_runtime(engine, tmp_path, lambda: NOW)
+    runtime = dashboard_runtime(engine, tmp_path, lambda: NOW)
     data = await seed(runtime, NOW)
     runner = web.AppRunner(create_app(runtime))
     await runner.setup()

@@ -3,38 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from bot.engine import process
 from bot.events import Incoming
 from core.runtime import Runtime
-from messaging.render import Renderer
-from settings import load_settings
 from storage.models import OutboxMessage
-
-
-@dataclass
-class MovableClock:
-    now: datetime
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def make_runtime(
-    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession], now: datetime, **settings: Any
-) -> Runtime:
-    return Runtime(
-        settings=load_settings(**settings),
-        engine=engine,
-        sessions=sessions,
-        renderer=Renderer(),
-        clock=MovableClock(now),
-    )
 
 
 @dataclass
