@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -36,46 +37,55 @@ def data_dir(tmp_path: Path) -> Path:
     return folder
 
 
-def make_settings(
-    db_url: str,
-    data_dir: Path,
-    telegram: FakeTelegramAPI,
-    twilio: FakeTwilio,
-    smtp_port: int,
-    **changes: object,
-) -> Settings:
-    values: dict[str, object] = {
-        "app_env": "production",
-        "secret_key": "s" * 48,
-        "database_url": db_url,
-        "data_dir": data_dir,
-        "public_base_url": BASE,
-        "telegram_bot_token": BOT_TOKEN,
-        "telegram_webhook_secret": "webhook-secret-123",
-        "telegram_api_url": telegram.base_url,
-        "twilio_account_sid": ACCOUNT,
-        "twilio_auth_token": TOKEN,
-        "twilio_from_number": FROM,
-        "twilio_api_url": twilio.base_url,
-        "smtp_host": "127.0.0.1",
-        "smtp_port": smtp_port,
-        "smtp_security": "none",
-        "smtp_username": "mentor@kommune.dk",
-        "smtp_password": "rigtigt",
-        "mail_from": "erhvervsmentor@kommune.dk",
-        "email_inbound_secret": "inbound-secret-0123456789",
-    }
-    values.update(changes)
-    return load_settings(**values)
+@dataclass
+class Site:
+    """A municipality's set-up on the fakes: the Bot API, Twilio with the number still pointing
+    at the old supplier, an SMTP server with a login, and a database and DATA_DIR."""
+
+    telegram: FakeTelegramAPI
+    twilio: FakeTwilio
+    smtp_port: int
+    inbox: Inbox
+    db_url: str
+    data_dir: Path
+
+    def settings(self, **changes: object) -> Settings:
+        values: dict[str, object] = {
+            "app_env": "production",
+            "secret_key": "s" * 48,
+            "database_url": self.db_url,
+            "data_dir": self.data_dir,
+            "public_base_url": BASE,
+            "telegram_bot_token": BOT_TOKEN,
+            "telegram_webhook_secret": "webhook-secret-123",
+            "telegram_api_url": self.telegram.base_url,
+            "twilio_account_sid": ACCOUNT,
+            "twilio_auth_token": TOKEN,
+            "twilio_from_number": FROM,
+            "twilio_api_url": self.twilio.base_url,
+            "smtp_host": "127.0.0.1",
+            "smtp_port": self.smtp_port,
+            "smtp_security": "none",
+            "smtp_username": "mentor@kommune.dk",
+            "smtp_password": "rigtigt",
+            "mail_from": "erhvervsmentor@kommune.dk",
+            "email_inbound_secret": "inbound-secret-0123456789",
+        }
+        values.update(changes)
+        return load_settings(**values)
 
 
 @pytest.fixture
-def providers(
-    telegram_api: FakeTelegramAPI, twilio: FakeTwilio
-) -> tuple[FakeTelegramAPI, FakeTwilio]:
+def site(
+    telegram_api: FakeTelegramAPI,
+    twilio: FakeTwilio,
+    smtp: tuple[int, Inbox],
+    sqlite_url: str,
+    data_dir: Path,
+) -> Site:
     telegram_api.token = BOT_TOKEN
     twilio.add_number(FROM, sms_url="https://old-supplier.example.com/sms")
-    return telegram_api, twilio
+    return Site(telegram_api, twilio, smtp[0], smtp[1], sqlite_url, data_dir)
 
 
 def by_check(findings: list[Finding]) -> dict[str, Finding]:
@@ -87,13 +97,10 @@ def problems(findings: list[Finding]) -> list[str]:
 
 
 async def test_doctor_is_all_ok_once_the_providers_are_set_up_from_the_command_line(
+    site: Site,
     db_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(db_url, data_dir, telegram, twilio, smtp[0])
+    settings = replace(site, db_url=db_url).settings()
 
     before, code = await diagnose(settings)
     assert code == 2
@@ -102,7 +109,7 @@ async def test_doctor_is_all_ok_once_the_providers_are_set_up_from_the_command_l
 
     said = await set_webhook(settings, USED_UPDATES)
     assert said == f"The Telegram webhook now points at {BASE}/telegram/webhook."
-    assert telegram.webhook_secret == "webhook-secret-123"
+    assert site.telegram.webhook_secret == "webhook-secret-123"
     assert await configure_twilio(settings) == [
         f"The number {FROM} now sends incoming SMS to {BASE}/sms/inbound."
     ]
@@ -115,24 +122,20 @@ async def test_doctor_is_all_ok_once_the_providers_are_set_up_from_the_command_l
 
 
 async def test_setting_up_twice_changes_nothing_the_second_time(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(sqlite_url, data_dir, telegram, twilio, smtp[0])
+    settings = site.settings()
     await configure_twilio(settings)
     await set_webhook(settings, USED_UPDATES)
-    updates = len(twilio.updates)
+    updates = len(site.twilio.updates)
 
     assert await configure_twilio(settings) == [
         f"The number {FROM} already sends incoming SMS to {BASE}/sms/inbound."
     ]
-    assert len(twilio.updates) == updates
+    assert len(site.twilio.updates) == updates
     again = await set_webhook(settings, USED_UPDATES)
     assert again.startswith("The Telegram webhook already pointed at")
-    assert telegram.webhook["url"] == f"{BASE}/telegram/webhook"
+    assert site.telegram.webhook["url"] == f"{BASE}/telegram/webhook"
     assert f"url: {BASE}/telegram/webhook" in await webhook_info_lines(settings)
 
     assert await delete_webhook(settings) == (
@@ -142,15 +145,9 @@ async def test_setting_up_twice_changes_nothing_the_second_time(
 
 
 async def test_a_wrong_telegram_token_is_an_error_that_says_where_to_get_the_right_one(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(
-        sqlite_url, data_dir, telegram, twilio, smtp[0], telegram_bot_token="42:REVOKED"
-    )
+    settings = site.settings(telegram_bot_token="42:REVOKED")
     findings, code = await diagnose(settings)
     assert code == 2
     assert by_check(findings)["telegram"].line() == (
@@ -160,13 +157,9 @@ async def test_a_wrong_telegram_token_is_an_error_that_says_where_to_get_the_rig
 
 
 async def test_a_twilio_number_pointing_elsewhere_is_named_with_the_command_that_fixes_it(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(sqlite_url, data_dir, telegram, twilio, smtp[0])
+    settings = site.settings()
     await set_webhook(settings, USED_UPDATES)
     findings, code = await diagnose(settings)
     assert problems(findings) == [
@@ -177,34 +170,25 @@ async def test_a_twilio_number_pointing_elsewhere_is_named_with_the_command_that
 
 
 async def test_a_wrong_smtp_password_is_an_error_naming_the_two_settings(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(
-        sqlite_url, data_dir, telegram, twilio, smtp[0], smtp_password="forkert"
-    )
+    settings = site.settings(smtp_password="forkert")
     findings, code = await diagnose(settings)
     assert code == 2
     assert by_check(findings)["smtp"].line() == (
-        f"error   smtp: 127.0.0.1:{smtp[0]} (none) refuses the login of mentor@kommune.dk: "
+        f"error   smtp: 127.0.0.1:{site.smtp_port} (none) refuses the login of mentor@kommune.dk: "
         "check SMTP_USERNAME and SMTP_PASSWORD"
     )
-    assert smtp[1].logins == []
+    assert site.inbox.logins == []
 
 
 async def test_an_old_database_is_an_error_that_says_to_back_up_and_upgrade(
     tmp_path: Path,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
     await upgrade(url, "0001")
-    settings = make_settings(url, data_dir, telegram, twilio, smtp[0])
+    settings = site.settings(database_url=url)
     findings, code = await diagnose(settings)
     assert code == 2
     database = by_check(findings)["database"]
@@ -214,25 +198,22 @@ async def test_an_old_database_is_an_error_that_says_to_back_up_and_upgrade(
 
 
 async def test_telegram_delivery_trouble_and_a_private_data_dir_are_warnings_exit_1(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(sqlite_url, data_dir, telegram, twilio, smtp[0])
+    settings = site.settings()
     await set_webhook(settings, USED_UPDATES)
     await configure_twilio(settings)
-    telegram.delivery_error("Connection refused")
-    telegram.pending_update_count = 250
-    await asyncio.to_thread(data_dir.chmod, 0o755)
+    site.telegram.delivery_error("Connection refused")
+    site.telegram.pending_update_count = 250
+    await asyncio.to_thread(site.data_dir.chmod, 0o755)
 
     findings, code = await diagnose(settings)
     assert code == 1
     lines = problems(findings)
     assert len(lines) == 3
     assert lines[0] == (
-        f"warning data dir: {data_dir} is readable by others (mode 755): chmod 700 {data_dir}"
+        f"warning data dir: {site.data_dir} is readable by others (mode 755): "
+        f"chmod 700 {site.data_dir}"
     )
     assert "Telegram could not deliver" in lines[1] and "Connection refused" in lines[1]
     assert lines[2] == (
@@ -241,16 +222,10 @@ async def test_telegram_delivery_trouble_and_a_private_data_dir_are_warnings_exi
 
 
 async def test_a_messaging_service_is_checked_and_configured_with_its_status_url(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    service = twilio.add_service(FROM)
-    settings = make_settings(
-        sqlite_url, data_dir, telegram, twilio, smtp[0],
-        twilio_from_number=None, twilio_messaging_service_sid=service,
+    service = site.twilio.add_service(FROM)
+    settings = site.settings(twilio_from_number=None, twilio_messaging_service_sid=service,
     )  # fmt: skip
     await set_webhook(settings, USED_UPDATES)
     findings, _ = await diagnose(settings)
@@ -259,23 +234,17 @@ async def test_a_messaging_service_is_checked_and_configured_with_its_status_url
         "the numbers' own webhooks are used, not us: run `mentorbot twilio configure`"
     )
     await configure_twilio(settings)
-    assert twilio.services[service]["status_callback"] == f"{BASE}/sms/status"
-    assert twilio.services[service]["use_inbound_webhook_on_number"] is False
+    assert site.twilio.services[service]["status_callback"] == f"{BASE}/sms/status"
+    assert site.twilio.services[service]["use_inbound_webhook_on_number"] is False
     findings, code = await diagnose(settings)
     assert problems(findings) == []
     assert code == 0
 
 
 async def test_an_unknown_messaging_service_is_named(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(
-        sqlite_url, data_dir, telegram, twilio, smtp[0],
-        twilio_messaging_service_sid="MG" + "0" * 32,
+    settings = site.settings(twilio_messaging_service_sid="MG" + "0" * 32,
     )  # fmt: skip
     findings, code = await diagnose(settings)
     assert code == 2
@@ -285,31 +254,21 @@ async def test_an_unknown_messaging_service_is_named(
 
 
 async def test_send_test_delivers_a_danish_test_mail(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(sqlite_url, data_dir, telegram, twilio, smtp[0])
+    settings = site.settings()
     findings, _ = await diagnose(settings, send_test="it@kommune.dk")
     assert by_check(findings)["smtp test mail"].level is Level.OK
-    [(to, mail)] = smtp[1].messages
+    [(to, mail)] = site.inbox.messages
     assert to == ["it@kommune.dk"]
     assert mail["Subject"] == "Test-e-mail fra erhvervsmentorprogrammet"
     assert "Kan du læse den, kan programmet sende e-mail." in mail.get_content()
 
 
 async def test_the_production_refusals_serve_applies_are_reported(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(
-        sqlite_url, data_dir, telegram, twilio, smtp[0], telegram_webhook_secret=None
-    )
+    settings = site.settings(telegram_webhook_secret=None)
     findings, code = await diagnose(settings)
     assert code == 2
     assert by_check(findings)["production"].text.startswith(
@@ -318,15 +277,9 @@ async def test_the_production_refusals_serve_applies_are_reported(
 
 
 async def test_every_production_refusal_is_listed_not_only_the_first(
-    sqlite_url: str,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
-    settings = make_settings(
-        sqlite_url, data_dir, telegram, twilio, smtp[0],
-        secret_key="short", public_base_url="http://mentor.example.dk",
+    settings = site.settings(secret_key="short", public_base_url="http://mentor.example.dk",
     )  # fmt: skip
     findings, code = await diagnose(settings)
     assert code == 2
@@ -347,13 +300,10 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 
 async def test_a_missing_sqlite_database_is_named_and_not_created(
     tmp_path: Path,
-    data_dir: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
     missing = tmp_path / "nowhere" / "mentorbot.db"
-    settings = make_settings(f"sqlite+aiosqlite:///{missing}", data_dir, telegram, twilio, smtp[0])
+    settings = site.settings(database_url=f"sqlite+aiosqlite:///{missing}")
     findings, code = await diagnose(settings)
     assert code == 2
     assert by_check(findings)["database"].text == (
@@ -363,17 +313,12 @@ async def test_a_missing_sqlite_database_is_named_and_not_created(
 
 
 async def test_smtp_with_starttls_logs_in_over_tls(
-    sqlite_url: str,
-    data_dir: Path,
     tmp_path: Path,
-    providers: tuple[FakeTelegramAPI, FakeTwilio],
+    site: Site,
 ) -> None:
-    telegram, twilio = providers
     user, password = "mentor@kommune.dk", "rigtigt"
     with smtp_server(tmp_path, user=user, password=password) as (port, inbox, trust):
-        settings = make_settings(
-            sqlite_url, data_dir, telegram, twilio, port, smtp_security="starttls"
-        )
+        settings = site.settings(smtp_port=port, smtp_security="starttls")
         findings, _ = await diagnose(settings, tls_context=trust)
     assert by_check(findings)["smtp"].line() == (
         f"ok      smtp: 127.0.0.1:{port} (starttls) answers and logs in as {user}"
@@ -382,14 +327,11 @@ async def test_smtp_with_starttls_logs_in_over_tls(
 
 
 async def test_a_number_without_sms_is_an_error(
-    sqlite_url: str,
-    data_dir: Path,
-    telegram_api: FakeTelegramAPI,
-    twilio: FakeTwilio,
-    smtp: tuple[int, Inbox],
+    site: Site,
 ) -> None:
-    twilio.add_number(FROM, sms=False, sms_url=f"{BASE}/sms/inbound")
-    settings = make_settings(sqlite_url, data_dir, telegram_api, twilio, smtp[0])
+    site.twilio.numbers.clear()
+    site.twilio.add_number(FROM, sms=False, sms_url=f"{BASE}/sms/inbound")
+    settings = site.settings()
     findings, code = await diagnose(settings)
     assert code == 2
     assert by_check(findings)["twilio sender"].text == (
