@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import getpass
 import logging
+import os
 import signal
 import sys
 from collections.abc import Awaitable, Callable
@@ -259,6 +260,9 @@ async def _run(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything we write (the database, e-mails to disk, backups, the development key) is
+    # personal data or a secret: readable by this user only (SECURITY.md).
+    os.umask(0o077)
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -48,6 +48,7 @@ async def apply(session: AsyncSession, runtime: Runtime, incoming: Incoming) -> 
             text=incoming.text or "",
             said=parsing.yes_no(incoming.first_line or ""),
             meeting_id=incoming.answers_meeting,
+            authenticated=incoming.authenticated,
         )
         outcome = await email_replies.answer(session, runtime, reply)
         log.info("e-mail reply", extra={"outcome": outcome})

@@ -28,6 +28,9 @@ class Incoming:
     # invite was about when the e-mail answers one (its In-Reply-To / References).
     first_line: str | None = None
     answers_meeting: int | None = None
+    # E-mail: SPF or the sender's own DKIM passed. A From address is easy to forge, so an
+    # e-mail without a pass is read by the coordinator, never acted on as its sender's.
+    authenticated: bool = True
 
     def __post_init__(self) -> None:
         """Whatever a channel hands in is text the databases can keep (see `storable`)."""

@@ -35,17 +35,23 @@ class EmailReply:
     text: str  # the new text, above the quoted part
     said: bool | None  # yes or no in its first meaningful line (bot.parsing reads it)
     meeting_id: int | None  # the meeting our invite was about, from In-Reply-To / References
+    authenticated: bool = True  # SPF or the sender's own DKIM passed
 
 
 async def answer(session: AsyncSession, runtime: Runtime, mail: EmailReply) -> str:
     """Act on one reply; returns what became of it (confirmed, declined, unclear, already,
-    nothing, unknown) for the log."""
+    nothing, unknown, unverified) for the log."""
     now = runtime.clock()
     found = await _sender(session, mail.sender)
     if found is None:
         await _answer(session, runtime, mail.sender, None, "unknown", now)
         return "unknown"
     person, address = found
+    if not mail.authenticated:
+        # Anyone can write a mentor's address in From: the coordinator reads it and decides;
+        # no answer goes out (it would land with the real owner of the address).
+        await inbox.put(session, person, inbox.Kind.UNVERIFIED_EMAIL, now=now, body=mail.text)
+        return "unverified"
     meeting = await _meeting(session, person, mail.meeting_id)
     pending = (
         meeting is not None

@@ -33,6 +33,8 @@ class Kind(StrEnum):
     MATCH_DECLINED = "match_declined"  # a mentor declined a proposed pair (body: the reason)
     LOW_SCORE = "low_score"  # a check-in or closure scored 1 or 2
     EXTENSION = "extension"  # wants the pair extended, said at closure
+    UNVERIFIED_EMAIL = "unverified_email"  # an e-mail in their name without SPF/DKIM pass
+    FLOOD = "flood"  # wrote more texts than the flood gate reads (web.sms.FloodGate)
     SIGNUP_SITUATION = "signup_situation"  # none of the sign-up's situations fit (their words)
     # What a rule raised
     DEAD_LETTER = "dead_letter"  # a message could not be delivered after every retry

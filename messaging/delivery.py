@@ -55,6 +55,7 @@ PAUSED_ALLOWED = frozenset(
         "sms_opted_out",
         "sms_opted_in",
         "sms_only_text",
+        "sms_flood",
         "stopped",
         "paused_reminder",
         "help",

@@ -8,6 +8,7 @@ logged unmasked.
 from __future__ import annotations
 
 import logging
+import os
 import ssl
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -75,9 +76,12 @@ class Mailer:
 
     def write_eml(self, message: EmailMessage, message_id: str) -> Path:
         folder = self.settings.mail_outbox_dir
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%f")
         token = "".join(ch for ch in message_id if ch.isalnum())[:24]
         path = folder / f"{stamp}-{token}.eml"
-        path.write_bytes(message.as_bytes())
+        # An e-mail names a person and what we told them: this user's eyes only.
+        fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(message.as_bytes())
         return path

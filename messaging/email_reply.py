@@ -55,6 +55,9 @@ class InboundEmail:
     first_line: str  # the first meaningful line of `reply` (a greeting skipped)
     automatic: bool  # an auto-reply, bounce or list mail: never answered
     spoofed: bool  # SPF failed and no DKIM signature passed
+    # SPF passed, or a DKIM signature of the sender's own domain did: only then is the e-mail
+    # acted on as the sender's (mentoring.email_replies); otherwise the coordinator reads it.
+    authenticated: bool = False
 
 
 def decode_fields(parts: Mapping[str, bytes]) -> dict[str, str]:
@@ -206,4 +209,22 @@ def parse_inbound(parts: Mapping[str, bytes]) -> InboundEmail:
         first_line=first_line(reply),
         automatic=_automatic(headers, sender),
         spoofed=spf in ("fail", "softfail") and "pass" not in fields.get("dkim", "").lower(),
+        authenticated=spf == "pass" or dkim_passes_for(fields.get("dkim", ""), sender),
     )
+
+
+_DKIM_RESULT = re.compile(r"@([A-Za-z0-9.-]+)\s*:\s*(\w+)")
+
+
+def dkim_passes_for(dkim: str, sender: str) -> bool:
+    """SendGrid's `dkim` field (`{@firma.dk : pass}`, one entry a signature) has a pass signed
+    by the sender's domain or a parent of it; a pass for another domain proves nothing about
+    the From address."""
+    domain = sender.rpartition("@")[2].lower()
+    if not domain:
+        return False
+    for signer, result in _DKIM_RESULT.findall(dkim):
+        signer = signer.lower().rstrip(".")
+        if result.lower() == "pass" and (domain == signer or domain.endswith("." + signer)):
+            return True
+    return False

@@ -56,6 +56,8 @@ def reply_payload(
     in_reply_to: str = "",
     message_id: str = "<CAB-reply-0001@mail.firma.dk>",
     extra_headers: str = "",
+    spf: str = "pass",
+    dkim: str = "{@sendgrid.com : pass}",
 ) -> bytes:
     """The fixture with this reply's sender, subject, text and threading headers."""
     replaced = {
@@ -64,6 +66,8 @@ def reply_payload(
         "text": text,
         "html": "<div>" + html.escape(text).replace("\n", "<br>") + "</div>",
         "envelope": json.dumps({"to": ["svar@inbound.vejle.example.dk"], "from": sender}),
+        "SPF": spf,
+        "dkim": dkim,
     }
     out = []
     for name, value in fixture_fields():
@@ -315,3 +319,37 @@ def test_email_reply_auto_replies_and_failed_spf_are_flagged() -> None:
     )
     assert auto.automatic and bounce.automatic and not signed.automatic
     assert spoofed.spoofed and not signed.spoofed
+
+
+# Issue 16 finding 9: an e-mail without an SPF or own-domain DKIM pass is not acted on.
+@pytest.mark.parametrize(
+    ("spf", "dkim"),
+    [("none", ""), ("neutral", "{@sendgrid.com : pass}"), ("", "{@firma.dk.evil.example : pass}"),
+     ("temperror", "{@firma.dk : fail}")],
+)  # fmt: skip
+async def test_email_reply_without_spf_or_dkim_pass_goes_to_the_coordinator_unanswered(
+    runtime: Runtime, spf: str, dkim: str
+) -> None:
+    email, meeting_id, mentor_id = await asked(runtime)
+    before = len(await outbox(runtime))
+    payload = reply_payload(
+        "JA\n\n" + QUOTE, in_reply_to=str(email["Message-ID"]), spf=spf, dkim=dkim
+    )
+    assert await post(runtime, payload) == [200]
+    assert await meeting_status(runtime, meeting_id) == "proposed"
+    assert len(await outbox(runtime)) == before  # no answer to an address that may be forged
+    async with runtime.sessions() as session:
+        items = list(await session.scalars(select(InboxItem)))
+    assert [(i.kind, i.person_id, i.body) for i in items] == [("unverified_email", mentor_id, "JA")]
+
+
+@pytest.mark.parametrize(("spf", "dkim"), [("pass", ""), ("none", "{@firma.dk : pass}")])
+async def test_email_reply_with_spf_or_the_senders_own_dkim_pass_is_acted_on(
+    runtime: Runtime, spf: str, dkim: str
+) -> None:
+    email, meeting_id, _ = await asked(runtime)
+    payload = reply_payload(
+        "JA\n\n" + QUOTE, in_reply_to=str(email["Message-ID"]), spf=spf, dkim=dkim
+    )
+    assert await post(runtime, payload) == [200]
+    assert await meeting_status(runtime, meeting_id) == "confirmed"

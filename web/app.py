@@ -10,6 +10,7 @@ from core.runtime import Runtime
 from mentoring.delivery_news import dispatching
 from web import dashboard, dev_chat, email_inbound, guardian_links, health, links, sms
 from web.keys import DISPATCHER, RUNTIME
+from web.limits import json_limits
 
 
 async def _outbox_dispatcher(app: web.Application) -> AsyncIterator[None]:
@@ -21,7 +22,7 @@ async def _outbox_dispatcher(app: web.Application) -> AsyncIterator[None]:
 
 
 def create_app(runtime: Runtime) -> web.Application:
-    app = web.Application(client_max_size=1024**2)
+    app = web.Application(client_max_size=1024**2, middlewares=[json_limits])
     app[RUNTIME] = runtime
     app.add_routes(health.routes)
     app.add_routes(links.routes)

@@ -110,6 +110,7 @@ async def handle(runtime: Runtime, mail: InboundEmail) -> str:
         text=mail.reply,
         first_line=mail.first_line,
         answers_meeting=mail.meeting_id,
+        authenticated=mail.authenticated,
     )
     handled = await process(runtime, incoming, dedupe=("email", mail.dedupe_key))
     return "handled" if handled else "duplicate"

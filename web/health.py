@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import logging
 from importlib.metadata import PackageNotFoundError, version
 
@@ -56,8 +58,28 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
+PROXY_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-IP")
+
+
+def metrics_allowed(request: web.Request) -> bool:
+    """From this machine (and not relayed by a proxy on it), or with `METRICS_TOKEN` as a
+    bearer token: the figures are operational, but they are ours to give."""
+    token = request.app[RUNTIME].settings.metrics_token
+    if token is not None:
+        sent = request.headers.get("Authorization", "").encode()
+        if hmac.compare_digest(sent, f"Bearer {token.get_secret_value()}".encode()):
+            return True
+    try:
+        local = ipaddress.ip_address(request.remote or "").is_loopback
+    except ValueError:
+        local = False
+    return local and not any(h in request.headers for h in PROXY_HEADERS)
+
+
 @routes.get("/metrics")
 async def metrics(request: web.Request) -> web.Response:
+    if not metrics_allowed(request):
+        raise web.HTTPForbidden()
     runtime = request.app[RUNTIME]
     now = utcnow()
     async with runtime.sessions() as session:

@@ -4,10 +4,11 @@ Both check `X-Twilio-Signature` against PUBLIC_BASE_URL + the path Twilio called
 proxy the URL the app sees is not the one Twilio signed); a forged request gets 403
 and changes nothing. Inbound answers empty TwiML at once: replies go through the outbox.
 
-This module only checks and parses (ARCHITECTURE.md, "A message in"): a number that floods us is
-ignored for a while; every text, STOP and START and pictures included, goes to the conversation
-engine, whose channel rules (`bot.channel_rules`) and de-duplication (MessageSid) apply; delivery
-news goes to `mentoring.sms_status`.
+This module only checks and parses (ARCHITECTURE.md, "A message in"): a number that floods us
+is answered once and then ignored for a while (FloodGate, mentoring.flood); every text, STOP and
+START and pictures included, goes to the conversation engine, whose channel rules
+(`bot.channel_rules`) and de-duplication (MessageSid) apply; delivery news goes to
+`mentoring.sms_status`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import deque
+from enum import StrEnum
 
 from aiohttp import web
 from multidict import MultiDict, MultiDictProxy
@@ -25,32 +27,60 @@ from bot.events import Incoming
 from core.runtime import Runtime
 from logsetup import mask_phone
 from mentoring import sms_status
+from mentoring.flood import flooded
 from web.keys import DISPATCHER, RUNTIME
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+FLOOD_LIMIT = 60  # texts read per number and window
+FLOOD_WINDOW = 600.0  # seconds
+
+
+class Verdict(StrEnum):
+    READ = "read"  # under the limit: to the engine
+    ANSWER = "answer"  # the first text over the limit: one polite answer, an inbox item
+    DROP = "drop"  # over the limit and already answered: ignored
 
 
 class FloodGate:
-    """At most `limit` inbound texts per number in `window` seconds (per process)."""
+    """At most `limit` inbound texts per number in `window` seconds are read (per process).
 
-    def __init__(self, limit: int = 20, window: float = 600.0) -> None:
+    Sized for people, not machines: a youth's sign-up with a correction at every question is
+    about 21 texts (tests/test_flood_gate.py measures the longest sign-up path and keeps it
+    under half the limit), while an auto-responder loop sends hundreds. The first text over
+    the limit is answered once (mentoring.flood); the rest of that flood is dropped silently,
+    and the count falls back under the limit as the window moves on. Each `serve` process
+    counts on its own, so N processes read up to N times the limit.
+    """
+
+    def __init__(self, limit: int = FLOOD_LIMIT, window: float = FLOOD_WINDOW) -> None:
         self.limit, self.window = limit, window
         self.seen: dict[str, deque[float]] = {}
+        self.answered: set[str] = set()
 
-    def allow(self, number: str, now: float | None = None) -> bool:
+    def check(self, number: str, now: float | None = None) -> Verdict:
         now = time.monotonic() if now is None else now
         times = self.seen.setdefault(number, deque())
         while times and times[0] <= now - self.window:
             times.popleft()
         if len(times) >= self.limit:
-            return False
+            if number in self.answered:
+                return Verdict.DROP
+            self.answered.add(number)
+            return Verdict.ANSWER
+        self.answered.discard(number)
         times.append(now)
         if len(self.seen) > 50_000:
             self.seen = {n: t for n, t in self.seen.items() if t and t[-1] > now - self.window}
-        return True
+            self.answered &= self.seen.keys()
+        return Verdict.READ
+
+    @property
+    def minutes(self) -> int:
+        """How long a flooded number waits at most, for the answer."""
+        return max(1, round(self.window / 60))
 
 
 FLOOD_GATE = web.AppKey("sms_flood_gate", FloodGate)
@@ -111,8 +141,13 @@ async def inbound(request: web.Request) -> web.Response:
     sid, number, body = form.get("MessageSid", ""), form.get("From", ""), form.get("Body", "")
     if not sid or not number:
         return twiml()
-    if not request.app[FLOOD_GATE].allow(number):
-        log.warning("sms flood: ignored", extra={"from": mask_phone(number)})
+    gate = request.app[FLOOD_GATE]
+    verdict = gate.check(number)
+    if verdict is not Verdict.READ:
+        log.warning("sms flood", extra={"from": mask_phone(number), "verdict": verdict.value})
+        if verdict is Verdict.ANSWER:
+            await flooded(request.app[RUNTIME], channel="sms", address=number, minutes=gate.minutes)
+            wake(request)
         return twiml()
     media = (small_number(form.get("NumMedia", "")) or 0) > 0
     incoming = Incoming(channel="sms", address=number, text=body, media=media)
