@@ -35,6 +35,7 @@ from bot.flows import (
 from bot.turn import Turn
 from bot.understanding.reading import read
 from core.runtime import Runtime
+from core.statuses import PersonStatus, Role
 from mentoring import contacts, guardians, outbound
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
@@ -183,8 +184,8 @@ async def _new_person(session: AsyncSession, runtime: Runtime, incoming: Incomin
     programme = await current_programme(session, now.astimezone(runtime.settings.tz).date())
     hint = (incoming.language_hint or "").lower()
     language = "en" if hint.startswith("en") else runtime.settings.default_language
-    person = Person(programme_id=programme.id, role="unknown", language=language)
-    person.status = "signing_up"
+    person = Person(programme_id=programme.id, role=Role.UNKNOWN, language=language)
+    person.status = PersonStatus.SIGNING_UP
     session.add(person)
     await session.flush()
     session.add(
@@ -224,7 +225,7 @@ async def _route(turn: Turn) -> None:
         turn.say("text_only")
         return
     payload = incoming.start_payload
-    if person.role == "unknown" and state.flow is None:
+    if person.role == Role.UNKNOWN and state.flow is None:
         invitation = await _invitation(turn, payload) if payload else None
         if invitation is not None:
             await signup_mentor.start(turn, invitation.id)
@@ -237,7 +238,11 @@ async def _route(turn: Turn) -> None:
     if payload == "mentor":
         command = "mentor"  # Telegram's "/start mentor" deep link, during a youth sign-up too
     allowed = ("start", "help", "mydata", "language", "erase", "withdraw")
-    if person.status == "paused" and command not in allowed and state.flow != privacy.FLOW:
+    if (
+        person.status == PersonStatus.PAUSED
+        and command not in allowed
+        and state.flow != privacy.FLOW
+    ):
         turn.say("paused_reminder")
         return
     if command is not None and await service.run(turn, command, rest):

@@ -1,5 +1,6 @@
-"""What every layer shares and none owns: the injectable clock and the process runtime.
+"""What every layer shares and none owns: the injectable clock, the process runtime and the
+states a row can be in.
 
-It sits below mentoring/ and messaging/ so that both may use it without an arrow pointing up
-(ARCHITECTURE.md, "Layers").
+It sits below mentoring/, messaging/ and storage/ so that each may use it without an arrow
+pointing up (ARCHITECTURE.md, "Layers").
 """

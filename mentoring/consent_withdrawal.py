@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import MatchStatus
 from mentoring import inbox, matches
 from mentoring.audit import record
 from mentoring.pairs import open_match_for
@@ -37,7 +38,7 @@ async def withdraw_share(session: AsyncSession, person_id: int, *, now: datetime
         consent.withdrawn_at = now
     person = await session.get(Person, person_id)
     match = await open_match_for(session, person_id)
-    if match is not None and match.status == "proposed":
+    if match is not None and match.status == MatchStatus.PROPOSED:
         await matches.close_match(session, match.id, "youth_stopped", now=now, today=now.date())
     if person is not None:
         await inbox.put(session, person, inbox.Kind.CONSENT_WITHDRAWN, now=now, match=match)

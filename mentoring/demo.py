@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months, month_start
 from core.runtime import Runtime
+from core.statuses import MeetingStatus
 from mentoring.coordinators import add_coordinator
 from mentoring.matches import accept_match, close_match, create_match
 from mentoring.outcomes import register_company, register_job_opening, register_outcome
@@ -321,7 +322,7 @@ async def _history(
                 match_id=match.id,
                 starts_at=local,
                 place=rng.choice(["Café Paradis", "På virksomheden", "Hovedbiblioteket"]),
-                status="held",
+                status=MeetingStatus.HELD,
                 proposed_by=youth.id,
                 proposed_at=local - timedelta(days=3),
                 confirmed_by=mentor.id,

@@ -23,6 +23,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months, month_start
+from core.statuses import ENDED, MATCHED, MatchStatus, MeetingStatus
 from mentoring.digest_model import (
     Compare,
     Dated,
@@ -40,28 +41,19 @@ from mentoring.digest_model import (
     parse_week,
     week_bounds,
 )
+from mentoring.rules import RULES
 from mentoring.targets import targets, targets_by_group
 from storage.digest_lists import pairs_by_id
 from storage.digest_queries import DigestSummary, digest_summary
 from storage.digest_sql import SHOWN, DigestWindow, PairRow
 from storage.models import Programme
 from storage.queries import (
-    ENDED,
-    MATCHED,
-    UNANSWERED_AFTER,
     DigestFacts,
     PairFacts,
     PersonFacts,
     digest_facts,
 )
 from storage.targets import TargetFigures, measure_targets
-
-NO_MEETING_NUDGE_DAYS = 14
-NO_MEETING_RISK_DAYS = 21
-HOURS_CHECK_DAY = 20
-ENDING_WITHIN_DAYS = 14
-SURVEY_AFTER_MONTHS = 3
-SURVEY_ANSWER_DAYS = 7
 
 
 def _ref(p: PairFacts | PairRow) -> PairRef:
@@ -87,7 +79,7 @@ def _calls_due(p: PairFacts, today: date, tz: ZoneInfo) -> list[str]:
     for side in ("youth", "mentor"):
         dates = sorted(local_day(at, tz) for at, s in p.calls if s in (side, "both"))
         if today < first_month_end:
-            needed = (since_start >= 7) + (since_start >= 21)
+            needed = (since_start >= RULES.first_call_day) + (since_start >= RULES.second_call_day)
             if len([d for d in dates if d < first_month_end]) < needed:
                 due.append(side)
         elif not dates or add_months(dates[-1], 1) <= today:
@@ -106,10 +98,14 @@ def _risk_reasons(
     assert p.starts_on is not None
     last = local_day(p.last_meeting_at, tz) if p.last_meeting_at else p.starts_on
     quiet = (today - last).days
-    if quiet >= NO_MEETING_NUDGE_DAYS:
-        reasons.append(Reason("no_meeting", days=quiet, severe=quiet >= NO_MEETING_RISK_DAYS))
+    if quiet >= RULES.no_meeting_days:
+        reasons.append(Reason("no_meeting", days=quiet, severe=quiet >= RULES.at_risk_days))
     month = month_start(today)
-    if today.day >= HOURS_CHECK_DAY and p.starts_on <= month and p.minutes < monthly_hours * 60:
+    if (
+        today.day >= RULES.hours_check_day
+        and p.starts_on <= month
+        and p.minutes < monthly_hours * 60
+    ):
         reasons.append(Reason("hours_behind", amount=p.minutes / 60))
     if p.unanswered:
         reasons.append(Reason("unanswered", amount=p.unanswered))
@@ -127,8 +123,8 @@ def _ending(p: PairFacts | PairRow, today: date) -> Dated:
 
 def _survey(p: PairFacts | PairRow, today: date, tz: ZoneInfo) -> Dated:
     assert p.ended_at is not None
-    due_on = add_months(local_day(p.ended_at, tz), SURVEY_AFTER_MONTHS)
-    late = (today - due_on).days >= SURVEY_ANSWER_DAYS
+    due_on = RULES.survey_due(local_day(p.ended_at, tz))
+    late = (today - due_on).days >= RULES.outcome_answer_days
     return Dated(_ref(p), due_on, (today - due_on).days, "unanswered" if late else "due")
 
 
@@ -176,7 +172,7 @@ def build_digest(
     by_match = {p.match_id: p for p in facts.pairs}
 
     ended = [p for p in matched if p.status in ENDED and p.ended_at and p.ended_at <= as_of]
-    held = [m for m in facts.meetings if m.status == "held"]
+    held = [m for m in facts.meetings if m.status == MeetingStatus.HELD]
     compare = [
         Compare(
             "new_matches",
@@ -206,7 +202,7 @@ def build_digest(
     active = [
         p
         for p in facts.pairs
-        if p.status == "active" and p.starts_on is not None and p.starts_on <= today
+        if p.status == MatchStatus.ACTIVE and p.starts_on is not None and p.starts_on <= today
     ]
     at_risk = [
         RiskPair(_ref(p), tuple(reasons))
@@ -244,12 +240,13 @@ def build_digest(
             (today - local_day(m.proposed_at, tz)).days,
         )
         for m in facts.meetings
-        if m.status == "proposed" and m.match_id in by_match and m.proposed_at <= as_of
+        if m.status == MeetingStatus.PROPOSED and m.match_id in by_match and m.proposed_at <= as_of
     ]
     ending = [
         _ending(p, today)
         for p in active
-        if p.ends_on is not None and today <= p.ends_on <= today + timedelta(ENDING_WITHIN_DAYS)
+        if p.ends_on is not None
+        and today <= p.ends_on <= today + timedelta(RULES.ending_within_days)
     ]
     ending.sort(key=lambda d: (d.on, d.pair.match_id))
 
@@ -261,7 +258,7 @@ def build_digest(
     for p in sorted(ended, key=lambda p: (p.ended_at, p.match_id)):
         assert p.ended_at is not None
         finished = local_day(p.ended_at, tz)
-        due_on = add_months(finished, SURVEY_AFTER_MONTHS)
+        due_on = RULES.survey_due(finished)
         if due_on > today or answered.get(p.youth_id, date.min) >= finished:
             surveys.pop(p.youth_id, None)
             continue
@@ -333,19 +330,19 @@ def digest_window(
         today=today,
         monday=local_day(week_start, tz),
         tz=tz,
-        quiet_before=local_midnight(today - timedelta(NO_MEETING_NUDGE_DAYS - 1), tz),
-        quiet_start_on=today - timedelta(NO_MEETING_NUDGE_DAYS),
+        quiet_before=local_midnight(today - timedelta(RULES.no_meeting_days - 1), tz),
+        quiet_start_on=today - timedelta(RULES.no_meeting_days),
         hours_month=month_start(today),
-        hours_check=today.day >= HOURS_CHECK_DAY,
+        hours_check=today.day >= RULES.hours_check_day,
         commitment_minutes=prog.monthly_hours * 60,
-        unanswered_before=as_of - UNANSWERED_AFTER,
+        unanswered_before=as_of - RULES.unanswered_after,
         first_month_after=month_after,
-        one_call_from=today - timedelta(days=7),
-        two_calls_from=today - timedelta(days=21),
+        one_call_from=today - timedelta(days=RULES.first_call_day),
+        two_calls_from=today - timedelta(days=RULES.second_call_day),
         call_stale_before=local_midnight(month_after + timedelta(1), tz),
-        ending_until=today + timedelta(ENDING_WITHIN_DAYS),
+        ending_until=today + timedelta(RULES.ending_within_days),
         survey_ended_before=local_midnight(
-            _last_day_before(today, SURVEY_AFTER_MONTHS) + timedelta(1), tz
+            _last_day_before(today, RULES.outcome_after_months) + timedelta(1), tz
         ),
         week_points=tuple(
             local_midnight(p + timedelta(1), tz) for p in _week_points(prog.starts_on, today)
@@ -450,7 +447,12 @@ async def load_period(
     period_start, period_end = local_midnight(start, tz), local_midnight(end + timedelta(1), tz)
     as_of = min(now, period_end)
     facts = await digest_facts(
-        session, programme_id, as_of=as_of, week_start=period_start, week_end=period_end
+        session,
+        programme_id,
+        as_of=as_of,
+        week_start=period_start,
+        week_end=period_end,
+        unanswered_before=as_of - RULES.unanswered_after,
     )
     today = min(end, local_day(now, tz))  # the measuring date
     figures = await measure_targets(session, facts.programme, as_of, today, tz)
@@ -463,6 +465,13 @@ async def load_week_in_full(
     """The week's digest from the full facts, every pair named (the pairs page)."""
     start, end = week_bounds(week, tz)
     as_of = min(now, end)
-    facts = await digest_facts(session, programme_id, as_of=now, week_start=start, week_end=end)
+    facts = await digest_facts(
+        session,
+        programme_id,
+        as_of=now,
+        week_start=start,
+        week_end=end,
+        unanswered_before=now - RULES.unanswered_after,
+    )
     figures = await measure_targets(session, facts.programme, as_of, local_day(as_of, tz), tz)
     return facts, build_digest(facts, figures, week, as_of, tz)

@@ -20,8 +20,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import local_date
 from core.runtime import Runtime
+from core.statuses import MeetingStatus, PersonStatus
 from mentoring import inbox, outbound
 from mentoring.meetings import answer_meeting
+from mentoring.pairs import partner_name
 from storage.models import ContactPoint, ConversationState, Match, Meeting, OutboxMessage, Person
 
 ANSWERS_PER_DAY = 3  # answers we could not act on, per address and day
@@ -55,7 +57,7 @@ async def answer(session: AsyncSession, runtime: Runtime, mail: EmailReply) -> s
     meeting = await _meeting(session, person, mail.meeting_id)
     pending = (
         meeting is not None
-        and meeting.status == "proposed"
+        and meeting.status == MeetingStatus.PROPOSED
         and meeting.proposed_by != person.id
         and meeting.starts_at > now
     )
@@ -65,7 +67,7 @@ async def answer(session: AsyncSession, runtime: Runtime, mail: EmailReply) -> s
         return "confirmed" if mail.said else "declined"
     if pending:
         outcome = "unclear"
-    elif meeting is not None and meeting.status == "confirmed" and mail.said is True:
+    elif meeting is not None and meeting.status == MeetingStatus.CONFIRMED and mail.said is True:
         outcome = "already"
     else:
         outcome = "nothing"
@@ -87,7 +89,7 @@ async def _sender(session: AsyncSession, address: str) -> tuple[Person, str] | N
             .limit(1)
         )
     ).first()
-    if row is None or row[0].status == "erased":
+    if row is None or row[0].status == PersonStatus.ERASED:
         return None
     return row[0], row[1]
 
@@ -101,7 +103,7 @@ async def _meeting(session: AsyncSession, person: Person, referenced: int | None
     for meeting_id in candidates:
         meeting = await session.get(Meeting, meeting_id)
         match = await session.get(Match, meeting.match_id) if meeting else None
-        if match is not None and person.id in (match.youth_id, match.mentor_id):
+        if match is not None and match.has(person.id):
             return meeting
     return None
 
@@ -116,10 +118,7 @@ async def _acknowledge(
 ) -> None:
     match = await session.get(Match, meeting.match_id)
     assert match is not None
-    other = await session.get(
-        Person, match.youth_id if person.id == match.mentor_id else match.mentor_id
-    )
-    partner = (other.first_name if other else "") or ""
+    partner = await partner_name(session, match, person.id)
     if yes:
         await outbound.say_at(
             session, runtime.renderer, channel="email", address=address,

@@ -6,13 +6,13 @@ call the `on_*` hooks in the same transaction as the change; the sweep (mentorin
 due rows and calls `act`, which decides whether the follow-up still makes sense *now* (late rows
 after downtime are sent if still meaningful, otherwise dropped with a log line).
 
-Rules (defaults): the mentor is asked to accept at once, reminded after 72 h, and the coordinator
-is flagged 48 h later (the accept flow itself welcomes both sides at once, so no follow-up
-introduces them); meetings get reminders 24 h and 2 h before and a "was it held, how many
-hours?" 3 h after the start; 14 days without a meeting nudges both, 21 days flags the pair at
-risk; on day 20 of each local month hours below the programme's commitment nudge both; a
-check-in after 6 weeks; closure on the end date; the outcome survey 3 months after the end with
-the coordinator asked 7 days later if unanswered.
+Rules (defaults; the numbers live in mentoring/rules.py): the mentor is asked to accept at once,
+reminded after 72 h, and the coordinator is flagged 48 h later (the accept flow itself welcomes
+both sides at once, so no follow-up introduces them); meetings get reminders 24 h and 2 h before
+and a "was it held, how many hours?" 3 h after the start; 14 days without a meeting nudges
+both, 21 days flags the pair at risk; on day 20 of each local month hours below the programme's
+commitment nudge both; a check-in after 6 weeks; closure on the end date; the outcome survey
+3 months after the end with the coordinator asked 7 days later if unanswered.
 Questions (meeting held, check-in, closure) climb the silent-partner ladder: reminder after
 3 days, a second after 6, a coordinator flag after 9. A question sent on Telegram and unanswered
 after 48 h is sent again by SMS to a verified number. The coordinator's own call cadence is the
@@ -24,17 +24,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import ColumnElement, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import add_months, local_date, month_start
+from core.clock import local_date, month_start
+from core.statuses import (
+    PLANNED,
+    UNDELIVERED,
+    UPCOMING,
+    FollowUpState,
+    MatchStatus,
+    MeetingStatus,
+    OutboxStatus,
+)
 from mentoring import inbox, outbound
+from mentoring.pairs import partner_name
 from mentoring.prompts import ask
 from mentoring.quiet_hours import COPENHAGEN, at_local, next_allowed
+from mentoring.rules import RULES, for_programme
 from messaging.render import Renderer
 from storage.models import (
     CheckinAnswer,
@@ -52,24 +63,8 @@ from storage.models import (
 
 log = logging.getLogger(__name__)
 
-SEND_AT = time(10, 0)  # date-based follow-ups go out at 10:00 local time
-ACCEPT_REMINDER = timedelta(hours=72)
-ACCEPT_FLAG = timedelta(hours=72 + 48)
-MEETING_REMINDERS = {"24h": timedelta(hours=24), "2h": timedelta(hours=2)}
-MEETING_HELD_AFTER = timedelta(hours=3)
-MEETING_HELD_STALE = timedelta(days=7)
-NO_MEETING_NUDGE_DAYS = 14
-AT_RISK_DAYS = 21
-HOURS_DAY = 20
-HOURS_FIRST_AFTER_DAYS = 14  # a pair is not nudged about hours in its first two weeks
-CHECKIN_AFTER_DAYS = 42
-OUTCOME_AFTER_MONTHS = 3
-OUTCOME_COORDINATOR_AFTER = timedelta(days=7)
-SMS_RESEND_AFTER = timedelta(hours=48)
-LADDER = (("r1", timedelta(days=3)), ("r2", timedelta(days=6)), ("flag", timedelta(days=9)))
 LADDER_QUESTIONS = ("meeting_held", "checkin", "closure")
 AT_RISK_NO_MEETING = "no_meeting"
-PLANNED = ("proposed", "confirmed", "held")
 
 # Options as (key, label template, context); rendered into {"key", "label"} for the outbox.
 OptionSpec = tuple[str, str, dict[str, Any]]
@@ -103,11 +98,11 @@ async def schedule(
             match_id=match_id,
             meeting_id=meeting_id,
             person_id=person_id,
-            state="pending",
+            state=FollowUpState.PENDING,
             payload=payload or {},
         )
         session.add(row)
-    elif row.state == "pending":
+    elif row.state == FollowUpState.PENDING:
         row.due_at = due_at
         if payload is not None:
             row.payload = payload
@@ -117,8 +112,8 @@ async def schedule(
 async def drop_pending(session: AsyncSession, now: datetime, *where: ColumnElement[bool]) -> int:
     result = await session.execute(
         update(FollowUp)
-        .where(FollowUp.state == "pending", *where)
-        .values(state="dropped", done_at=now)
+        .where(FollowUp.state == FollowUpState.PENDING, *where)
+        .values(state=FollowUpState.DROPPED, done_at=now)
         .execution_options(synchronize_session="fetch")
     )
     return int(getattr(result, "rowcount", 0) or 0)
@@ -126,13 +121,7 @@ async def drop_pending(session: AsyncSession, now: datetime, *where: ColumnEleme
 
 def on_day(day: date, tz: ZoneInfo = COPENHAGEN) -> datetime:
     """A date-based follow-up: 10:00 local on that day, or the next allowed time."""
-    return next_allowed(at_local(day, SEND_AT, tz), tz)
-
-
-def first_hours_check(starts_on: date) -> date:
-    earliest = starts_on + timedelta(days=HOURS_FIRST_AFTER_DAYS)
-    day = earliest.replace(day=HOURS_DAY)
-    return day if day >= earliest else add_months(day, 1)
+    return next_allowed(at_local(day, RULES.send_at, tz), tz)
 
 
 # --- hooks the services call -----------------------------------------------------------------
@@ -150,11 +139,13 @@ async def on_match_created(
         session,
         f"accept_reminder:{match.id}",
         "accept_reminder",
-        next_allowed(now + ACCEPT_REMINDER, tz),
+        next_allowed(now + RULES.accept_reminder_after, tz),
         person_id=match.mentor_id,
         **common,
     )
-    await schedule(session, f"accept_flag:{match.id}", "accept_flag", now + ACCEPT_FLAG, **common)
+    await schedule(
+        session, f"accept_flag:{match.id}", "accept_flag", now + RULES.accept_flag_after, **common
+    )
 
 
 async def on_match_accepted(
@@ -177,12 +168,12 @@ async def on_match_accepted(
             session,
             f"checkin:{match.id}:{person_id}",
             "checkin",
-            on_day(match.starts_on + timedelta(days=CHECKIN_AFTER_DAYS), tz),
+            on_day(match.starts_on + timedelta(days=RULES.checkin_after_days), tz),
             person_id=person_id,
             **common,
         )
     await _plan_no_meeting_check(session, match, match.starts_on, tz)
-    hours_day = first_hours_check(match.starts_on)
+    hours_day = RULES.first_hours_check(match.starts_on)
     if hours_day < match.ends_on:
         await _plan_hours_check(session, match, hours_day, tz)
     await _plan_end(session, match, match.ends_on, tz)
@@ -205,7 +196,7 @@ async def on_match_closed(
         await drop_pending(session, now, FollowUp.match_id == match.id)
         return
     end = local_date(now, tz)
-    if match.ends_on is not None and match.status == "completed":
+    if match.ends_on is not None and match.status == MatchStatus.COMPLETED:
         end = min(end, match.ends_on)
     await _plan_survey(session, match, end, tz)
 
@@ -217,9 +208,9 @@ async def on_meeting_changed(
     match = await session.get(Match, meeting.match_id)
     if match is None:
         return
-    if meeting.status not in ("proposed", "confirmed"):
+    if meeting.status not in UPCOMING:
         await drop_pending(session, now, FollowUp.meeting_id == meeting.id)
-        if meeting.status == "held":
+        if meeting.status == MeetingStatus.HELD:
             await _meeting_happened(session, match, meeting, tz)
         return
     common: dict[str, Any] = {
@@ -228,7 +219,7 @@ async def on_meeting_changed(
         "meeting_id": meeting.id,
     }
     for person_id in (match.youth_id, match.mentor_id):
-        for label, before in MEETING_REMINDERS.items():
+        for label, before in RULES.meeting_reminders:
             key = f"meeting_reminder:{meeting.id}:{label}:{person_id}"
             due = meeting.starts_at - before
             if due <= now:
@@ -247,7 +238,7 @@ async def on_meeting_changed(
         session,
         f"meeting_held:{meeting.id}",
         "meeting_held",
-        next_allowed(meeting.starts_at + MEETING_HELD_AFTER, tz),
+        next_allowed(meeting.starts_at + RULES.meeting_held_after, tz),
         person_id=match.youth_id,
         **common,
     )
@@ -260,7 +251,7 @@ async def _meeting_happened(
     """A planned or held meeting clears a no-meeting flag and restarts the 14-day clock."""
     if match.at_risk_reason == AT_RISK_NO_MEETING:
         match.at_risk_reason = None
-    if match.status == "active":
+    if match.status == MatchStatus.ACTIVE:
         await _plan_no_meeting_check(session, match, local_date(meeting.starts_at, tz), tz)
 
 
@@ -271,7 +262,7 @@ async def _plan_no_meeting_check(
         session,
         f"no_meeting:{match.id}:{since.isoformat()}",
         "no_meeting",
-        on_day(since + timedelta(days=NO_MEETING_NUDGE_DAYS), tz),
+        on_day(since + timedelta(days=RULES.no_meeting_days), tz),
         programme_id=match.programme_id,
         match_id=match.id,
         payload={"since": since.isoformat()},
@@ -309,7 +300,7 @@ async def _plan_survey(session: AsyncSession, match: Match, ended_on: date, tz: 
         session,
         f"outcome_survey:{match.id}",
         "outcome_survey",
-        on_day(add_months(ended_on, OUTCOME_AFTER_MONTHS), tz),
+        on_day(RULES.survey_due(ended_on), tz),
         programme_id=match.programme_id,
         match_id=match.id,
         person_id=match.youth_id,
@@ -379,15 +370,10 @@ async def _person(session: AsyncSession, person_id: int | None) -> Person | None
     return await session.get(Person, person_id) if person_id is not None else None
 
 
-async def _active_match(ctx: Ctx, fu: FollowUp) -> Match | None:
+async def _running_match(ctx: Ctx, fu: FollowUp) -> Match | None:
+    """The row's pair if it is still running (a nudge to a pair that ended makes no sense)."""
     match = await ctx.session.get(Match, fu.match_id) if fu.match_id is not None else None
-    return match if match is not None and match.status == "active" else None
-
-
-async def _partner_name(ctx: Ctx, match: Match, person_id: int) -> str:
-    other = match.mentor_id if person_id == match.youth_id else match.youth_id
-    person = await _person(ctx.session, other)
-    return (person.first_name if person else None) or ""
+    return match if match is not None and match.status == MatchStatus.ACTIVE else None
 
 
 async def _nudge(
@@ -429,7 +415,7 @@ async def _ask(ctx: Ctx, fu: FollowUp, question: Question, *, reminder: bool = F
             ctx.session,
             f"sms:{fu.key}",
             "sms_resend",
-            next_allowed(ctx.send_at + SMS_RESEND_AFTER, ctx.tz),
+            next_allowed(ctx.send_at + RULES.sms_resend_after, ctx.tz),
             programme_id=fu.programme_id,
             match_id=fu.match_id,
             meeting_id=fu.meeting_id,
@@ -440,7 +426,7 @@ async def _ask(ctx: Ctx, fu: FollowUp, question: Question, *, reminder: bool = F
 
 
 async def _ladder(ctx: Ctx, fu: FollowUp) -> None:
-    for rung, after in LADDER:
+    for rung, after in RULES.ladder:
         await schedule(
             ctx.session,
             f"{fu.key}:{rung}",
@@ -474,7 +460,7 @@ async def _question(ctx: Ctx, fu: FollowUp) -> Question | None:
     session = ctx.session
     if fu.kind in ("match_offer", "accept_reminder"):
         match = await session.get(Match, fu.match_id)
-        if match is None or match.status != "proposed":
+        if match is None or match.status != MatchStatus.PROPOSED:
             return None
         youth = await session.get(Youth, match.youth_id)
         person = await _person(session, match.youth_id)
@@ -493,7 +479,7 @@ async def _question(ctx: Ctx, fu: FollowUp) -> Question | None:
         )
     if fu.kind == "meeting_held":
         meeting = await session.get(Meeting, fu.meeting_id)
-        if meeting is None or meeting.status not in ("proposed", "confirmed"):
+        if meeting is None or meeting.status not in UPCOMING:
             return None
         reported = await session.scalar(
             select(exists().where(HoursReport.meeting_id == meeting.id))
@@ -509,7 +495,7 @@ async def _question(ctx: Ctx, fu: FollowUp) -> Question | None:
             YES_NO,
         )
     if fu.kind in ("checkin", "closure"):
-        match = await _active_match(ctx, fu)
+        match = await _running_match(ctx, fu)
         if match is None or fu.person_id is None:
             return None
         answered = await session.scalar(
@@ -523,7 +509,7 @@ async def _question(ctx: Ctx, fu: FollowUp) -> Question | None:
         )
         if answered:
             return None
-        partner = await _partner_name(ctx, match, fu.person_id)
+        partner = await partner_name(ctx.session, match, fu.person_id)
         return Question(
             fu.person_id,
             fu.kind,
@@ -561,7 +547,7 @@ async def _act_question(ctx: Ctx, fu: FollowUp) -> Result:
         return dropped("answered or no longer applies")
     if fu.kind == "meeting_held":
         meeting = await ctx.session.get(Meeting, fu.meeting_id)
-        if meeting is not None and ctx.now - meeting.starts_at > MEETING_HELD_STALE:
+        if meeting is not None and ctx.now - meeting.starts_at > RULES.meeting_held_stale:
             return dropped("meeting too long ago to ask")
     if fu.kind == "closure":
         match = await ctx.session.get(Match, fu.match_id)
@@ -576,7 +562,7 @@ async def _act_question(ctx: Ctx, fu: FollowUp) -> Result:
             ctx.session,
             f"outcome_coordinator:{fu.match_id}",
             "outcome_coordinator",
-            ctx.now + OUTCOME_COORDINATOR_AFTER,
+            ctx.now + timedelta(days=RULES.outcome_answer_days),
             programme_id=fu.programme_id,
             match_id=fu.match_id,
             person_id=fu.person_id,
@@ -607,14 +593,14 @@ async def _act_sms_resend(ctx: Ctx, fu: FollowUp) -> Result:
     session = ctx.session
     message = await session.get(OutboxMessage, fu.payload.get("outbox_id"))
     base = await _base(ctx, fu)
-    if message is None or base is None or message.status in ("failed", "dead"):
+    if message is None or base is None or message.status in UNDELIVERED:
         return dropped("question not sent")
     if message.sent_at is None:
-        if message.status == "pending":
-            return Result("postponed", "not sent yet", ctx.now + SMS_RESEND_AFTER)
+        if message.status == OutboxStatus.PENDING:
+            return Result("postponed", "not sent yet", ctx.now + RULES.sms_resend_after)
         return dropped("question not sent")
-    if message.sent_at + SMS_RESEND_AFTER > ctx.now:
-        return Result("postponed", "sent later", message.sent_at + SMS_RESEND_AFTER)
+    if message.sent_at + RULES.sms_resend_after > ctx.now:
+        return Result("postponed", "sent later", message.sent_at + RULES.sms_resend_after)
     state = await session.get(ConversationState, fu.person_id)
     if state is not None and state.updated_at > message.sent_at:
         return dropped("the person wrote since")
@@ -640,7 +626,7 @@ async def _act_sms_resend(ctx: Ctx, fu: FollowUp) -> Result:
 
 async def _act_accept_flag(ctx: Ctx, fu: FollowUp) -> Result:
     match = await ctx.session.get(Match, fu.match_id)
-    if match is None or match.status != "proposed":
+    if match is None or match.status != MatchStatus.PROPOSED:
         return dropped("answered")
     _flag(ctx, fu, inbox.Kind.ACCEPT_OVERDUE, match.mentor_id)
     return DONE
@@ -648,20 +634,23 @@ async def _act_accept_flag(ctx: Ctx, fu: FollowUp) -> Result:
 
 async def _act_meeting_reminder(ctx: Ctx, fu: FollowUp) -> Result:
     meeting = await ctx.session.get(Meeting, fu.meeting_id)
-    if meeting is None or meeting.status not in ("proposed", "confirmed") or fu.person_id is None:
+    if meeting is None or meeting.status not in UPCOMING or fu.person_id is None:
         return dropped("meeting not open")
     send_at = ctx.send_at
     if send_at >= meeting.starts_at:
         return dropped("meeting has passed")
-    if fu.payload.get("label") == "24h" and send_at >= meeting.starts_at - MEETING_REMINDERS["2h"]:
+    if (
+        fu.payload.get("label") == "24h"
+        and send_at >= meeting.starts_at - RULES.meeting_reminder["2h"]
+    ):
         return dropped("too late; the 2-hour reminder covers it")
     match = await ctx.session.get(Match, meeting.match_id)
-    partner = await _partner_name(ctx, match, fu.person_id) if match else ""
+    partner = await partner_name(ctx.session, match, fu.person_id) if match else ""
     context = {
         "starts_at": meeting.starts_at,
         "place": meeting.place or "",
         "partner_name": partner,
-        "confirmed": meeting.status == "confirmed",
+        "confirmed": meeting.status == MeetingStatus.CONFIRMED,
         "soon": fu.payload.get("label") == "2h",
     }
     sent = await _nudge(ctx, fu, fu.person_id, "followup_meeting_reminder", context)
@@ -679,15 +668,15 @@ async def _last_activity(ctx: Ctx, match: Match) -> date:
 
 
 async def _act_no_meeting(ctx: Ctx, fu: FollowUp) -> Result:
-    match = await _active_match(ctx, fu)
+    match = await _running_match(ctx, fu)
     if match is None or (match.ends_on is not None and ctx.today >= match.ends_on):
         return dropped("match not active")
     since = await _last_activity(ctx, match)
-    if (ctx.today - since).days < NO_MEETING_NUDGE_DAYS:
+    if (ctx.today - since).days < RULES.no_meeting_days:
         await _plan_no_meeting_check(ctx.session, match, since, ctx.tz)
         return dropped("met since")
     for person_id in (match.youth_id, match.mentor_id):
-        partner = await _partner_name(ctx, match, person_id)
+        partner = await partner_name(ctx.session, match, person_id)
         days = (ctx.today - since).days
         await _nudge(
             ctx, fu, person_id, "followup_no_meeting", {"partner_name": partner, "days": days}
@@ -696,7 +685,7 @@ async def _act_no_meeting(ctx: Ctx, fu: FollowUp) -> Result:
         ctx.session,
         f"at_risk:{match.id}:{since.isoformat()}",
         "at_risk",
-        on_day(since + timedelta(days=AT_RISK_DAYS), ctx.tz),
+        on_day(since + timedelta(days=RULES.at_risk_days), ctx.tz),
         programme_id=match.programme_id,
         match_id=match.id,
         payload={"since": since.isoformat()},
@@ -705,22 +694,22 @@ async def _act_no_meeting(ctx: Ctx, fu: FollowUp) -> Result:
 
 
 async def _act_at_risk(ctx: Ctx, fu: FollowUp) -> Result:
-    match = await _active_match(ctx, fu)
+    match = await _running_match(ctx, fu)
     if match is None:
         return dropped("match not active")
     since = await _last_activity(ctx, match)
-    if (ctx.today - since).days < AT_RISK_DAYS:
+    if (ctx.today - since).days < RULES.at_risk_days:
         return dropped("met since")
     match.at_risk_reason = AT_RISK_NO_MEETING
     return DONE
 
 
 async def _act_hours(ctx: Ctx, fu: FollowUp) -> Result:
-    match = await _active_match(ctx, fu)
+    match = await _running_match(ctx, fu)
     if match is None or match.ends_on is None:
         return dropped("match not active")
     month = date.fromisoformat(fu.payload["month"])
-    next_check = add_months(month, 1).replace(day=HOURS_DAY)
+    next_check = RULES.next_hours_check(month)
     if next_check < match.ends_on:
         await _plan_hours_check(ctx.session, match, next_check, ctx.tz)
     if month_start(ctx.today) != month:
@@ -731,7 +720,7 @@ async def _act_hours(ctx: Ctx, fu: FollowUp) -> Result:
         )
     )
     programme = await ctx.session.get(Programme, match.programme_id)
-    commitment = programme.monthly_hours if programme else 3
+    commitment = for_programme(programme).monthly_hours
     if int(minutes or 0) >= commitment * 60:
         return dropped("hours met")
     context = {"hours": int(minutes or 0) / 60, "commitment": commitment}
@@ -780,7 +769,7 @@ async def due_within(
     """Pending follow-ups due before `until` (overdue ones first), for listings."""
     rows = await session.scalars(
         select(FollowUp)
-        .where(FollowUp.state == "pending", FollowUp.due_at <= until)
+        .where(FollowUp.state == FollowUpState.PENDING, FollowUp.due_at <= until)
         .order_by(FollowUp.due_at, FollowUp.id)
         .limit(limit)
     )

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import PersonStatus
 from mentoring import inbox, outbound
 from mentoring.audit import record
 from mentoring.people import age_in
@@ -94,7 +95,7 @@ async def youth_of_guardian(session: AsyncSession, phone: str) -> Youth | None:
     return await session.scalar(
         select(Youth)
         .join(Person, Person.id == Youth.person_id)
-        .where(Youth.guardian_phone == phone, Person.status != "erased")
+        .where(Youth.guardian_phone == phone, Person.status != PersonStatus.ERASED)
         .order_by(Person.created_at.desc(), Person.id.desc())
         .limit(1)
     )
@@ -110,8 +111,8 @@ async def record_objection(
     if person is None:
         return False
     youth.guardian_objected_at = now
-    if person.status != "erased":
-        person.status = "paused"
+    if person.status != PersonStatus.ERASED:
+        person.status = PersonStatus.PAUSED
     await inbox.put(session, person, inbox.Kind.GUARDIAN_OBJECTION, now=now)
     await record(session, actor, "guardian.objected", "person", person.id)
     return True

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import month_start
+from core.statuses import PLANNED, MatchStatus
 from mentoring.errors import DomainError
 from mentoring.matches import get_match
 from storage.models import HoursReport, Meeting, Programme
@@ -64,9 +65,9 @@ async def report_hours(
     if minutes > MAX_MINUTES_PER_MEETING:
         raise DomainError("hours_too_many", max=MAX_MINUTES_PER_MEETING // 60)
     match = await get_match(session, match_id)
-    if match.status not in ("active", "completed"):
+    if match.status not in (MatchStatus.ACTIVE, MatchStatus.COMPLETED):
         raise DomainError("match_not_active")
-    if reported_by is not None and reported_by not in (match.youth_id, match.mentor_id):
+    if reported_by is not None and not match.has(reported_by):
         raise DomainError("not_your_match")
     existing = await previous_report(session, meeting_id) if meeting_id is not None else None
     if existing is not None:
@@ -105,7 +106,7 @@ async def recent_meeting(
             Meeting.match_id == match_id,
             Meeting.starts_at <= now,
             Meeting.starts_at >= now - timedelta(days=days),
-            Meeting.status.in_(("proposed", "confirmed", "held")),
+            Meeting.status.in_(PLANNED),
         )
         .order_by(Meeting.starts_at.desc())
         .limit(1)

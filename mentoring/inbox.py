@@ -16,6 +16,7 @@ from typing import Any, cast
 from sqlalchemy import Table, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from core.statuses import OPEN, OutboxStatus, Role
 from mentoring.cpr import redact
 from mentoring.pairs import open_match_for
 from storage.models import InboxItem, Match, OutboxMessage, Person, Programme
@@ -75,7 +76,7 @@ async def put(
 async def stop_requested(session: AsyncSession, person: Person, *, now: datetime) -> None:
     """A youth or mentor said stop (paused, or unsubscribed from SMS): the coordinator hears
     within the hour rather than in Monday's digest."""
-    if person.role not in ("youth", "mentor"):
+    if person.role == Role.UNKNOWN:
         return  # someone half-way through sign-up: nobody to follow up yet
     await put(session, person, Kind.STOP, now=now)
 
@@ -114,7 +115,7 @@ async def dead_letters(conn: AsyncConnection, message_ids: Sequence[int], now: d
         select(func.max(matches.c.id))
         .where(
             or_(matches.c.youth_id == person, matches.c.mentor_id == person),
-            matches.c.status.in_(("proposed", "active")),
+            matches.c.status.in_(OPEN),
         )
         .scalar_subquery()
     )
@@ -131,7 +132,9 @@ async def dead_letters(conn: AsyncConnection, message_ids: Sequence[int], now: d
         )
         .select_from(outbox.outerjoin(people, people.c.id == person))
         .where(
-            outbox.c.id.in_(list(message_ids)), outbox.c.status == "dead", programme.is_not(None)
+            outbox.c.id.in_(list(message_ids)),
+            outbox.c.status == OutboxStatus.DEAD,
+            programme.is_not(None),
         )
     )
     columns = ["programme_id", "person_id", "match_id", "kind", "created_at"]

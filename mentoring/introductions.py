@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import system_clock
+from core.statuses import FollowUpState
 from mentoring.matches import get_match
 from mentoring.outbound import Option
 from mentoring.people import age_in
@@ -47,8 +48,8 @@ async def introduce(
         return None
     await session.execute(
         update(FollowUp)
-        .where(FollowUp.key == f"match_offer:{match.id}", FollowUp.state == "pending")
-        .values(state="done", done_at=moment)
+        .where(FollowUp.key == f"match_offer:{match.id}", FollowUp.state == FollowUpState.PENDING)
+        .values(state=FollowUpState.DONE, done_at=moment)
     )
     card = youth_card(person, youth, moment.year)
     card["age"] = age_in(youth.birth_year, moment.date())

@@ -8,10 +8,10 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months
+from core.statuses import OPEN, Approval, MatchStatus, PersonStatus
 from mentoring import consent, followups
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
-from mentoring.pairs import OPEN
 from storage.models import Match, Mentor, Person, Programme, Youth
 
 
@@ -44,9 +44,9 @@ async def create_match(
         p.id: p
         for p in await session.scalars(select(Person).where(Person.id.in_([youth_id, mentor_id])))
     }
-    if people[youth_id].status != "active" or people[mentor_id].status != "active":
+    if any(people[i].status != PersonStatus.ACTIVE for i in (youth_id, mentor_id)):
         raise DomainError("person_not_active")
-    if mentor.approval != "approved":
+    if mentor.approval != Approval.APPROVED:
         raise DomainError("mentor_not_approved")
     await consent.require_share_consent(session, youth_id)
     if await open_match_count(session, mentor_id) >= mentor.capacity:
@@ -60,7 +60,7 @@ async def create_match(
         programme_id=people[youth_id].programme_id,
         youth_id=youth_id,
         mentor_id=mentor_id,
-        status="proposed",
+        status=MatchStatus.PROPOSED,
         proposed_at=now,
         proposed_by=coordinator_id,
     )
@@ -82,11 +82,11 @@ async def accept_match(
 ) -> Match:
     """The mentor says yes: the 3 months start today (end = start + the programme's months)."""
     match = await get_match(session, match_id)
-    if match.status != "proposed":
+    if match.status != MatchStatus.PROPOSED:
         raise DomainError("match_not_proposed")
     programme = await session.get(Programme, match.programme_id)
     months = programme.pair_months if programme else 3
-    match.status, match.accepted_at = "active", now
+    match.status, match.accepted_at = MatchStatus.ACTIVE, now
     match.starts_on, match.ends_on = today, add_months(today, months)
     youth = await session.get(Youth, match.youth_id)
     if youth is not None:
@@ -100,9 +100,9 @@ async def decline_match(
 ) -> Match:
     """The mentor says no; the youth goes back to waiting, keeping their place in the queue."""
     match = await get_match(session, match_id)
-    if match.status != "proposed":
+    if match.status != MatchStatus.PROPOSED:
         raise DomainError("match_not_proposed")
-    match.status, match.decline_reason, match.ended_at = "declined", (reason or None), now
+    match.status, match.decline_reason, match.ended_at = MatchStatus.DECLINED, (reason or None), now
     await followups.on_match_closed(session, match, now)
     return match
 
@@ -120,7 +120,7 @@ async def close_match(
         # A pair runs its course by its end date; before it, an end is an early end with its
         # reason (a job or an education is the good kind, README.md "The seven targets").
         raise DomainError("completed_before_end", ends_on=match.ends_on)
-    match.status = "completed" if full_term else "ended_early"
+    match.status = MatchStatus.COMPLETED if full_term else MatchStatus.ENDED_EARLY
     match.ended_at, match.end_reason = now, reason
     if reason == "rematch":
         youth = await session.get(Youth, match.youth_id)
@@ -132,7 +132,7 @@ async def close_match(
 
 async def extend_match(session: AsyncSession, match_id: int, months: int = 1) -> Match:
     match = await get_match(session, match_id)
-    if match.status != "active" or match.ends_on is None:
+    if match.status != MatchStatus.ACTIVE or match.ends_on is None:
         raise DomainError("match_not_open")
     if match.original_ends_on is None:
         match.original_ends_on = match.ends_on  # the term the 3-month target measures

@@ -23,8 +23,8 @@ import numpy.typing as npt
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import OPEN, Approval, PersonStatus, Role
 from mentoring.errors import NotFound
-from mentoring.matches import OPEN
 from mentoring.postcodes import PostcodeTable, distance_matrix, load_table
 from storage.models import Match, Mentor, Person, Youth
 
@@ -297,8 +297,8 @@ async def waiting_youths(session: AsyncSession, programme_id: int) -> list[Youth
         .join(Youth, Youth.person_id == Person.id)
         .where(
             Person.programme_id == programme_id,
-            Person.role == "youth",
-            Person.status == "active",
+            Person.role == Role.YOUTH,
+            Person.status == PersonStatus.ACTIVE,
             Youth.waiting_since.is_not(None),
             ~open_match.exists(),
         )
@@ -331,8 +331,8 @@ async def available_mentors(session: AsyncSession, programme_id: int) -> list[Me
         .join(Mentor, Mentor.person_id == Person.id)
         .where(
             Person.programme_id == programme_id,
-            Person.status == "active",
-            Mentor.approval == "approved",
+            Person.status == PersonStatus.ACTIVE,
+            Mentor.approval == Approval.APPROVED,
             open_count < Mentor.capacity,
         )
         .order_by(Person.id)

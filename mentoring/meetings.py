@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import PLANNED, SENT, UPCOMING, MatchStatus, MeetingStatus, PersonStatus
 from mentoring import followups, outbound
 from mentoring.errors import DomainError, NotFound
 from mentoring.matches import get_match
@@ -27,7 +28,7 @@ def _check_time(starts_at: datetime, now: datetime) -> None:
 
 
 def _party(match: Match, person_id: int) -> None:
-    if person_id not in (match.youth_id, match.mentor_id):
+    if not match.has(person_id):
         raise DomainError("not_your_match")
 
 
@@ -48,7 +49,7 @@ async def propose_meeting(
     now: datetime,
 ) -> Meeting:
     match = await get_match(session, match_id)
-    if match.status != "active":
+    if match.status != MatchStatus.ACTIVE:
         raise DomainError("match_not_active")
     _party(match, proposed_by)
     _check_time(starts_at, now)
@@ -56,7 +57,7 @@ async def propose_meeting(
         match_id=match_id,
         starts_at=starts_at,
         place=(place or None),
-        status="proposed",
+        status=MeetingStatus.PROPOSED,
         proposed_by=proposed_by,
         proposed_at=now,
         updated_at=now,
@@ -74,15 +75,19 @@ async def confirm_meeting(
     meeting = await get_meeting(session, meeting_id)
     match = await get_match(session, meeting.match_id)
     _party(match, confirmed_by)
-    if meeting.status == "confirmed":
+    if meeting.status == MeetingStatus.CONFIRMED:
         return meeting
-    if meeting.status != "proposed":
+    if meeting.status != MeetingStatus.PROPOSED:
         raise DomainError("meeting_not_proposed")
     if meeting.proposed_by == confirmed_by:
         raise DomainError("cannot_confirm_own_proposal")
     if meeting.starts_at <= now:
         raise DomainError("meeting_in_past")
-    meeting.status, meeting.confirmed_by, meeting.confirmed_at = "confirmed", confirmed_by, now
+    meeting.status, meeting.confirmed_by, meeting.confirmed_at = (
+        MeetingStatus.CONFIRMED,
+        confirmed_by,
+        now,
+    )
     meeting.updated_at = now
     await followups.on_meeting_changed(session, meeting, now)
     return meeting
@@ -93,9 +98,9 @@ async def decline_meeting(
 ) -> Meeting:
     meeting = await get_meeting(session, meeting_id)
     _party(await get_match(session, meeting.match_id), declined_by)
-    if meeting.status != "proposed":
+    if meeting.status != MeetingStatus.PROPOSED:
         raise DomainError("meeting_not_proposed")
-    meeting.status, meeting.updated_at = "declined", now
+    meeting.status, meeting.updated_at = MeetingStatus.DECLINED, now
     await followups.on_meeting_changed(session, meeting, now)
     return meeting
 
@@ -112,11 +117,11 @@ async def reschedule_meeting(
     """A new time for the same meeting: it needs confirming again by the other side."""
     meeting = await get_meeting(session, meeting_id)
     _party(await get_match(session, meeting.match_id), by)
-    if meeting.status not in ("proposed", "confirmed"):
+    if meeting.status not in UPCOMING:
         raise DomainError("meeting_not_open")
     _check_time(starts_at, now)
     meeting.starts_at, meeting.place = starts_at, (place or meeting.place)
-    meeting.status, meeting.proposed_by, meeting.proposed_at = "proposed", by, now
+    meeting.status, meeting.proposed_by, meeting.proposed_at = MeetingStatus.PROPOSED, by, now
     meeting.confirmed_by = meeting.confirmed_at = None
     meeting.sequence += 1
     meeting.updated_at = now
@@ -130,9 +135,9 @@ async def cancel_meeting(
     meeting = await get_meeting(session, meeting_id)
     if by is not None:
         _party(await get_match(session, meeting.match_id), by)
-    if meeting.status not in ("proposed", "confirmed"):
+    if meeting.status not in UPCOMING:
         raise DomainError("meeting_not_open")
-    meeting.status, meeting.updated_at = "cancelled", now
+    meeting.status, meeting.updated_at = MeetingStatus.CANCELLED, now
     meeting.sequence += 1
     await followups.on_meeting_changed(session, meeting, now)
     await _withdraw_invites(session, meeting)
@@ -147,14 +152,14 @@ async def _withdraw_invites(session: AsyncSession, meeting: Meeting) -> None:
         .where(
             OutboxMessage.channel == "email",
             OutboxMessage.provider_id.startswith(invite_prefix(meeting.id), autoescape=True),
-            OutboxMessage.status.in_(("sent", "delivered")),
+            OutboxMessage.status.in_(SENT),
         )
         .order_by(OutboxMessage.id)
     )
     invited = {person_id: address for person_id, address in rows.all() if person_id and address}
     for person_id, address in invited.items():  # the address of each person's latest invite
         person = await session.get(Person, person_id)
-        if person is None or person.status == "erased":
+        if person is None or person.status == PersonStatus.ERASED:
             continue
         await outbound.composed_by_channel(
             session,
@@ -187,7 +192,7 @@ async def answer_meeting(
         state.flow, state.step, state.data, state.misses = None, None, {}, 0
         state.updated_at = now
     match = await get_match(session, meeting.match_id)
-    other = match.youth_id if person_id == match.mentor_id else match.mentor_id
+    other = match.other(person_id)
     person = await session.get(Person, person_id)
     context = {
         "partner": (person.first_name if person else "") or "",
@@ -207,9 +212,10 @@ async def mark_held(
     meeting = await get_meeting(session, meeting_id)
     if meeting.starts_at > now:
         raise DomainError("meeting_not_yet")
-    if meeting.status not in ("confirmed", "proposed", "held", "no_show"):
+    if meeting.status not in (*PLANNED, MeetingStatus.NO_SHOW):
         raise DomainError("meeting_not_open")
-    meeting.status, meeting.updated_at = ("held" if held else "no_show"), now
+    meeting.status = MeetingStatus.HELD if held else MeetingStatus.NO_SHOW
+    meeting.updated_at = now
     await followups.on_meeting_changed(session, meeting, now)
     return meeting
 
@@ -217,7 +223,7 @@ async def mark_held(
 async def open_meetings(session: AsyncSession, match_id: int) -> list[Meeting]:
     rows = await session.scalars(
         select(Meeting)
-        .where(Meeting.match_id == match_id, Meeting.status.in_(("proposed", "confirmed")))
+        .where(Meeting.match_id == match_id, Meeting.status.in_(UPCOMING))
         .order_by(Meeting.starts_at)
     )
     return list(rows)

@@ -30,7 +30,6 @@ from storage.models import ContactPoint, OutboxMessage, Person
 
 # Preferred order when a person can be reached several ways.
 CHANNEL_PREFERENCE = ("telegram", "sms", "web", "email")
-SILENT_STATUSES = ("paused", "erased")  # people the product does not write to on its own
 
 
 @dataclass(frozen=True)
@@ -87,7 +86,7 @@ async def say(
     `quiet_from` is the moment a nudge would go, moved out of quiet hours.
     """
     person = await session.get(Person, person_id)
-    if person is None or person.status in SILENT_STATUSES:
+    if person is None or not person.status.reachable:
         return None
     if channel is None:
         point = await reachable_contact(session, person_id)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.dk import cvr as stdnum_cvr
 from stdnum.exceptions import ValidationError as StdnumError
 
+from core.statuses import MATCHED, MatchStatus
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
 from storage.models import Company, JobOpening, Match, Outcome, Person, Programme, Youth
@@ -49,7 +50,7 @@ async def register_outcome(
         raise NotFound("youth", youth_id)
     match = await session.scalar(
         select(Match)
-        .where(Match.youth_id == youth_id, Match.status.in_(("active", "completed", "ended_early")))
+        .where(Match.youth_id == youth_id, Match.status.in_(MATCHED))
         .order_by(Match.proposed_at.desc())
         .limit(1)
     )
@@ -59,8 +60,12 @@ async def register_outcome(
     if match is not None and programme is not None and not at_closure:
         # Before the youth's window opens (a pair still running, or a status given at its
         # closure) an observation is the closure's record: it never stands in for the survey.
-        ended = match.ended_at.date() if match.ended_at and match.status == "ended_early" else None
-        end = pair_end(match.status if match.ended_at else "active", match.ends_on, ended)
+        ended = (
+            match.ended_at.date()
+            if match.ended_at and match.status == MatchStatus.ENDED_EARLY
+            else None
+        )
+        end = pair_end(match.status if match.ended_at else MatchStatus.ACTIVE, match.ends_on, ended)
         at_closure = end is None or observed_on < outcome_window(end, programme)[0]
     outcome = Outcome(
         programme_id=person.programme_id if person else 0,

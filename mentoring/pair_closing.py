@@ -18,15 +18,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months, local_date
 from core.runtime import Runtime
+from core.statuses import MatchStatus, MeetingStatus
 from mentoring import inbox
 from mentoring.audit import record
 from mentoring.matches import close_match
+from mentoring.rules import RULES
 from storage.db import unit_of_work
 from storage.models import HoursReport, InboxItem, Match, Meeting, Person
 
 log = logging.getLogger(__name__)
-
-CLOSE_AFTER_DAYS = 14
 
 
 @dataclass
@@ -48,7 +48,9 @@ def term_months(starts_on: date, ends_on: date) -> list[tuple[date, date]]:
 async def _active_days(session: AsyncSession, match_id: int, runtime: Runtime) -> set[date]:
     tz = runtime.settings.tz
     held = await session.scalars(
-        select(Meeting.starts_at).where(Meeting.match_id == match_id, Meeting.status == "held")
+        select(Meeting.starts_at).where(
+            Meeting.match_id == match_id, Meeting.status == MeetingStatus.HELD
+        )
     )
     reported = await session.scalars(
         select(HoursReport.reported_at).where(HoursReport.match_id == match_id)
@@ -57,7 +59,7 @@ async def _active_days(session: AsyncSession, match_id: int, runtime: Runtime) -
 
 
 async def close_pairs_past_end(runtime: Runtime, now: datetime | None = None) -> ClosingResult:
-    """The daily rule: close or raise every active pair CLOSE_AFTER_DAYS past its end date."""
+    """The daily rule: close or raise every active pair `close_after_days` past its end date."""
     now = now or runtime.clock()
     today = local_date(now, runtime.settings.tz)
     result = ClosingResult()
@@ -65,8 +67,8 @@ async def close_pairs_past_end(runtime: Runtime, now: datetime | None = None) ->
         due = (
             await session.scalars(
                 select(Match).where(
-                    Match.status == "active",
-                    Match.ends_on <= today - timedelta(days=CLOSE_AFTER_DAYS),
+                    Match.status == MatchStatus.ACTIVE,
+                    Match.ends_on <= today - timedelta(days=RULES.close_after_days),
                 )
             )
         ).all()

@@ -8,9 +8,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import Approval, PersonStatus, Role
 from mentoring.addresses import normalise_email, normalise_phone, tidy_name
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import lookup, require_code
+from mentoring.rules import check_capacity
 from storage.models import Company, Consent, ContactPoint, Mentor, Person, Screening, Youth
 
 MIN_AGE, MAX_AGE = 15, 29
@@ -136,10 +138,10 @@ async def register_youth(
         raise DomainError("guardian_required")
 
     if person is None:
-        person = Person(programme_id=programme_id, role="youth")
+        person = Person(programme_id=programme_id, role=Role.YOUTH)
         session.add(person)
-    person.role, person.first_name, person.language = "youth", first_name, form.language
-    person.status = "active"
+    person.role, person.first_name, person.language = Role.YOUTH, first_name, form.language
+    person.status = PersonStatus.ACTIVE
     await session.flush()
     session.add(
         Youth(
@@ -192,8 +194,7 @@ async def register_mentor(
     contacts_verified: bool = False,
 ) -> Person:
     first_name = tidy_name(form.first_name)
-    if not 1 <= form.capacity <= 3:
-        raise DomainError("capacity_out_of_range", min=1, max=3)
+    check_capacity(form.capacity)
     if form.industry:
         await require_code(session, "interest", form.industry)
     if form.company_id is not None and await session.get(Company, form.company_id) is None:
@@ -201,10 +202,10 @@ async def register_mentor(
     phone = normalise_phone(form.phone) if form.phone else None
     email = normalise_email(form.email) if form.email else None
     if person is None:
-        person = Person(programme_id=programme_id, role="mentor")
+        person = Person(programme_id=programme_id, role=Role.MENTOR)
         session.add(person)
-    person.role, person.first_name, person.language = "mentor", first_name, form.language
-    person.status = "active"
+    person.role, person.first_name, person.language = Role.MENTOR, first_name, form.language
+    person.status = PersonStatus.ACTIVE
     await session.flush()
     session.add(
         Mentor(
@@ -218,7 +219,7 @@ async def register_mentor(
             postcode=check_postcode(form.postcode),
             area=form.area,
             availability=form.availability,
-            approval="approved" if approved else "pending",
+            approval=Approval.APPROVED if approved else Approval.PENDING,
             external_ref=form.external_ref,
         )
     )
@@ -253,5 +254,5 @@ async def approve_mentor(
                 checked_by=coordinator_id,
             )
         )
-    mentor.approval, mentor.approved_by, mentor.approved_at = "approved", coordinator_id, now
+    mentor.approval, mentor.approved_by, mentor.approved_at = Approval.APPROVED, coordinator_id, now
     return mentor

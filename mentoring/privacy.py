@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months
 from core.runtime import Runtime
+from core.statuses import ENDED, OPEN, SENT, UNDELIVERED, OutboxStatus, PersonStatus
 from mentoring.audit import record
 from mentoring.errors import NotFound
 from storage.db import unit_of_work
@@ -42,7 +43,8 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
-DONE = ("sent", "delivered", "failed", "dead")  # outbox statuses that will not be sent again
+# Outbox statuses that will not be sent again.
+DONE = (*SENT, *UNDELIVERED)
 FAREWELL = "privacy_erased"
 
 
@@ -100,7 +102,7 @@ async def erase_person(session: AsyncSession, person_id: int, *, actor: str, now
     person = await session.get(Person, person_id)
     if person is None:
         raise NotFound("person", person_id)
-    person.first_name, person.status, person.erased_at = None, "erased", now
+    person.first_name, person.status, person.erased_at = None, PersonStatus.ERASED, now
     youth = await session.get(Youth, person_id)
     addresses = set(
         await session.scalars(
@@ -175,7 +177,10 @@ async def _forget_untied(session: AsyncSession, which: Any, *, unsent_too: bool 
             address=None,
             body=None,
             options=[],
-            status=case((OutboxMessage.status == "pending", "failed"), else_=OutboxMessage.status),
+            status=case(
+                (OutboxMessage.status == OutboxStatus.PENDING, OutboxStatus.FAILED.value),
+                else_=OutboxMessage.status,
+            ),
         )
     )
     return result.rowcount or 0  # type: ignore[attr-defined]
@@ -207,20 +212,14 @@ async def purge(runtime: Runtime) -> dict[str, int]:
                 )
                 .where(
                     Match.programme_id == programme.id,
-                    Match.status.in_(("completed", "ended_early")),
+                    Match.status.in_(ENDED),
                 )
                 .group_by(Match.youth_id, Match.mentor_id)
             )
             rows = (await session.execute(ended)).all()
             still_open = set(
-                await session.scalars(
-                    select(Match.youth_id).where(Match.status.in_(("proposed", "active")))
-                )
-            ) | set(
-                await session.scalars(
-                    select(Match.mentor_id).where(Match.status.in_(("proposed", "active")))
-                )
-            )
+                await session.scalars(select(Match.youth_id).where(Match.status.in_(OPEN)))
+            ) | set(await session.scalars(select(Match.mentor_id).where(Match.status.in_(OPEN))))
             last_end: dict[int, datetime] = {}
             for youth, mentor, ended_at in rows:
                 for pid in (youth, mentor):
@@ -241,7 +240,7 @@ async def purge(runtime: Runtime) -> dict[str, int]:
                 cut = add_months(end.astimezone(runtime.settings.tz).date(),
                                  programme.retain_personal_months)  # fmt: skip
                 person = await session.get(Person, pid)
-                if cut <= today and person is not None and person.status != "erased":
+                if cut <= today and person is not None and person.status != PersonStatus.ERASED:
                     await erase_person(session, pid, actor="system:retention", now=now)
                     touched["people_erased"] += 1
     log.info("retention purge", extra=touched)

@@ -22,6 +22,7 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from core.runtime import Runtime
+from core.statuses import ENDED, MatchStatus, MeetingStatus
 from mentoring.digest import load_period
 from mentoring.digest_model import Digest, local_day, local_midnight
 from mentoring.programmes import current_programme
@@ -72,10 +73,8 @@ def build_sheets(
         return day is not None and start <= day <= end
 
     in_period = [p for p in facts.pairs if within(p.accepted_at)]
-    ended = [
-        p for p in facts.pairs if p.status in ("completed", "ended_early") and within(p.ended_at)
-    ]
-    held = [m for m in facts.meetings if m.status == "held" and within(m.starts_at)]
+    ended = [p for p in facts.pairs if p.status in ENDED and within(p.ended_at)]
+    held = [m for m in facts.meetings if m.status == MeetingStatus.HELD and within(m.starts_at)]
     contacted = [c for c in facts.companies if start <= c.contacted_on <= end]
     created = [o for o in facts.openings if start <= o.created_on <= end]
     period = Sheet(
@@ -87,7 +86,7 @@ def build_sheets(
             [w("hours"), round(facts.hours_this_week / 60, 2)],
             [w("signups"), facts.signups_this_week],
             [w("pairs_ended"), len(ended)],
-            [w("pairs_full_term"), sum(p.status == "completed" for p in ended)],
+            [w("pairs_full_term"), sum(p.status == MatchStatus.COMPLETED for p in ended)],
             [w("companies_contacted"), len(contacted)],
             [w("companies_outside"), sum(c.outside_partnership for c in contacted)],
             [w("job_openings"), len(created)],

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.runtime import Runtime
+from core.statuses import OutboxStatus
 from mentoring import contacts, inbox
 from messaging.delivery import RetryPolicy
 from storage.db import unit_of_work
@@ -31,10 +32,10 @@ PERMANENT_ERRORS = {
 }
 RETRY_ERRORS = frozenset({30003, 30005, 30006})  # unreachable handset: retried, then unreachable
 # Status callback -> our status, and the statuses it may replace (never a step back).
-STATUS_STEPS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "sent": ("sent", ("sending",)),
-    "delivered": ("delivered", ("sending", "sent")),
-    "read": ("delivered", ("sending", "sent")),
+STATUS_STEPS: dict[str, tuple[OutboxStatus, tuple[OutboxStatus, ...]]] = {
+    "sent": (OutboxStatus.SENT, (OutboxStatus.SENDING,)),
+    "delivered": (OutboxStatus.DELIVERED, (OutboxStatus.SENDING, OutboxStatus.SENT)),
+    "read": (OutboxStatus.DELIVERED, (OutboxStatus.SENDING, OutboxStatus.SENT)),
 }
 
 
@@ -60,21 +61,21 @@ async def report(
             return False
         if reported not in ("failed", "undelivered", "canceled"):
             return False  # queued, accepted, sending, scheduled: nothing new for us
-        if message.status not in ("sending", "sent"):
+        if message.status not in (OutboxStatus.SENDING, OutboxStatus.SENT):
             return False  # already delivered, failed or retried: a late or repeated callback
         message.last_error = f"twilio {reported} {code or ''}".strip()
         if code in RETRY_ERRORS:
             policy = RetryPolicy()
             if message.attempts < policy.max_attempts:
-                message.status = "pending"
+                message.status = OutboxStatus.PENDING
                 message.next_attempt_at = now + policy.delay(message.attempts, None)
                 return True
-            message.status = "dead"
+            message.status = OutboxStatus.DEAD
             await _mark(session, message, contacts.State.UNREACHABLE, now)
             await session.flush()
             await inbox.dead_letters(await session.connection(), [message.id], now)
             return False
-        message.status = "failed"
+        message.status = OutboxStatus.FAILED
         if code in PERMANENT_ERRORS:
             await _mark(session, message, PERMANENT_ERRORS[code], now)
         return False

@@ -24,6 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.runtime import Runtime
+from core.statuses import FollowUpState
 from mentoring.followups import Ctx, Result, act
 from storage.models import FollowUp, Match, Meeting, Outcome, Person, Youth
 
@@ -60,7 +61,7 @@ async def sweep(runtime: Runtime, now: datetime | None = None, batch: int = BATC
 async def _sweep_batch(runtime: Runtime, now: datetime, batch: int, result: SweepResult) -> int:
     due = (
         select(FollowUp)
-        .where(FollowUp.state == "pending", FollowUp.due_at <= now)
+        .where(FollowUp.state == FollowUpState.PENDING, FollowUp.due_at <= now)
         .order_by(FollowUp.due_at, FollowUp.id)
         .limit(batch)
         .with_for_update(skip_locked=True)
@@ -72,7 +73,7 @@ async def _sweep_batch(runtime: Runtime, now: datetime, batch: int, result: Swee
         await session.execute(
             update(FollowUp)
             .where(FollowUp.id.in_([fu.id for fu in rows]))
-            .values(state="done", done_at=now)
+            .values(state=FollowUpState.DONE, done_at=now)
             .execution_options(synchronize_session="evaluate")
         )
         ctx = Ctx(session, runtime.renderer, now, runtime.settings.tz)
@@ -147,15 +148,15 @@ def _settle(fu: FollowUp, outcome: Result, result: SweepResult) -> None:
     """Write what became of a claimed row (already marked done by the claim)."""
     if outcome.state == "failed":
         if outcome.due_at is None:
-            fu.state = "dropped"
+            fu.state = FollowUpState.DROPPED
         else:
-            fu.state, fu.due_at, fu.done_at = "pending", outcome.due_at, None
+            fu.state, fu.due_at, fu.done_at = FollowUpState.PENDING, outcome.due_at, None
         result.failed += 1
     elif outcome.state == "postponed" and outcome.due_at is not None:
-        fu.state, fu.due_at, fu.done_at = "pending", outcome.due_at, None
+        fu.state, fu.due_at, fu.done_at = FollowUpState.PENDING, outcome.due_at, None
         result.postponed += 1
     elif outcome.state == "dropped":
-        fu.state = "dropped"
+        fu.state = FollowUpState.DROPPED
         result.dropped += 1
         log.info(
             "follow-up dropped", extra={"key": fu.key, "kind": fu.kind, "reason": outcome.reason}

@@ -34,6 +34,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
+from core.statuses import QUEUED, OutboxStatus, PersonStatus
 from messaging.senders import PermanentFailure, Sender, TemporaryFailure
 from storage.models import ContactPoint, OutboxMessage, Person
 
@@ -175,7 +176,7 @@ async def claim(
     due = (
         select(rows.c.id)
         .where(
-            rows.c.status.in_(("pending", "sending")),
+            rows.c.status.in_(QUEUED),
             rows.c.next_attempt_at <= now,
             rows.c.channel.in_(list(channels)),
             not_(_held_unverified(rows)),
@@ -188,7 +189,7 @@ async def claim(
     stmt = (
         update(outbox)
         .where(outbox.c.id.in_(due.scalar_subquery()))
-        .values(status="sending", next_attempt_at=now + lease)
+        .values(status=OutboxStatus.SENDING, next_attempt_at=now + lease)
         .returning(*CLAIM_COLUMNS)
     )
     claimed = (await conn.execute(stmt)).all()
@@ -219,10 +220,12 @@ async def screen(conn: AsyncConnection, claimed: Sequence[OutboxMessage]) -> dic
     refused: dict[int, str] = {}
     for m in claimed:
         state = states.get((m.channel, m.address or ""), "ok")
-        status = statuses.get(m.person_id or 0, "active")
+        status = statuses.get(m.person_id or 0, PersonStatus.ACTIVE)
         if state != "ok" and not (state == "opted_out" and m.template in OPTED_OUT_ALLOWED):
             refused[m.id] = f"suppressed: contact {state}"
-        elif status == "erased" or (status == "paused" and m.template not in PAUSED_ALLOWED):
+        elif status == PersonStatus.ERASED or (
+            status == PersonStatus.PAUSED and m.template not in PAUSED_ALLOWED
+        ):
             refused[m.id] = f"suppressed: person {status}"
     return refused
 
@@ -284,7 +287,10 @@ _SENT = (
     .where(outbox.c.id == bindparam("mid"))
     .values(
         # A status callback may already have said "delivered" (or asked for a retry).
-        status=case((outbox.c.status == "sending", "sent"), else_=outbox.c.status),
+        status=case(
+            (outbox.c.status == OutboxStatus.SENDING, OutboxStatus.SENT.value),
+            else_=outbox.c.status,
+        ),
         attempts=bindparam("attempts"),
         provider_id=bindparam("provider_id"),
         sent_at=bindparam("at"),
@@ -294,9 +300,9 @@ _SENT = (
 )
 _RETRY = (
     update(outbox)
-    .where(outbox.c.id == bindparam("mid"), outbox.c.status == "sending")
+    .where(outbox.c.id == bindparam("mid"), outbox.c.status == OutboxStatus.SENDING)
     .values(
-        status="pending",
+        status=OutboxStatus.PENDING,
         attempts=bindparam("attempts"),
         next_attempt_at=bindparam("next_at"),
         last_error=bindparam("error"),
@@ -304,7 +310,7 @@ _RETRY = (
 )
 _FINAL = (
     update(outbox)
-    .where(outbox.c.id == bindparam("mid"), outbox.c.status == "sending")
+    .where(outbox.c.id == bindparam("mid"), outbox.c.status == OutboxStatus.SENDING)
     .values(
         status=bindparam("new_status"),
         attempts=bindparam("attempts"),
@@ -346,7 +352,7 @@ async def record(
     dead: list[int] = []
     for o in outcomes:
         error = (o.error or "")[:120] or None
-        if o.status == "sent":
+        if o.status == OutboxStatus.SENT:
             sent.append(
                 {
                     "mid": o.message_id,
@@ -355,7 +361,7 @@ async def record(
                     "at": now,
                 }
             )
-        elif o.status == "pending":
+        elif o.status == OutboxStatus.PENDING:
             retry.append(
                 {
                     "mid": o.message_id,
@@ -365,7 +371,7 @@ async def record(
                 }
             )
         else:
-            if o.status == "dead":
+            if o.status == OutboxStatus.DEAD:
                 dead.append(o.message_id)
             final.append(
                 {
@@ -445,7 +451,7 @@ async def outbox_figures(session: AsyncSession, now: datetime) -> OutboxFigures:
     counts = {(c, s): int(n) for c, s, n in rows.all()}
     oldest = await session.scalar(
         select(func.min(outbox.c.created_at)).where(
-            outbox.c.status.in_(("pending", "sending")), outbox.c.next_attempt_at <= now
+            outbox.c.status.in_(QUEUED), outbox.c.next_attempt_at <= now
         )
     )
     age = max((now - oldest).total_seconds(), 0.0) if oldest is not None else 0.0

@@ -41,6 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession, async_sessionmaker
 
 from core.clock import Clock, system_clock
+from core.statuses import QUEUED, OutboxStatus
 from messaging.delivery import (
     LEASE,
     DeliveryNews,
@@ -245,9 +246,7 @@ class Dispatcher:
     async def backlog(self) -> int:
         async with self.sessions() as session:
             count = await session.scalar(
-                select(func.count())
-                .select_from(outbox)
-                .where(outbox.c.status.in_(("pending", "sending")))
+                select(func.count()).select_from(outbox).where(outbox.c.status.in_(QUEUED))
             )
         return int(count or 0)
 
@@ -345,7 +344,7 @@ class Dispatcher:
             )
             if outcome.retry_after:
                 pacer.hold(outcome.retry_after)
-            if outcome.status == "sent":
+            if outcome.status == OutboxStatus.SENT:
                 self.sent += 1
             self._add(outcome)
         finally:

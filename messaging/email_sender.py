@@ -17,6 +17,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.statuses import MeetingStatus
 from messaging.email import Mailer
 from messaging.ical import (
     Invite,
@@ -73,12 +74,11 @@ class EmailSender:
             if state is None or state.flow != "meeting_confirm":
                 return None
             meeting = await session.get(Meeting, int(state.data.get("meeting_id", 0)))
-            if meeting is None or meeting.status != "proposed":
+            if meeting is None or meeting.status != MeetingStatus.PROPOSED:
                 return None
             match = await session.get(Match, meeting.match_id)
             assert match is not None
-            other_id = match.youth_id if person_id == match.mentor_id else match.mentor_id
-            other = await session.get(Person, other_id)
+            other = await session.get(Person, match.other(person_id))
             return {"meeting": meeting, "other": other.first_name if other else ""}
 
     async def _cancelled(self, message: OutboxMessage) -> dict[str, Any] | None:
@@ -91,10 +91,7 @@ class EmailSender:
             match = await session.get(Match, meeting.match_id) if meeting else None
             if meeting is None or match is None:
                 return None
-            pid = message.person_id
-            other = await session.get(
-                Person, match.youth_id if pid == match.mentor_id else match.mentor_id
-            )
+            other = await session.get(Person, match.other(message.person_id))
             name = other.first_name if other else ""
             return {"meeting": meeting, "other": name or "", "sequence": key[1]}
 

@@ -22,6 +22,7 @@ from babel.messages.pofile import read_po
 from babel.numbers import format_decimal
 from babel.support import Translations
 
+from core.statuses import TEMPLATE_GLOBALS
 from templates import LOCALE_DIR, TEMPLATE_DIR
 
 DEFAULT_TZ = ZoneInfo("Europe/Copenhagen")
@@ -78,6 +79,7 @@ class Renderer:
             env.filters["clock"] = lambda dt: self.clock(dt, language)
             env.filters["number"] = lambda n, digits=1: self.number(n, language, digits)
             env.globals["language"] = language
+            env.globals.update(TEMPLATE_GLOBALS)
             self._envs[key] = env
         return self._envs[key]
 

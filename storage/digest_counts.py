@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import MATCHED, MatchStatus, MeetingStatus, Role
 from storage.digest_sql import (
     SHOWN,
     DigestWindow,
@@ -33,7 +34,7 @@ from storage.models import (
     Meeting,
     Person,
 )
-from storage.queries import MATCHED, week_sums
+from storage.queries import week_sums
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class PairTotals:
 async def pair_totals(session: AsyncSession, programme_id: int, w: DigestWindow) -> PairTotals:
     """Every pair but the declined: the first SHOWN by id, and the pair-level totals in one pass
     (an aggregate, joined once onto the named rows)."""
-    kept = (Match.programme_id == programme_id, Match.status != "declined")
+    kept = (Match.programme_id == programme_id, Match.status != MatchStatus.DECLINED)
     matched = and_(Match.status.in_(MATCHED), Match.accepted_at <= w.as_of)
     totals = (
         select(
@@ -129,7 +130,7 @@ async def meetings_held(session: AsyncSession, programme_id: int, w: DigestWindo
                 count_if(Meeting.starts_at < w.week_start),
             ).where(
                 Meeting.match_id.in_(select(Match.id).where(Match.programme_id == programme_id)),
-                Meeting.status == "held",
+                Meeting.status == MeetingStatus.HELD,
                 between(Meeting.starts_at, w.last_start, w.week_end),
             )
         )
@@ -155,7 +156,7 @@ async def hours_and_signups(
         await session.execute(
             select(this_s, last_s).where(
                 Person.programme_id == programme_id,
-                Person.role == "youth",
+                Person.role == Role.YOUTH,
                 between(Person.created_at, w.last_start, w.week_end),
             )
         )

@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import ENDED, OPEN, SENT, Approval, MatchStatus, MeetingStatus, PersonStatus
 from storage.digest_sql import (
     HOURS_SAMPLES,
     SHOWN,
@@ -42,7 +43,7 @@ from storage.models import (
     Person,
     Youth,
 )
-from storage.queries import CALL_ACTION, ENDED, PersonFacts
+from storage.queries import CALL_ACTION, PersonFacts
 
 
 async def _last_meeting(session: AsyncSession, as_of: datetime) -> Any:
@@ -50,7 +51,7 @@ async def _last_meeting(session: AsyncSession, as_of: datetime) -> Any:
     latest of each status from the index's end (with both in one look-up it reads every
     meeting of the pair); SQLite finds the end of each status itself."""
 
-    def latest(*statuses: str) -> Any:
+    def latest(*statuses: MeetingStatus) -> Any:
         return (
             select(func.max(Meeting.starts_at))
             .where(
@@ -62,8 +63,8 @@ async def _last_meeting(session: AsyncSession, as_of: datetime) -> Any:
         )
 
     if (await session.connection()).dialect.name == "postgresql":
-        return func.greatest(latest("held"), latest("confirmed"))
-    return latest("held", "confirmed")
+        return func.greatest(latest(MeetingStatus.HELD), latest(MeetingStatus.CONFIRMED))
+    return latest(MeetingStatus.HELD, MeetingStatus.CONFIRMED)
 
 
 @dataclass(frozen=True)
@@ -94,7 +95,7 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         .where(
             OutboxMessage.person_id.in_((Match.youth_id, Match.mentor_id)),
             OutboxMessage.awaiting_reply.is_(True),
-            OutboxMessage.status.in_(("sent", "delivered")),
+            OutboxMessage.status.in_(SENT),
             OutboxMessage.sent_at <= w.unanswered_before,
         )
         .scalar_subquery()
@@ -136,7 +137,7 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         )
         .where(
             Match.programme_id == programme_id,
-            Match.status == "active",
+            Match.status == MatchStatus.ACTIVE,
             Match.starts_on.is_not(None),
             Match.starts_on <= w.today,
         )
@@ -335,8 +336,8 @@ async def proposals(
         .join(Match, Match.id == Meeting.match_id)
         .where(
             Match.programme_id == programme_id,
-            Match.status != "declined",
-            Meeting.status == "proposed",
+            Match.status != MatchStatus.DECLINED,
+            Meeting.status == MeetingStatus.PROPOSED,
             Meeting.starts_at > w.as_of,
             Meeting.proposed_at <= w.as_of,
         )
@@ -375,7 +376,7 @@ async def people_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         .join(Youth, Youth.person_id == Person.id)
         .where(
             Person.programme_id == programme_id,
-            Person.status == "active",
+            Person.status == PersonStatus.ACTIVE,
             Youth.waiting_since.is_not(None),
             Youth.waiting_since <= w.as_of,
         )
@@ -384,7 +385,7 @@ async def people_lists(session: AsyncSession, programme_id: int, w: DigestWindow
     )
     open_pairs = (
         select(Match.mentor_id, func.count().label("taken"))
-        .where(Match.status.in_(("proposed", "active")))
+        .where(Match.status.in_(OPEN))
         .group_by(Match.mentor_id)
         .subquery()
     )
@@ -402,8 +403,8 @@ async def people_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         .outerjoin(open_pairs, open_pairs.c.mentor_id == Person.id)
         .where(
             Person.programme_id == programme_id,
-            Person.status == "active",
-            Mentor.approval == "approved",
+            Person.status == PersonStatus.ACTIVE,
+            Mentor.approval == Approval.APPROVED,
             Mentor.capacity > taken,
         )
         .order_by(Person.first_name, Person.id),
@@ -428,7 +429,7 @@ async def people_lists(session: AsyncSession, programme_id: int, w: DigestWindow
             .where(
                 Person.id == ContactPoint.person_id,
                 Person.programme_id == programme_id,
-                Person.status != "erased",
+                Person.status != PersonStatus.ERASED,
             )
             .exists(),
         )

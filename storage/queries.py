@@ -16,6 +16,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from core.statuses import OPEN, SENT, Approval, MatchStatus, MeetingStatus, PersonStatus, Role
 from storage.models import (
     AuditEntry,
     Company,
@@ -34,16 +35,13 @@ from storage.models import (
     Youth,
 )
 
-UNANSWERED_AFTER = timedelta(hours=48)
 CALL_ACTION = "coordinator_call"
-MATCHED = ("active", "completed", "ended_early")
-ENDED = ("completed", "ended_early")
 
 
 @dataclass
 class PairFacts:
     match_id: int
-    status: str
+    status: MatchStatus
     youth_id: int
     youth_name: str
     mentor_id: int
@@ -67,7 +65,7 @@ class MeetingFacts:
     meeting_id: int
     match_id: int
     starts_at: datetime
-    status: str
+    status: MeetingStatus
     proposed_at: datetime
 
 
@@ -123,7 +121,8 @@ class DigestFacts:
     outcomes: list[OutcomeFacts]
     outcome_flags: dict[str, dict[str, Any]]
     inbox: list[PersonFacts]
-    unanswered: dict[int, int]  # person id -> messages waiting for an answer for 48 h
+    # person id -> messages sent by `unanswered_before` still waiting for an answer
+    unanswered: dict[int, int]
     companies: list[CompanyFacts]
     openings: list[OpeningFacts]
 
@@ -143,9 +142,11 @@ async def digest_facts(
     as_of: datetime,
     week_start: datetime,
     week_end: datetime,
+    unanswered_before: datetime,
 ) -> DigestFacts:
     """Every pair, meeting and person behind the figures (the committee report), in 16
-    statements whose result sets grow with the programme."""
+    statements whose result sets grow with the programme. A message sent by
+    `unanswered_before` and still awaiting its reply counts as unanswered (the domain's rule)."""
     programme = (await session.scalars(select(Programme).where(Programme.id == programme_id))).one()
     youth_p, mentor_p = aliased(Person), aliased(Person)
     prog_matches = select(Match.id).where(Match.programme_id == programme_id)
@@ -171,7 +172,7 @@ async def digest_facts(
         .join(youth_p, youth_p.id == Match.youth_id)
         .join(mentor_p, mentor_p.id == Match.mentor_id)
         .join(Youth, Youth.person_id == Match.youth_id)
-        .where(Match.programme_id == programme_id, Match.status != "declined")
+        .where(Match.programme_id == programme_id, Match.status != MatchStatus.DECLINED)
         .order_by(Match.id)
     )
     pairs: dict[int, PairFacts] = {}
@@ -198,7 +199,7 @@ async def digest_facts(
         select(Meeting.match_id, func.max(Meeting.starts_at))
         .where(
             Meeting.match_id.in_(prog_matches),
-            Meeting.status.in_(("held", "confirmed")),
+            Meeting.status.in_((MeetingStatus.HELD, MeetingStatus.CONFIRMED)),
             Meeting.starts_at <= as_of,
         )
         .group_by(Meeting.match_id)
@@ -233,9 +234,9 @@ async def digest_facts(
         select(Meeting.id, Meeting.match_id, Meeting.starts_at, Meeting.status, Meeting.proposed_at)
         .where(
             Meeting.match_id.in_(prog_matches),
-            ((Meeting.status == "proposed") & (Meeting.starts_at > as_of))
+            ((Meeting.status == MeetingStatus.PROPOSED) & (Meeting.starts_at > as_of))
             | (
-                (Meeting.status == "held")
+                (Meeting.status == MeetingStatus.HELD)
                 & (Meeting.starts_at >= last_start)
                 & (Meeting.starts_at < week_end)
             ),
@@ -252,7 +253,7 @@ async def digest_facts(
     signups = (
         await session.execute(
             select(this_s, last_s).where(
-                Person.programme_id == programme_id, Person.role == "youth"
+                Person.programme_id == programme_id, Person.role == Role.YOUTH
             )
         )
     ).one()
@@ -262,7 +263,7 @@ async def digest_facts(
         .join(Youth, Youth.person_id == Person.id)
         .where(
             Person.programme_id == programme_id,
-            Person.status == "active",
+            Person.status == PersonStatus.ACTIVE,
             Youth.waiting_since.is_not(None),
             Youth.waiting_since <= as_of,
         )
@@ -272,7 +273,7 @@ async def digest_facts(
 
     open_count = (
         select(func.count())
-        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(("proposed", "active")))
+        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(OPEN))
         .correlate(Mentor)
         .scalar_subquery()
     )
@@ -281,8 +282,8 @@ async def digest_facts(
         .join(Mentor, Mentor.person_id == Person.id)
         .where(
             Person.programme_id == programme_id,
-            Person.status == "active",
-            Mentor.approval == "approved",
+            Person.status == PersonStatus.ACTIVE,
+            Mentor.approval == Approval.APPROVED,
             Mentor.capacity > open_count,
         )
         .order_by(Person.first_name, Person.id)
@@ -303,7 +304,7 @@ async def digest_facts(
         .join(ContactPoint, ContactPoint.person_id == Person.id)
         .where(
             Person.programme_id == programme_id,
-            Person.status != "erased",
+            Person.status != PersonStatus.ERASED,
             ContactPoint.state != "ok",
         )
         .order_by(Person.first_name, Person.id, ContactPoint.channel)
@@ -350,8 +351,8 @@ async def digest_facts(
         .where(
             Person.programme_id == programme_id,
             OutboxMessage.awaiting_reply.is_(True),
-            OutboxMessage.status.in_(("sent", "delivered")),
-            OutboxMessage.sent_at <= as_of - UNANSWERED_AFTER,
+            OutboxMessage.status.in_(SENT),
+            OutboxMessage.sent_at <= unanswered_before,
         )
         .group_by(OutboxMessage.person_id)
     )

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import ENDED
 from storage.models import CheckinAnswer, Match
 
 
@@ -16,7 +17,7 @@ async def end_reasons(session: AsyncSession, programme_id: int, as_of: datetime)
         select(Match.end_reason, func.count())
         .where(
             Match.programme_id == programme_id,
-            Match.status.in_(("completed", "ended_early")),
+            Match.status.in_(ENDED),
             Match.ended_at <= as_of,
         )
         .group_by(Match.end_reason)

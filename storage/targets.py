@@ -23,9 +23,9 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months
+from core.statuses import ENDED, MATCHED, MatchStatus
 from storage.models import Company, JobOpening, Match, Outcome, Programme, Youth
 
-MATCHED = ("active", "completed", "ended_early")
 TARGET_GROUPS = ("g0", "g1", "g2", "student")
 # Early ends that are good news (the youth started a job or an education): shown on their own line.
 POSITIVE_END_REASONS = frozenset({"youth_job_or_education"})
@@ -91,7 +91,7 @@ class _Pair:
     id: int
     youth_id: int
     group: str
-    status: str  # as of the measuring moment
+    status: MatchStatus  # as of the measuring moment
     accepted_on: date
     term_end: date | None  # the original end date: the term for the 3-month target
     ends_on: date | None  # the (possibly extended) end date
@@ -103,10 +103,10 @@ def _local(moment: datetime, tz: ZoneInfo) -> date:
     return moment.astimezone(tz).date()
 
 
-def pair_end(status: str, ends_on: date | None, ended_on: date | None) -> date | None:
+def pair_end(status: MatchStatus, ends_on: date | None, ended_on: date | None) -> date | None:
     """The day a pair's programme ended: the early end's date, otherwise its (possibly
     extended) end date."""
-    if status == "ended_early" and ended_on is not None:
+    if status == MatchStatus.ENDED_EARLY and ended_on is not None:
         return ended_on
     return ends_on
 
@@ -145,7 +145,7 @@ async def _pairs(
                 id=r.id,
                 youth_id=r.youth_id,
                 group=r.target_group,
-                status=r.status if closed else "active",
+                status=r.status if closed else MatchStatus.ACTIVE,
                 accepted_on=_local(r.accepted_at, tz),
                 term_end=r.original_ends_on or r.ends_on,
                 ends_on=r.ends_on,
@@ -283,7 +283,7 @@ async def measure_targets(
     positive: list[int] = []
     negative: list[int] = []
     for p in pairs:
-        early = p.status in ("completed", "ended_early") and (
+        early = p.status in ENDED and (
             p.term_end is not None and p.ended_on is not None and p.ended_on < p.term_end
         )
         elapsed = p.term_end is not None and p.term_end <= today
@@ -292,12 +292,12 @@ async def measure_targets(
         measured.append(p.id)
         if early:
             (positive if p.end_reason in POSITIVE_END_REASONS else negative).append(p.id)
-        elif p.status == "completed":
+        elif p.status == MatchStatus.COMPLETED:
             kept.append(p.id)
-        elif p.status == "active":
+        elif p.status == MatchStatus.ACTIVE:
             open_past.append(p.id)
     past_end = tuple(
-        p.id for p in pairs if p.status == "active" and p.ends_on and p.ends_on < today
+        p.id for p in pairs if p.status == MatchStatus.ACTIVE and p.ends_on and p.ends_on < today
     )
 
     all_youths = sorted(first_match)

@@ -11,6 +11,7 @@ import logging
 
 from aiohttp import web
 
+from core.statuses import PersonStatus
 from mentoring.guardians import LINK_PURPOSE, record_objection
 from messaging.links import LinkError, verify
 from storage.db import unit_of_work
@@ -35,7 +36,7 @@ async def _answer(request: web.Request, *, confirm: bool) -> web.Response:
         async with unit_of_work(runtime.sessions) as session:
             youth = await session.get(Youth, payload["y"])
             person = await session.get(Person, payload["y"])
-            if youth is None or person is None or person.status == "erased":
+            if youth is None or person is None or person.status == PersonStatus.ERASED:
                 outcome = "gone"
             elif youth.guardian_objected_at is not None:
                 outcome = "already"

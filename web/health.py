@@ -12,6 +12,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, gen
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from core.statuses import FollowUpState
 from messaging.delivery import outbox_figures
 from storage.migrate import current_revision, head_revision
 from storage.models import FollowUp
@@ -87,7 +88,7 @@ async def metrics(request: web.Request) -> web.Response:
         followups_due = await session.scalar(
             select(func.count())
             .select_from(FollowUp)
-            .where(FollowUp.state == "pending", FollowUp.due_at <= now)
+            .where(FollowUp.state == FollowUpState.PENDING, FollowUp.due_at <= now)
         )
     registry = CollectorRegistry()
     by_status = Gauge(

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.runtime import Runtime
+from core.statuses import MeetingStatus
 from mentoring.errors import DomainError
 from mentoring.meetings import answer_meeting
 from messaging.links import LinkError, digest, verify
@@ -69,13 +70,13 @@ async def _meeting_state(
     meeting = await session.get(Meeting, int(payload["m"]))
     match = await session.get(Match, meeting.match_id) if meeting else None
     person_id = int(payload["p"])
-    if meeting is None or match is None or person_id not in (match.youth_id, match.mentor_id):
+    if meeting is None or match is None or not match.has(person_id):
         return "failed", None, ""
     if int(payload.get("s", meeting.sequence)) != meeting.sequence:
         return "failed", meeting, ""
-    if meeting.status == "confirmed":
+    if meeting.status == MeetingStatus.CONFIRMED:
         return "used", meeting, ""
-    if meeting.status != "proposed" or meeting.starts_at <= now:
+    if meeting.status != MeetingStatus.PROPOSED or meeting.starts_at <= now:
         return "failed", meeting, ""
     if meeting.proposed_by == person_id:
         return "failed", meeting, ""

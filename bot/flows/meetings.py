@@ -12,6 +12,7 @@ from bot.events import Option
 from bot.parsing_dates import When, localise, parse_when
 from bot.turn import Turn, opt, yes_no_options
 from core.clock import local_date
+from core.statuses import MeetingStatus
 from mentoring.errors import DomainError
 from mentoring.hours import previous_report, recent_meeting, report_hours
 from mentoring.meetings import (
@@ -24,30 +25,20 @@ from mentoring.meetings import (
     propose_meeting,
     reschedule_meeting,
 )
-from mentoring.pairs import open_match_for
+from mentoring.pairs import active_match, partner_name
 from mentoring.prompts import set_state
-from storage.models import Match, Meeting, Person
+from storage.models import Match, Meeting
 
 SLOT_TIME = time(15, 0)
 SLOT_DAYS = 3
 
 
 async def _active_match(turn: Turn) -> Match | None:
-    match = await open_match_for(turn.session, turn.person.id)
-    return match if match is not None and match.status == "active" else None
+    return await active_match(turn.session, turn.person.id)
 
 
 async def has_active_match(turn: Turn) -> bool:
     return await _active_match(turn) is not None
-
-
-def _other(match: Match, person_id: int) -> int:
-    return match.mentor_id if match.youth_id == person_id else match.youth_id
-
-
-async def _name(turn: Turn, person_id: int) -> str:
-    person = await turn.session.get(Person, person_id)
-    return (person.first_name or "") if person else ""
 
 
 async def _slots(turn: Turn) -> tuple[Option, ...]:
@@ -176,7 +167,7 @@ async def handle_cancel(turn: Turn) -> None:
     meeting = await cancel_meeting(turn.session, meeting.id, turn.person.id, now=turn.now)
     turn.say("meeting_cancelled", at=meeting.starts_at)
     turn.tell(
-        _other(match, turn.person.id),
+        match.other(turn.person.id),
         "meeting_cancelled_by_other",
         at=meeting.starts_at,
         partner=turn.person.first_name,
@@ -288,7 +279,7 @@ def _at(turn: Turn) -> datetime:
 
 async def _readback_context(turn: Turn) -> dict[str, Any]:
     match = await turn.session.get(Match, int(turn.data["match_id"]))
-    partner = await _name(turn, _other(match, turn.person.id)) if match else ""
+    partner = await partner_name(turn.session, match, turn.person.id) if match else ""
     return {"at": _at(turn), "place": turn.data.get("place"), "partner": partner}
 
 
@@ -332,9 +323,10 @@ async def _ask_other(turn: Turn, meeting: Meeting) -> None:
     """Tell the proposer what was proposed and ask the other side to confirm it."""
     match = await turn.session.get(Match, meeting.match_id)
     assert match is not None
-    other = _other(match, turn.person.id)
+    other = match.other(turn.person.id)
     context: dict[str, Any] = {"at": meeting.starts_at, "place": meeting.place}
-    turn.say("meeting_proposed", partner=await _name(turn, other), **context)
+    partner = await partner_name(turn.session, match, turn.person.id)
+    turn.say("meeting_proposed", partner=partner, **context)
     await set_state(turn.session, other, "meeting_confirm", "ask", {"meeting_id": meeting.id})
     turn.tell(
         other, "meeting_confirm_ask", yes_no_options(), partner=turn.person.first_name, **context
@@ -346,13 +338,14 @@ async def handle_confirm(turn: Turn) -> None:
     meeting = await get_meeting(turn.session, int(turn.data["meeting_id"]))
     match = await turn.session.get(Match, meeting.match_id)
     assert match is not None
-    other = _other(match, turn.person.id)
+    other = match.other(turn.person.id)
     answer = turn.answer_yes_no()
     context: dict[str, Any] = {"at": meeting.starts_at, "place": meeting.place}
     if answer is True:
         await confirm_meeting(turn.session, meeting.id, turn.person.id, now=turn.now)
         turn.goto(None, None, {})
-        turn.say("meeting_confirmed", partner=await _name(turn, other), **context)
+        partner = await partner_name(turn.session, match, turn.person.id)
+        turn.say("meeting_confirmed", partner=partner, **context)
         turn.tell(other, "meeting_confirmed", partner=turn.person.first_name, **context)
         return
     when = parse_when(turn.text, turn.now, turn.runtime.settings.tz) if answer is not True else None
@@ -445,7 +438,7 @@ async def handle_hours(turn: Turn) -> None:
     meeting_id = int(turn.data["meeting_id"]) if answer else None
     if meeting_id is not None:
         meeting = await get_meeting(turn.session, meeting_id)
-        if meeting.status != "held":
+        if meeting.status != MeetingStatus.HELD:
             await mark_held(turn.session, meeting_id, True, now=turn.now)
     await _report(turn, match_id, meeting_id, minutes=int(turn.data["minutes"]))
 
@@ -496,7 +489,7 @@ async def _report(
         return
     meeting = await get_meeting(turn.session, int(meeting_id or 0))
     match = await turn.session.get(Match, match_id)
-    partner = await _name(turn, _other(match, turn.person.id)) if match else ""
+    partner = await partner_name(turn.session, match, turn.person.id) if match else ""
     turn.say(
         "hours_same_meeting",
         at=meeting.starts_at,

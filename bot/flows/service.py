@@ -9,12 +9,13 @@ from bot import parsing
 from bot.flows import meetings, privacy
 from bot.turn import Turn, opt
 from bot.understanding.reading import read
+from core.statuses import PersonStatus, Role
 from mentoring import inbox
 from mentoring.audit import record
 from mentoring.coordinators import coordinator_name
-from mentoring.pairs import open_match_for
+from mentoring.pairs import open_match_for, partner_name
 from mentoring.people import has_consent
-from storage.models import ContactPoint, HoursReport, Meeting, Mentor, Person, Youth
+from storage.models import ContactPoint, HoursReport, Meeting, Mentor, Youth
 
 OPTION_COMMANDS = {"write": "write", "help": "help", "lang:da": "danish", "lang:en": "english"}
 
@@ -38,9 +39,9 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
     if name == "help":
         turn.say("help", role=turn.person.role)
     elif name == "stop":
-        if turn.person.status != "paused":
+        if turn.person.status != PersonStatus.PAUSED:
             await inbox.stop_requested(turn.session, turn.person, now=turn.now)
-        turn.person.status = "paused"
+        turn.person.status = PersonStatus.PAUSED
         await record(turn.session, f"person:{turn.person.id}", "paused", "person", turn.person.id)
         turn.say("stopped")
     elif name == "mydata":
@@ -90,7 +91,7 @@ async def become_mentor(turn: Turn) -> bool:
     """'jeg vil være mentor' leaves a youth sign-up that has not finished (any phrasing)."""
     from bot.flows import signup_mentor
 
-    if turn.person.role != "unknown" or turn.state.flow not in (None, "signup_youth"):
+    if turn.person.role != Role.UNKNOWN or turn.state.flow not in (None, "signup_youth"):
         return False
     await signup_mentor.start(turn, None)
     return True
@@ -120,20 +121,26 @@ async def write_now(turn: Turn, body: str) -> None:
 
 def _member(turn: Turn) -> bool:
     """A signed-up youth or mentor (not someone half-way through sign-up)."""
-    return turn.person.role in ("youth", "mentor") and turn.person.status == "active"
+    return turn.person.role != Role.UNKNOWN and turn.person.status == PersonStatus.ACTIVE
 
 
 async def _start(turn: Turn) -> bool:
     youth = await turn.session.get(Youth, turn.person.id)
-    if turn.person.status == "paused" and youth is not None and youth.guardian_objected_at:
+    if (
+        turn.person.status == PersonStatus.PAUSED
+        and youth is not None
+        and youth.guardian_objected_at
+    ):
         turn.say("privacy_guardian_paused")  # only the coordinator can resume after an objection
         return True
-    if turn.person.status == "paused":
-        turn.person.status = "active" if turn.person.role in ("youth", "mentor") else "signing_up"
+    if turn.person.status == PersonStatus.PAUSED:
+        turn.person.status = (
+            PersonStatus.SIGNING_UP if turn.person.role == Role.UNKNOWN else PersonStatus.ACTIVE
+        )
         await record(turn.session, f"person:{turn.person.id}", "resumed", "person", turn.person.id)
         turn.say("resumed")
         return True
-    if turn.person.status == "signing_up":
+    if turn.person.status == PersonStatus.SIGNING_UP:
         await _reprompt(turn)
         return True
     turn.say("help", role=turn.person.role)
@@ -213,9 +220,7 @@ async def _my_data(turn: Turn) -> None:
     partner = None
     meetings_count = minutes = 0
     if match is not None:
-        other_id = match.mentor_id if match.youth_id == person.id else match.youth_id
-        other = await session.get(Person, other_id)
-        partner = other.first_name if other else None
+        partner = await partner_name(session, match, person.id) or None
         meetings_count = int(
             await session.scalar(
                 select(func.count()).select_from(Meeting).where(Meeting.match_id == match.id)

@@ -20,6 +20,7 @@ from mentoring.lookups import lookup
 from mentoring.outcomes import normalise_cvr, register_company
 from mentoring.people import MentorForm, approve_mentor, register_mentor
 from mentoring.places import find_place, parse_local
+from mentoring.rules import MENTOR_CAPACITY
 from storage.models import Company, Invitation, Programme
 
 FLOW = "signup_mentor"
@@ -49,7 +50,7 @@ async def _industries(turn: Turn) -> tuple[Option, ...]:
 
 
 def _capacities() -> tuple[Option, ...]:
-    return tuple(opt(f"c:{n}", "label_number", number=n) for n in (1, 2, 3))
+    return tuple(opt(f"c:{n}", "label_number", number=n) for n in MENTOR_CAPACITY)
 
 
 def _languages() -> tuple[Option, ...]:

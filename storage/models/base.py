@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 from typing import Any, ClassVar
 
+from sqlalchemy import Enum as SAEnum
 from sqlalchemy import (
     MetaData,
 )
@@ -32,3 +34,17 @@ class Base(DeclarativeBase):
 
 def created_col() -> Mapped[datetime]:
     return mapped_column(default=utcnow)
+
+
+def enum_type(enum: type[StrEnum], length: int) -> SAEnum:
+    """A status column: a plain VARCHAR in the database, a `core.statuses` member in Python.
+
+    No CHECK constraint and no native enum type, so adding a state needs no schema change."""
+    return SAEnum(
+        enum,
+        native_enum=False,
+        create_constraint=False,
+        length=length,
+        values_callable=lambda members: [m.value for m in members],
+        validate_strings=True,
+    )

@@ -16,7 +16,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, created_col
+from core.statuses import FollowUpState, OutboxStatus
+from storage.models.base import Base, created_col, enum_type
 
 
 class OutboxMessage(Base):
@@ -34,8 +35,9 @@ class OutboxMessage(Base):
     template: Mapped[str] = mapped_column(String(80))
     body: Mapped[str | None] = mapped_column(Text)
     options: Mapped[list[Any]] = mapped_column(default=list)
-    # pending, sending, sent, delivered, failed, dead
-    status: Mapped[str] = mapped_column(String(12), default="pending")
+    status: Mapped[OutboxStatus] = mapped_column(
+        enum_type(OutboxStatus, 12), default=OutboxStatus.PENDING
+    )
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = created_col()
     provider_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -87,6 +89,8 @@ class FollowUp(Base):
     match_id: Mapped[int | None] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
     meeting_id: Mapped[int | None] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
-    state: Mapped[str] = mapped_column(String(12), default="pending")  # pending done dropped
+    state: Mapped[FollowUpState] = mapped_column(
+        enum_type(FollowUpState, 12), default=FollowUpState.PENDING
+    )
     done_at: Mapped[datetime | None]
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)

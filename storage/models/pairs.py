@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import Date, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, created_col
+from core.statuses import CheckinKind, MatchStatus, MeetingStatus
+from storage.models.base import Base, created_col, enum_type
 
 
 class Match(Base):
@@ -24,8 +25,9 @@ class Match(Base):
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     youth_id: Mapped[int] = mapped_column(ForeignKey("youths.person_id", ondelete="CASCADE"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("mentors.person_id", ondelete="CASCADE"))
-    # proposed, active, completed, ended_early, declined
-    status: Mapped[str] = mapped_column(String(12), default="proposed")
+    status: Mapped[MatchStatus] = mapped_column(
+        enum_type(MatchStatus, 12), default=MatchStatus.PROPOSED
+    )
     proposed_at: Mapped[datetime] = created_col()
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
     accepted_at: Mapped[datetime | None]
@@ -39,6 +41,17 @@ class Match(Base):
     at_risk_reason: Mapped[str | None] = mapped_column(String(40))
     unsure_flag_at: Mapped[datetime | None]
 
+    def other(self, person_id: int) -> int:
+        """The other side of the pair: the mentor for its youth, the youth for its mentor."""
+        if person_id == self.youth_id:
+            return self.mentor_id
+        if person_id == self.mentor_id:
+            return self.youth_id
+        raise ValueError(f"person {person_id} is not in match {self.id}")
+
+    def has(self, person_id: int) -> bool:
+        return person_id in (self.youth_id, self.mentor_id)
+
 
 class Meeting(Base):
     __tablename__ = "meetings"
@@ -50,8 +63,9 @@ class Meeting(Base):
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
     starts_at: Mapped[datetime] = mapped_column(index=True)
     place: Mapped[str | None] = mapped_column(String(200))
-    # proposed, confirmed, declined, cancelled, held, no_show
-    status: Mapped[str] = mapped_column(String(12), default="proposed")
+    status: Mapped[MeetingStatus] = mapped_column(
+        enum_type(MeetingStatus, 12), default=MeetingStatus.PROPOSED
+    )
     proposed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     proposed_at: Mapped[datetime] = created_col()
     confirmed_by: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
@@ -82,7 +96,7 @@ class CheckinAnswer(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(12))  # checkin, closure
+    kind: Mapped[CheckinKind] = mapped_column(enum_type(CheckinKind, 12))
     score: Mapped[int | None]
     comment: Mapped[str | None] = mapped_column(Text)
     wants_extension: Mapped[bool | None]

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from storage.models.base import Base, created_col
+from core.statuses import Approval, PersonStatus, Role
+from storage.models.base import Base, created_col, enum_type
 
 
 class Person(Base):
@@ -23,11 +24,12 @@ class Person(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
-    role: Mapped[str] = mapped_column(String(10))
+    role: Mapped[Role] = mapped_column(enum_type(Role, 10))
     first_name: Mapped[str | None] = mapped_column(String(80))
     language: Mapped[str] = mapped_column(String(8), default="da")
-    # signing_up, active, paused (asked to stop), erased
-    status: Mapped[str] = mapped_column(String(16), default="signing_up")
+    status: Mapped[PersonStatus] = mapped_column(
+        enum_type(PersonStatus, 16), default=PersonStatus.SIGNING_UP
+    )
     created_at: Mapped[datetime] = created_col()
     erased_at: Mapped[datetime | None]
 
@@ -104,8 +106,7 @@ class Mentor(Base):
     postcode: Mapped[str | None] = mapped_column(String(4))
     area: Mapped[str | None] = mapped_column(String(80))
     availability: Mapped[str | None] = mapped_column(String(200))
-    # pending, approved, rejected
-    approval: Mapped[str] = mapped_column(String(12), default="pending")
+    approval: Mapped[Approval] = mapped_column(enum_type(Approval, 12), default=Approval.PENDING)
     approved_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
     approved_at: Mapped[datetime | None]
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)

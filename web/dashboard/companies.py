@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import PersonStatus
 from mentoring.audit import record
 from mentoring.lookups import lookup
 from mentoring.outcomes import fill_job_opening, register_company, register_job_opening
@@ -104,7 +105,7 @@ async def openings(request: web.Request) -> web.StreamResponse:
             await db.execute(
                 select(Person.id, Person.first_name)
                 .join(Youth, Youth.person_id == Person.id)
-                .where(Person.programme_id == programme.id, Person.status == "active")
+                .where(Person.programme_id == programme.id, Person.status == PersonStatus.ACTIVE)
                 .order_by(Person.first_name, Person.id)
             )
         ).all()

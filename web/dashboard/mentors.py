@@ -14,10 +14,11 @@ from aiohttp import web
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import OPEN, PersonStatus
 from mentoring.audit import record
-from mentoring.errors import DomainError, NotFound
-from mentoring.matches import OPEN
+from mentoring.errors import NotFound
 from mentoring.people import approve_mentor
+from mentoring.rules import MENTOR_CAPACITY, check_capacity
 from storage.models import Company, Coordinator, Invitation, Match, Mentor, Person, Screening
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
@@ -34,7 +35,6 @@ from web.keys import RUNTIME, TELEGRAM_USERNAME
 routes = web.RouteTableDef()
 CHECKS = ("straffeattest", "boerneattest", "interview", "references", "code_of_conduct")
 INVITATION_DAYS = 30
-MIN_CAPACITY, MAX_CAPACITY = 1, 3
 
 
 def invitation_link(bot_username: str | None, code: str) -> str | None:
@@ -59,7 +59,7 @@ async def mentors(request: web.Request) -> web.StreamResponse:
                 select(Person, Mentor, Company.name, open_count)
                 .join(Mentor, Mentor.person_id == Person.id)
                 .outerjoin(Company, Company.id == Mentor.company_id)
-                .where(Person.programme_id == programme.id, Person.status != "erased")
+                .where(Person.programme_id == programme.id, Person.status != PersonStatus.ERASED)
                 .order_by(Mentor.approval.desc(), Person.first_name, Person.id)
             )
         ).all()
@@ -98,6 +98,7 @@ async def mentors(request: web.Request) -> web.StreamResponse:
             for p, m, c, n in rows
         ],
         invitations=[{"invitation": i, "link": invitation_link(bot, i.code)} for i in invitations],
+        capacity=MENTOR_CAPACITY,
         checks=CHECKS,
         today=today,
         now=runtime.clock(),
@@ -140,8 +141,7 @@ async def capacity(request: web.Request) -> web.StreamResponse:
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
         value = int_field(form, "capacity")
-        if not MIN_CAPACITY <= value <= MAX_CAPACITY:
-            raise DomainError("capacity_out_of_range", min=MIN_CAPACITY, max=MAX_CAPACITY)
+        check_capacity(value)
         mentor = await db.get(Mentor, mentor_id)
         if mentor is None:
             raise NotFound("mentor", mentor_id)

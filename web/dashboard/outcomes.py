@@ -8,6 +8,7 @@ from aiohttp import web
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import MATCHED
 from mentoring.audit import record
 from mentoring.errors import NotFound
 from mentoring.lookups import lookup
@@ -51,7 +52,7 @@ async def outcomes(request: web.Request) -> web.StreamResponse:
                     Person.id.in_(
                         select(Match.youth_id).where(
                             Match.programme_id == programme.id,
-                            Match.status.in_(("active", "completed", "ended_early")),
+                            Match.status.in_(MATCHED),
                         )
                     )
                 )

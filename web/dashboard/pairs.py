@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import month_start
+from core.statuses import OPEN, MatchStatus
 from mentoring.audit import record
 from mentoring.digest import load_week_in_full
 from mentoring.digest_model import Reason, default_week
@@ -30,10 +31,16 @@ class PairRow:
 
     @property
     def open(self) -> bool:
-        return self.pair.status in ("proposed", "active")
+        return self.pair.status in OPEN
 
 
-ORDER = {"active": 0, "proposed": 1, "completed": 2, "ended_early": 3, "declined": 4}
+ORDER = {
+    MatchStatus.ACTIVE: 0,
+    MatchStatus.PROPOSED: 1,
+    MatchStatus.COMPLETED: 2,
+    MatchStatus.ENDED_EARLY: 3,
+    MatchStatus.DECLINED: 4,
+}
 
 
 @routes.get("/pairs")

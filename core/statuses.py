@@ -1,0 +1,118 @@
+"""The states a row can be in, one type each, shared by the tables, the domain and the templates.
+
+A `StrEnum` member is the string it stands for (`MatchStatus.ACTIVE == "active"`), so the
+database stores, and a template compares, the plain word. Contact point states belong to their
+state machine (mentoring/contacts.py); coordinator inbox kinds to mentoring/inbox.py.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    """Who a person is in the programme; `unknown` until sign-up says."""
+
+    YOUTH = "youth"
+    MENTOR = "mentor"
+    UNKNOWN = "unknown"
+
+
+class PersonStatus(StrEnum):
+    SIGNING_UP = "signing_up"
+    ACTIVE = "active"
+    PAUSED = "paused"  # asked to stop: nothing is sent until they write again
+    ERASED = "erased"  # personal data removed; the row stays for the figures
+
+    @property
+    def reachable(self) -> bool:
+        """Whether the programme may write to the person at all."""
+        return self not in (PersonStatus.PAUSED, PersonStatus.ERASED)
+
+
+class Approval(StrEnum):
+    """A mentor's screening outcome."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class MatchStatus(StrEnum):
+    PROPOSED = "proposed"  # waiting for the mentor to accept
+    ACTIVE = "active"
+    COMPLETED = "completed"  # ran to its end date
+    ENDED_EARLY = "ended_early"
+    DECLINED = "declined"  # the mentor said no; never counted as a match
+
+
+# A pair that was formed (the mentor accepted), whatever became of it: the digest's matches.
+MATCHED: tuple[MatchStatus, ...] = (
+    MatchStatus.ACTIVE,
+    MatchStatus.COMPLETED,
+    MatchStatus.ENDED_EARLY,
+)
+# A pair that is over.
+ENDED: tuple[MatchStatus, ...] = (MatchStatus.COMPLETED, MatchStatus.ENDED_EARLY)
+# A pair that holds a mentor's place and the youth's one open match.
+OPEN: tuple[MatchStatus, ...] = (MatchStatus.PROPOSED, MatchStatus.ACTIVE)
+
+
+class MeetingStatus(StrEnum):
+    PROPOSED = "proposed"
+    CONFIRMED = "confirmed"
+    DECLINED = "declined"
+    CANCELLED = "cancelled"
+    HELD = "held"
+    NO_SHOW = "no_show"
+
+
+# A meeting still ahead, to be reminded of and asked about.
+UPCOMING: tuple[MeetingStatus, ...] = (MeetingStatus.PROPOSED, MeetingStatus.CONFIRMED)
+# A meeting that is or was planned: it restarts the pair's no-meeting clock.
+PLANNED: tuple[MeetingStatus, ...] = (*UPCOMING, MeetingStatus.HELD)
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"  # claimed by a dispatcher
+    SENT = "sent"
+    DELIVERED = "delivered"  # the provider confirmed it
+    FAILED = "failed"  # the provider gave up on it
+    DEAD = "dead"  # every retry failed
+
+
+# Handed to the provider (and not known to have failed).
+SENT: tuple[OutboxStatus, ...] = (OutboxStatus.SENT, OutboxStatus.DELIVERED)
+# Not yet handed over.
+QUEUED: tuple[OutboxStatus, ...] = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+# Will never arrive.
+UNDELIVERED: tuple[OutboxStatus, ...] = (OutboxStatus.FAILED, OutboxStatus.DEAD)
+
+
+class FollowUpState(StrEnum):
+    PENDING = "pending"
+    DONE = "done"
+    DROPPED = "dropped"  # no longer made sense when due (the reason is logged)
+
+
+class CheckinKind(StrEnum):
+    CHECKIN = "checkin"  # six weeks in
+    CLOSURE = "closure"  # on the end date
+
+
+# The types templates compare with (`{% if p.role == Role.MENTOR %}`): the renderer makes each
+# a global under its name.
+TEMPLATE_GLOBALS: dict[str, type[StrEnum]] = {
+    t.__name__: t
+    for t in (
+        Role,
+        PersonStatus,
+        Approval,
+        MatchStatus,
+        MeetingStatus,
+        OutboxStatus,
+        FollowUpState,
+        CheckinKind,
+    )
+}
