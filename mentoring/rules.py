@@ -16,7 +16,7 @@ from dataclasses import dataclass, replace
 from datetime import date, time, timedelta
 from typing import TYPE_CHECKING
 
-from mentoring.clock import add_months
+from core.clock import add_months
 from mentoring.errors import DomainError
 
 if TYPE_CHECKING:
