@@ -35,6 +35,7 @@ NAMED: dict[str, Any] = {
     "outbox.status": "sent",
     "mentors.approval": "approved",
     "followups.state": "pending",
+    "checkin_answers.kind": "checkin",
     "contact_points.state": "ok",
     "channel": "sms",
     "address": "+4512345678",
