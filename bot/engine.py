@@ -13,11 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import Any
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,13 +32,10 @@ from bot.turn import Turn
 from bot.understanding.reading import read
 from core.runtime import Runtime
 from core.statuses import PersonStatus, Role
-from mentoring import contacts, guardians, outbound
+from mentoring import contacts, conversations, guardians, outbound
+from mentoring.conversations import ConversationState, Person
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
-from mentoring.programmes import current_programme
-from storage.db import unit_of_work
-from storage.models import ContactPoint, ConversationState, InboundKey, Invitation, Person
-from storage.types import utcnow
 
 log = logging.getLogger(__name__)
 
@@ -71,63 +64,13 @@ async def process(
 ) -> bool:
     """Handle one inbound event in one transaction; False if `dedupe` was seen before."""
     try:
-        async with unit_of_work(runtime.sessions) as session:
+        async with runtime.transaction() as session:
             return await handle(session, runtime, incoming, dedupe=dedupe)
     except IntegrityError:
         if dedupe is None:
             raise
         # Two workers raced on the same update: the other one has it.
         return False
-
-
-def _record_key(insert: Callable[..., Any]) -> Any:
-    table = InboundKey.__table__
-    return (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=[table.c.channel, table.c.key])
-        .returning(table.c.id)
-    )
-
-
-# Built once: the engine's hot statements skip SQLAlchemy's construction and cache-key work.
-RECORD_KEY = {"postgresql": _record_key(postgresql.insert), "sqlite": _record_key(sqlite.insert)}
-SENDER = (
-    select(Person, ContactPoint.verified, ConversationState)
-    .join(ContactPoint, ContactPoint.person_id == Person.id)
-    .outerjoin(ConversationState, ConversationState.person_id == Person.id)
-    .where(
-        ContactPoint.channel == bindparam("channel"), ContactPoint.address == bindparam("address")
-    )
-)
-
-
-async def seen_before(session: AsyncSession, dedupe: tuple[str, str]) -> bool:
-    """Record the inbound key; True when it was already there.
-
-    One statement, insert-unless-present: a concurrent transaction with the same key makes this
-    one wait for it, then counts as seen (or goes ahead if the other rolled back). Keys are
-    compared as stored (at most 64 characters), so an over-long one sent again is a repeat.
-    """
-    connection = await session.connection()
-    inserted = await connection.scalar(
-        RECORD_KEY[connection.dialect.name],
-        {"channel": dedupe[0], "key": dedupe[1][:64], "received_at": utcnow()},
-    )
-    return inserted is None
-
-
-@dataclass(frozen=True)
-class Sender:
-    person: Person
-    verified: bool  # the contact point they wrote from
-    state: ConversationState | None
-
-
-async def find_sender(session: AsyncSession, channel: str, address: str) -> Sender | None:
-    """The person behind a contact point, with their conversation state, in one statement (the
-    state lands in the session, so `session.get` finds it without asking again)."""
-    row = (await session.execute(SENDER, {"channel": channel, "address": address})).first()
-    return Sender(row[0], bool(row[1]), row[2]) if row is not None else None
 
 
 async def handle(
@@ -139,7 +82,7 @@ async def handle(
     person: Person | None = None,
 ) -> bool:
     """The engine inside a session the caller commits (aiogram's middleware opens it)."""
-    if dedupe is not None and await seen_before(session, dedupe):
+    if dedupe is not None and await conversations.seen_before(session, dedupe, now=runtime.clock()):
         return False
     if await channel_rules.apply(session, runtime, incoming):
         return True
@@ -147,7 +90,7 @@ async def handle(
     state: ConversationState | None = None
     handed_in = person is not None  # by aiogram's middleware, which loaded the state too
     if person is None:
-        found = await find_sender(session, incoming.channel, incoming.address)
+        found = await conversations.find_sender(session, incoming.channel, incoming.address)
         if found is not None:
             person, state = found.person, found.state
             if incoming.channel == "sms" and not found.verified:
@@ -162,12 +105,15 @@ async def handle(
     ):
         return True
     if person is None:
-        person = await _new_person(session, runtime, incoming)
+        hint = (incoming.language_hint or "").lower()
+        language = "en" if hint.startswith("en") else runtime.settings.default_language
+        person = await conversations.new_person(
+            session, incoming.channel, incoming.address, language, now, runtime.settings.tz
+        )
     elif handed_in:
-        state = await session.get(ConversationState, person.id)
+        state = await conversations.state_of(session, person.id)
     if state is None:
-        state = ConversationState(person_id=person.id, data={}, misses=0, updated_at=now)
-        session.add(state)
+        state = conversations.new_state(session, person.id, now)
     turn = Turn(session, runtime, incoming, person, state, now)
     await _step(turn)
     await _deliver(turn)
@@ -176,36 +122,6 @@ async def handle(
         extra={"person_id": person.id, "channel": incoming.channel, "flow": state.flow},
     )
     return True
-
-
-async def _new_person(session: AsyncSession, runtime: Runtime, incoming: Incoming) -> Person:
-    """An unknown sender: a person in sign-up, reachable where they wrote from."""
-    now = runtime.clock()
-    programme = await current_programme(session, now.astimezone(runtime.settings.tz).date())
-    hint = (incoming.language_hint or "").lower()
-    language = "en" if hint.startswith("en") else runtime.settings.default_language
-    person = Person(programme_id=programme.id, role=Role.UNKNOWN, language=language)
-    person.status = PersonStatus.SIGNING_UP
-    session.add(person)
-    await session.flush()
-    session.add(
-        ContactPoint(
-            person_id=person.id,
-            channel=incoming.channel,
-            address=incoming.address,
-            verified=incoming.channel in ("telegram", "sms", "web"),
-        )
-    )  # written with the turn's other changes at the next flush
-    return person
-
-
-async def _invitation(turn: Turn, code: str) -> Invitation | None:
-    invitation = await turn.session.scalar(select(Invitation).where(Invitation.code == code))
-    if invitation is None or invitation.used_at is not None:
-        return None
-    if invitation.expires_at is not None and invitation.expires_at <= turn.now:
-        return None
-    return invitation
 
 
 async def _step(turn: Turn) -> None:
@@ -226,7 +142,11 @@ async def _route(turn: Turn) -> None:
         return
     payload = incoming.start_payload
     if person.role == Role.UNKNOWN and state.flow is None:
-        invitation = await _invitation(turn, payload) if payload else None
+        invitation = (
+            await conversations.open_invitation(turn.session, payload, turn.now)
+            if payload
+            else None
+        )
         if invitation is not None:
             await signup_mentor.start(turn, invitation.id)
         elif payload == "mentor" or read(turn.text).intent == "mentor":

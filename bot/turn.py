@@ -16,7 +16,7 @@ from bot import parsing
 from bot.events import Incoming, Option, Reply
 from core.clock import local_date
 from core.runtime import Runtime
-from storage.models import ConversationState, Person
+from mentoring.conversations import ConversationState, Person
 
 MAX_MISSES = 3
 

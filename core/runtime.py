@@ -6,6 +6,7 @@ function parameters), never kept in a module global.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.clock import Clock, system_clock
 from messaging.render import Renderer
 from settings import Settings
-from storage.db import create_engine, session_factory
+from storage.db import create_engine, session_factory, unit_of_work
 
 
 @dataclass
@@ -34,6 +35,11 @@ class Runtime:
             renderer=Renderer(tz=settings.tz),
             clock=clock,
         )
+
+    def transaction(self) -> AbstractAsyncContextManager[AsyncSession]:
+        """One unit of work (commit on success, roll back on any error): what a web request or
+        an inbound event opens where it arrives, and hands to the domain."""
+        return unit_of_work(self.sessions)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -18,7 +18,6 @@ from bot.engine import process
 from bot.events import Incoming
 from core.runtime import Runtime
 from mentoring.programmes import current_programme
-from storage.db import unit_of_work
 from storage.models import ContactPoint, Invitation, OutboxMessage, Person
 from storage.types import storable
 from web.keys import RUNTIME
@@ -90,7 +89,7 @@ async def start(request: web.Request) -> web.Response:
     payload = None
     if kind == "mentor":
         payload = f"sim{secrets.token_urlsafe(12)}"
-        async with unit_of_work(runtime.sessions) as session:
+        async with runtime.transaction() as session:
             today = runtime.clock().astimezone(runtime.settings.tz).date()
             programme = await current_programme(session, today)
             session.add(Invitation(programme_id=programme.id, code=payload))

@@ -14,7 +14,6 @@ from aiohttp import web
 from core.statuses import PersonStatus
 from mentoring.guardians import LINK_PURPOSE, record_objection
 from messaging.links import LinkError, verify
-from storage.db import unit_of_work
 from storage.models import Person, Youth
 from web.keys import RUNTIME
 
@@ -33,7 +32,7 @@ async def _answer(request: web.Request, *, confirm: bool) -> web.Response:
         payload = verify(runtime.settings.signing_keys(), request.match_info["token"], now)
         if payload.get("purpose") != LINK_PURPOSE or not isinstance(payload.get("y"), int):
             raise LinkError("forged")
-        async with unit_of_work(runtime.sessions) as session:
+        async with runtime.transaction() as session:
             youth = await session.get(Youth, payload["y"])
             person = await session.get(Person, payload["y"])
             if youth is None or person is None or person.status == PersonStatus.ERASED:

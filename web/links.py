@@ -23,7 +23,6 @@ from core.statuses import MeetingStatus
 from mentoring.errors import DomainError
 from mentoring.meetings import answer_meeting
 from messaging.links import LinkError, digest, verify
-from storage.db import unit_of_work
 from storage.models import InboundKey, Match, Meeting, Person
 from web.keys import RUNTIME
 from web.sms import wake
@@ -120,7 +119,7 @@ async def confirm(request: web.Request) -> web.Response:
     outcome = "confirmed"
     try:
         payload = verify(runtime.settings.signing_keys(), token, now)
-        async with unit_of_work(runtime.sessions) as session:
+        async with runtime.transaction() as session:
             person = await session.get(Person, int(payload["p"]))
             language = person.language if person else language
             session.add(InboundKey(channel="link", key=digest(token), received_at=now))

@@ -15,7 +15,7 @@ from bot.events import Incoming
 from bot.telegram.middlewares import PersonMiddleware
 from core.runtime import Runtime
 from mentoring import contacts
-from storage.models import Person
+from mentoring.conversations import Person
 
 log = logging.getLogger(__name__)
 

@@ -9,9 +9,8 @@ from typing import Any
 from aiogram import BaseMiddleware
 from aiogram.types import TelegramObject, Update, User
 
-from bot.engine import find_sender, seen_before
 from core.runtime import Runtime
-from storage.db import unit_of_work
+from mentoring.conversations import find_sender, seen_before
 
 Handler = Callable[[TelegramObject, dict[str, Any]], Awaitable[Any]]
 
@@ -26,8 +25,8 @@ class SessionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         runtime: Runtime = data["runtime"]
         assert isinstance(event, Update)
-        async with unit_of_work(runtime.sessions) as session:
-            if await seen_before(session, ("telegram", str(event.update_id))):
+        async with runtime.transaction() as session:
+            if await seen_before(session, ("telegram", str(event.update_id)), now=runtime.clock()):
                 return None
             data["session"] = session
             return await handler(event, data)

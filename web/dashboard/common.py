@@ -17,7 +17,6 @@ from core.clock import local_date
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
 from mentoring.programmes import current_programme
-from storage.db import unit_of_work
 from storage.models import Programme
 from web.auth import COORDINATOR, FORM, LANGUAGES, SignedIn, csrf_token, language_of
 from web.keys import RUNTIME
@@ -123,7 +122,7 @@ async def act(request: web.Request, back: str, action: Action) -> web.StreamResp
         # Refused before anything is written; the coordinator's browser keeps what was typed.
         raise redirect_with(back, "error", error_text(request, DomainError("cpr_refused")))
     try:
-        async with unit_of_work(runtime.sessions) as db:
+        async with runtime.transaction() as db:
             key, params = await action(db, me(request))
     except DomainError as error:
         raise redirect_with(back, "error", error_text(request, error)) from None

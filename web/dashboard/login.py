@@ -8,7 +8,6 @@ from typing import Any
 from aiohttp import web
 
 from mentoring.logins import authenticate, end_sessions, set_language
-from storage.db import unit_of_work
 from web.auth import (
     LANG_COOKIE,
     LANGUAGES,
@@ -80,7 +79,7 @@ async def logout(request: web.Request) -> web.StreamResponse:
     await check_csrf(request)
     session = read_session(request)
     if session is not None and session.coordinator_id is not None:
-        async with unit_of_work(request.app[RUNTIME].sessions) as db:
+        async with request.app[RUNTIME].transaction() as db:
             await end_sessions(db, session.coordinator_id, f"coordinator:{session.coordinator_id}")
     response = web.HTTPSeeOther("/login")
     response.del_cookie(SESSION_COOKIE, path="/")
@@ -96,7 +95,7 @@ async def choose_language(request: web.Request) -> web.StreamResponse:
         raise web.HTTPBadRequest()
     session = read_session(request)
     if session is not None and session.coordinator_id is not None:
-        async with unit_of_work(request.app[RUNTIME].sessions) as db:
+        async with request.app[RUNTIME].transaction() as db:
             await set_language(db, session.coordinator_id, language)
     response = web.HTTPSeeOther(safe_next(form.get("next")))
     response.set_cookie(LANG_COOKIE, language, max_age=365 * 86400, samesite="Lax", path="/")

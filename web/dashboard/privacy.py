@@ -14,7 +14,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
 from mentoring.privacy import erase_person, export_person
-from storage.db import unit_of_work
 from storage.models import Person
 from web.auth import check_csrf, language_of, login_required
 from web.dashboard.common import SECURITY_HEADERS, me, programme_of, redirect_with, render, route_id
@@ -47,7 +46,7 @@ async def person_page(request: web.Request) -> web.StreamResponse:
 @routes.get("/people/{id}/export.json")
 @login_required
 async def export(request: web.Request) -> web.StreamResponse:
-    async with unit_of_work(request.app[RUNTIME].sessions) as db:
+    async with request.app[RUNTIME].transaction() as db:
         person = await _person(request, db)
         data = await export_person(db, person.id)
         await record(db, me(request).actor, "person.exported", "person", person.id)
@@ -68,7 +67,7 @@ async def erase(request: web.Request) -> web.StreamResponse:
     if form.get("confirm") != "yes":
         raise redirect_with(back, "error", _notice(request, "confirm_erase"))
     runtime = request.app[RUNTIME]
-    async with unit_of_work(runtime.sessions) as db:
+    async with runtime.transaction() as db:
         person = await _person(request, db)
         if person.erased_at is None:
             await erase_person(db, person.id, actor=me(request).actor, now=runtime.clock())
