@@ -1,6 +1,6 @@
 """The programme's rules in one place: every threshold the follow-ups and the digest act on.
 
-The follow-ups (mentoring/followups.py) act on these rules, the digest (mentoring/digest.py)
+The follow-ups (mentoring/followups/) act on these rules, the digest (mentoring/digest.py)
 reports against the same numbers, and the storage queries are given them as arguments (storage/
 does not import the domain), so "14 days without a meeting" means one thing everywhere.
 

@@ -1,0 +1,144 @@
+"""The questions follow-ups ask, rebuilt from the database whenever they are asked (again, or
+by SMS), so a question already answered or no longer relevant is not asked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import exists, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from core.statuses import UPCOMING, MatchStatus
+from mentoring import outbound
+from mentoring.followups.context import Ctx
+from mentoring.pairs import partner_name
+from storage.models import (
+    CheckinAnswer,
+    FollowUp,
+    HoursReport,
+    Match,
+    Meeting,
+    Outcome,
+    Person,
+    Youth,
+)
+
+# Options as (key, label template, context); rendered into {"key", "label"} for the outbox.
+OptionSpec = tuple[str, str, dict[str, Any]]
+
+
+YES_NO: list[OptionSpec] = [("yes", "followup_option_yes", {}), ("no", "followup_option_no", {})]
+
+
+SCORES: list[OptionSpec] = [(str(n), "followup_option_score", {"score": n}) for n in range(1, 6)]
+
+
+@dataclass
+class Question:
+    person_id: int
+    flow: str
+    data: dict[str, Any]
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    options: list[OptionSpec] = field(default_factory=list)
+
+    def choices(self) -> tuple[outbound.Option, ...]:
+        return tuple(outbound.Option(key, label, context) for key, label, context in self.options)
+
+
+async def person_of(session: AsyncSession, person_id: int | None) -> Person | None:
+    return await session.get(Person, person_id) if person_id is not None else None
+
+
+async def running_match(ctx: Ctx, fu: FollowUp) -> Match | None:
+    """The row's pair if it is still running (a nudge to a pair that ended makes no sense)."""
+    match = await ctx.session.get(Match, fu.match_id) if fu.match_id is not None else None
+    return match if match is not None and match.status == MatchStatus.ACTIVE else None
+
+
+async def question_for(ctx: Ctx, fu: FollowUp) -> Question | None:
+    """The question a row asks, or None when it has been answered or no longer applies."""
+    session = ctx.session
+    if fu.kind in ("match_offer", "accept_reminder"):
+        match = await session.get(Match, fu.match_id)
+        if match is None or match.status != MatchStatus.PROPOSED:
+            return None
+        youth = await session.get(Youth, match.youth_id)
+        person = await person_of(session, match.youth_id)
+        return Question(
+            match.mentor_id,
+            "accept_match",
+            {"match_id": match.id},
+            "followup_match_offer",
+            {
+                "youth_name": (person.first_name if person else None) or "",
+                "age": ctx.today.year - youth.birth_year if youth else None,
+                "interests": (youth.interests_text if youth else None) or "",
+                "area": (youth.area if youth else None) or "",
+            },
+            YES_NO,
+        )
+    if fu.kind == "meeting_held":
+        meeting = await session.get(Meeting, fu.meeting_id)
+        if meeting is None or meeting.status not in UPCOMING:
+            return None
+        reported = await session.scalar(
+            select(exists().where(HoursReport.meeting_id == meeting.id))
+        )
+        if reported or fu.person_id is None:
+            return None
+        return Question(
+            fu.person_id,
+            "meeting_held",
+            {"meeting_id": meeting.id},
+            "followup_meeting_held",
+            {"starts_at": meeting.starts_at},
+            YES_NO,
+        )
+    if fu.kind in ("checkin", "closure"):
+        match = await running_match(ctx, fu)
+        if match is None or fu.person_id is None:
+            return None
+        answered = await session.scalar(
+            select(
+                exists().where(
+                    CheckinAnswer.match_id == match.id,
+                    CheckinAnswer.person_id == fu.person_id,
+                    CheckinAnswer.kind == fu.kind,
+                )
+            )
+        )
+        if answered:
+            return None
+        partner = await partner_name(ctx.session, match, fu.person_id)
+        return Question(
+            fu.person_id,
+            fu.kind,
+            {"match_id": match.id},
+            f"followup_{fu.kind}",
+            {"partner_name": partner},
+            SCORES,
+        )
+    if fu.kind == "outcome_survey":
+        if fu.person_id is None or await has_outcome(ctx, fu):
+            return None
+        return Question(
+            fu.person_id, "outcome_survey", {"youth_id": fu.person_id}, "followup_outcome_survey"
+        )
+    return None
+
+
+async def has_outcome(ctx: Ctx, fu: FollowUp) -> bool:
+    ended = fu.payload.get("ended_on")
+    since = date.fromisoformat(ended) if ended else date.min
+    if fu.person_id is None:
+        return False
+    if ctx.latest_outcome is not None:  # loaded for the whole batch by the sweep
+        latest = ctx.latest_outcome.get(fu.person_id)
+        return latest is not None and latest >= since
+    found = await ctx.session.scalar(
+        select(exists().where(Outcome.youth_id == fu.person_id, Outcome.observed_on >= since))
+    )
+    return bool(found)
