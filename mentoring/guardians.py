@@ -90,6 +90,13 @@ async def inform(
     return queued
 
 
+async def youth_and_person(
+    session: AsyncSession, youth_id: int
+) -> tuple[Youth | None, Person | None]:
+    """A youth's record and person (a guardian's link names the youth by id)."""
+    return await session.get(Youth, youth_id), await session.get(Person, youth_id)
+
+
 async def youth_of_guardian(session: AsyncSession, phone: str) -> Youth | None:
     """The (not erased) youth whose guardian has this number; the newest sign-up if several."""
     return await session.scalar(

@@ -102,6 +102,10 @@ async def add_contact(
     return point
 
 
+async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
+    return await session.get(Person, person_id)
+
+
 async def person_by_contact(session: AsyncSession, channel: str, address: str) -> Person | None:
     return await session.scalar(
         select(Person)

@@ -12,9 +12,8 @@ import logging
 from aiohttp import web
 
 from core.statuses import PersonStatus
-from mentoring.guardians import LINK_PURPOSE, record_objection
+from mentoring.guardians import LINK_PURPOSE, record_objection, youth_and_person
 from messaging.links import LinkError, verify
-from storage.models import Person, Youth
 from web.keys import RUNTIME
 
 log = logging.getLogger(__name__)
@@ -33,8 +32,7 @@ async def _answer(request: web.Request, *, confirm: bool) -> web.Response:
         if payload.get("purpose") != LINK_PURPOSE or not isinstance(payload.get("y"), int):
             raise LinkError("forged")
         async with runtime.transaction() as session:
-            youth = await session.get(Youth, payload["y"])
-            person = await session.get(Person, payload["y"])
+            youth, person = await youth_and_person(session, payload["y"])
             if youth is None or person is None or person.status == PersonStatus.ERASED:
                 outcome = "gone"
             elif youth.guardian_objected_at is not None:

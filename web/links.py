@@ -10,20 +10,15 @@ version of the meeting (its SEQUENCE): after a reschedule the old link no longer
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.runtime import Runtime
-from core.statuses import MeetingStatus
+from mentoring import meeting_links
 from mentoring.errors import DomainError
-from mentoring.meetings import answer_meeting
 from messaging.links import LinkError, digest, verify
-from storage.models import InboundKey, Match, Meeting, Person
 from web.keys import RUNTIME
 from web.sms import wake
 
@@ -60,29 +55,6 @@ def _page(
     )
 
 
-async def _meeting_state(
-    session: AsyncSession, payload: dict[str, Any], now: datetime
-) -> tuple[str, Meeting | None, str]:
-    """("ask", meeting, proposer's first name) while the token's version of the meeting waits
-    for this person; ("used", ...) once it is confirmed; ("failed", ...) when it moved, passed,
-    or was never theirs to confirm."""
-    meeting = await session.get(Meeting, int(payload["m"]))
-    match = await session.get(Match, meeting.match_id) if meeting else None
-    person_id = int(payload["p"])
-    if meeting is None or match is None or not match.has(person_id):
-        return "failed", None, ""
-    if int(payload.get("s", meeting.sequence)) != meeting.sequence:
-        return "failed", meeting, ""
-    if meeting.status == MeetingStatus.CONFIRMED:
-        return "used", meeting, ""
-    if meeting.status != MeetingStatus.PROPOSED or meeting.starts_at <= now:
-        return "failed", meeting, ""
-    if meeting.proposed_by == person_id:
-        return "failed", meeting, ""
-    other = await session.get(Person, meeting.proposed_by) if meeting.proposed_by else None
-    return "ask", meeting, (other.first_name if other else "") or ""
-
-
 @routes.get("/links/confirm/{token}")
 async def show_confirm(request: web.Request) -> web.Response:
     """Read only: what the button would do, or why it cannot."""
@@ -95,14 +67,9 @@ async def show_confirm(request: web.Request) -> web.Response:
         return _page(runtime, request, language, exc.reason)
     try:
         async with runtime.sessions() as session:
-            person = await session.get(Person, int(payload["p"]))
-            language = person.language if person else language
-            used = await session.scalar(
-                select(InboundKey.id).where(
-                    InboundKey.channel == "link", InboundKey.key == digest(token)
-                )
-            )
-            outcome, meeting, other = await _meeting_state(session, payload, now)
+            language = await meeting_links.language_of(session, payload) or language
+            used = await meeting_links.used(session, digest(token))
+            outcome, meeting, other = await meeting_links.state(session, payload, now)
     except (KeyError, ValueError, TypeError):
         return _page(runtime, request, language, "failed")
     if used:
@@ -120,16 +87,12 @@ async def confirm(request: web.Request) -> web.Response:
     try:
         payload = verify(runtime.settings.signing_keys(), token, now)
         async with runtime.transaction() as session:
-            person = await session.get(Person, int(payload["p"]))
-            language = person.language if person else language
-            session.add(InboundKey(channel="link", key=digest(token), received_at=now))
-            await session.flush()
-            state, _, _ = await _meeting_state(session, payload, now)
+            language = await meeting_links.language_of(session, payload) or language
+            state = await meeting_links.confirm(
+                session, runtime.renderer, payload, digest(token), now
+            )
             if state != "ask":
                 raise _NotOpen(state)
-            await answer_meeting(
-                session, runtime.renderer, int(payload["m"]), int(payload["p"]), True, now=now
-            )
     except (LinkError, _NotOpen) as exc:
         outcome = exc.reason
     except IntegrityError:

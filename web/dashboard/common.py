@@ -16,8 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import local_date
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
-from mentoring.programmes import current_programme
-from storage.models import Programme
+from mentoring.programmes import Programme, current_programme
 from web.auth import COORDINATOR, FORM, LANGUAGES, SignedIn, csrf_token, language_of
 from web.keys import RUNTIME
 

@@ -11,11 +11,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import month_start
 from core.statuses import OPEN, MatchStatus
 from mentoring.audit import record
-from mentoring.digest import load_week_in_full
+from mentoring.digest import PairFacts, load_week_in_full
 from mentoring.digest_model import Reason, default_week
 from mentoring.lookups import lookup
 from mentoring.matches import close_match, extend_match
-from storage.queries import PairFacts
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, now_and_today, programme_of, render, route_id, text_field
 from web.keys import RUNTIME

@@ -13,8 +13,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
+from mentoring.people import Person, person_by_id
 from mentoring.privacy import erase_person, export_person
-from storage.models import Person
 from web.auth import check_csrf, language_of, login_required
 from web.dashboard.common import SECURITY_HEADERS, me, programme_of, redirect_with, render, route_id
 from web.keys import RUNTIME
@@ -23,7 +23,7 @@ routes = web.RouteTableDef()
 
 
 async def _person(request: web.Request, db: AsyncSession) -> Person:
-    person = await db.get(Person, route_id(request))
+    person = await person_by_id(db, route_id(request))
     programme = await programme_of(request, db)
     if person is None or person.programme_id != programme.id:
         raise web.HTTPNotFound()
