@@ -16,6 +16,7 @@ from tests.outbox_helpers import ACCOUNT, FROM, TOKEN
 def test_db_upgrade_refuses_a_database_newer_than_the_code(tmp_path: Path) -> None:
     env = clean_env(tmp_path / "var")
     assert mentorbot("db", "upgrade", env=env, cwd=tmp_path).returncode == 0
+    assert (tmp_path / "var").stat().st_mode & 0o777 == 0o700  # made private, as doctor wants
     with closing(sqlite3.connect(tmp_path / "var" / "mentorbot.db")) as db:
         db.execute("UPDATE alembic_version SET version_num = '9999'")
         db.commit()
