@@ -10,9 +10,10 @@ Jobs are plain async functions taking the Runtime, so tests call them directly:
 
 Misfire policy: every job coalesces a backlog into one run (`coalesce=True`, at most one
 instance). The sweep gets a short grace time (60 s): it catches up on late rows by itself, so
-a missed minute needs no replay. The digest may still go out up to 6 hours late (a restart on a
-Monday morning should not skip the week) and the clean-up up to 12 hours late; beyond that the
-run is skipped and logged, and the next regular run does the work.
+a missed minute needs no replay. Jobs live in memory, so a scheduler that starts computes its
+next runs from the start time: when a process becomes the leader it first runs `catch_up_job`
+once, which sends the due week's digest to every recipient who has not had it (each send is
+recorded per week and recipient, so nobody gets it twice) and runs the retention purge.
 
 Only one process runs the scheduler: the one holding the leader lock (storage.leader). Others
 keep trying every LEADER_CHECK seconds and take over when the leader goes away.
@@ -42,6 +43,7 @@ log = logging.getLogger(__name__)
 SWEEP_JOB = "followup-sweep"
 DIGEST_JOB = "weekly-digest"
 RETENTION_JOB = "retention-purge"
+CATCH_UP_JOB = "catch-up"
 PAIRS_JOB = "pairs-past-end"
 ALERTS_JOB = "coordinator-alerts"
 LEADER_CHECK = 30.0  # seconds between leadership checks; well inside the SQLite lease
@@ -62,6 +64,17 @@ async def digest_job(runtime: Runtime) -> None:
     from mentoring.digest_mail import send_weekly_digest
 
     await send_weekly_digest(runtime)
+
+
+async def catch_up_job(runtime: Runtime) -> None:
+    """Run once when this process becomes the leader: what was due while no scheduler ran.
+    The digest of the due week goes to whoever has not had it (its sends are recorded), and
+    the retention purge runs (it is idempotent); the sweep catches up on its own."""
+    from mentoring.digest_mail import catch_up_digest
+    from mentoring.privacy import purge
+
+    await catch_up_digest(runtime)
+    await purge(runtime)
 
 
 async def retention_job(runtime: Runtime) -> None:
@@ -110,6 +123,7 @@ def build_scheduler(runtime: Runtime) -> AsyncIOScheduler:
     )
     scheduler.add_job(
         digest_job,
+        # mentoring.digest_mail.DIGEST_WEEKDAY/DIGEST_HOUR: the catch-up reads the same time.
         CronTrigger(day_of_week="mon", hour=7, minute=0, timezone=tz),
         id=DIGEST_JOB,
         misfire_grace_time=6 * 3600,
@@ -164,6 +178,9 @@ class SchedulerService:
             leading = False
         if leading and self.scheduler is None:
             self.scheduler = build_scheduler(self.runtime)
+            # No trigger: runs once, now (jobs live in memory; a start computes the next
+            # Monday and would skip the digest that fell due while no scheduler ran).
+            self.scheduler.add_job(catch_up_job, args=[self.runtime], id=CATCH_UP_JOB)
             self.scheduler.start()
             log.info("scheduler started (leader)")
         elif not leading and self.scheduler is not None:

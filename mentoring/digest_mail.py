@@ -6,13 +6,16 @@ import asyncio
 import base64
 import logging
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
+from zoneinfo import ZoneInfo
 
 from babel.dates import format_date
-from sqlalchemy import select
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from mentoring.digest import load_digest
 from mentoring.digest_model import Digest, default_week
@@ -20,12 +23,13 @@ from mentoring.programmes import current_programme
 from messaging.charts import hours_chart, progress_chart
 from messaging.email import Mailer
 from messaging.render import Renderer
-from storage.models import Coordinator
+from storage.models import Coordinator, DigestSend
 
 if TYPE_CHECKING:
     from core.runtime import Runtime
 
 log = logging.getLogger(__name__)
+DIGEST_WEEKDAY, DIGEST_HOUR = 0, 7  # Monday 07:00 programme time (scheduler.py's trigger)
 
 
 @dataclass(frozen=True)
@@ -153,15 +157,69 @@ async def send_weekly_digest(runtime: Runtime, week: str | None = None) -> int:
 
 
 async def send_digest(runtime: Runtime, week: str | None, mailer: Mailer | None = None) -> int:
-    """One e-mail per recipient (rendered in their language); returns how many were sent."""
+    """One e-mail per recipient (rendered in their language) that has not had this week's;
+    returns how many were sent.
+
+    Each send is recorded (`digest_sends`, per week and recipient) before it goes out and
+    marked after, so a rerun or a restart after a crash sends only to the recipients not yet
+    marked: at most the one being sent at the moment of a crash gets it twice.
+    """
     mailer = mailer or Mailer(runtime.settings)
     digest = await digest_for(runtime, week)
     sent = 0
     cache: dict[str, Rendered] = {}
     for address, language in await recipients(runtime):
+        if not await _claim(runtime, digest.week, address):
+            continue
         if language not in cache:
             cache[language] = render_digest(digest, runtime.renderer, language)
         await mailer.send(compose(cache[language], address, runtime.settings.mail_from))
+        await _mark_sent(runtime, digest.week, address)
         sent += 1
     log.info("digest sent", extra={"week": digest.week, "emails": sent})
     return sent
+
+
+async def _claim(runtime: Runtime, week: str, address: str) -> bool:
+    """Record the send before it happens; False when this recipient has had the week's."""
+    table = cast(Table, DigestSend.__table__)
+    async with runtime.sessions() as session, session.begin():
+        connection = await session.connection()
+        insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
+        await session.execute(
+            insert(table)
+            .values(week=week, recipient=address.lower(), created_at=runtime.clock())
+            .on_conflict_do_nothing(index_elements=[table.c.week, table.c.recipient])
+        )
+        sent_at = await session.scalar(
+            select(table.c.sent_at).where(
+                table.c.week == week, table.c.recipient == address.lower()
+            )
+        )
+    return sent_at is None
+
+
+async def _mark_sent(runtime: Runtime, week: str, address: str) -> None:
+    async with runtime.sessions() as session, session.begin():
+        await session.execute(
+            update(DigestSend)
+            .where(DigestSend.week == week, DigestSend.recipient == address.lower())
+            .values(sent_at=runtime.clock())
+        )
+
+
+def due_week(now: datetime, tz: ZoneInfo) -> str:
+    """The week whose digest should have gone out by `now`: the one the last Monday 07:00
+    (DIGEST_WEEKDAY, DIGEST_HOUR, local time) sent, or would have."""
+    local = now.astimezone(tz)
+    monday = local.date() - timedelta(days=(local.weekday() - DIGEST_WEEKDAY) % 7)
+    due = datetime.combine(monday, time(DIGEST_HOUR), tzinfo=tz)
+    if due > local:
+        due -= timedelta(days=7)
+    return default_week(due, tz)
+
+
+async def catch_up_digest(runtime: Runtime) -> int:
+    """On the scheduler's start: send the due week's digest to whoever has not had it (a
+    process that was down on Monday at 07:00, or started after it, skips no week)."""
+    return await send_digest(runtime, due_week(runtime.clock(), runtime.settings.tz))
