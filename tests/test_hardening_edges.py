@@ -18,8 +18,8 @@ from core.runtime import Runtime
 from storage.db import create_engine
 from tests.cli_helpers import clean_env, mentorbot
 from tests.conftest import NOW
-from tests.fakes.chat import make_runtime
 from tests.fakes.telegram_api import FakeTelegramAPI
+from tests.runtime import make_runtime
 from web.app import create_app
 from web.limits import MAX_JSON_BYTES, MAX_JSON_DEPTH, json_depth
 
@@ -34,7 +34,7 @@ async def app(
     tmp_path: Path,
 ) -> AsyncIterator[tuple[TestClient, Runtime]]:
     runtime = make_runtime(
-        engine, sessions, NOW, data_dir=tmp_path, run_scheduler=False,
+        engine, NOW, sessions, data_dir=tmp_path, run_scheduler=False,
         public_base_url="https://mentor.example.dk", telegram_bot_token="42:TEST",
         telegram_api_url=telegram_api.base_url, telegram_webhook_secret=SecretStr(SECRET),
         metrics_token=SecretStr("prometheus-scrape-token-0123456789"),

@@ -12,13 +12,11 @@ import secrets
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 
 from bot.engine import process
 from bot.events import Incoming
 from core.runtime import Runtime
-from mentoring.programmes import current_programme
-from storage.models import ContactPoint, Invitation, OutboxMessage, Person
+from mentoring import simulator
 from storage.types import storable
 from web.keys import RUNTIME
 
@@ -34,15 +32,7 @@ def _runtime(request: web.Request) -> Runtime:
 async def page(request: web.Request) -> web.Response:
     runtime = _runtime(request)
     async with runtime.sessions() as session:
-        rows = (
-            await session.execute(
-                select(ContactPoint.address, Person.first_name, Person.role)
-                .join(Person, Person.id == ContactPoint.person_id)
-                .where(ContactPoint.channel == "web", ContactPoint.address.like("demo-%"))
-                .order_by(Person.role.desc(), Person.first_name)
-            )
-        ).all()
-    people = [{"address": a, "name": n or a, "role": r} for a, n, r in rows]
+        people = await simulator.demo_people(session)
     language = request.query.get("lang", runtime.settings.default_language)
     if language not in ("da", "en"):
         language = runtime.settings.default_language
@@ -53,12 +43,7 @@ async def page(request: web.Request) -> web.Response:
 async def _demo_exists(runtime: Runtime, address: str) -> bool:
     """Only the simulator's own sessions and the demo people's web addresses may be used."""
     async with runtime.sessions() as session:
-        found = await session.scalar(
-            select(ContactPoint.id).where(
-                ContactPoint.channel == "web", ContactPoint.address == address
-            )
-        )
-    return found is not None and address.startswith("demo-")
+        return await simulator.is_demo_address(session, address)
 
 
 async def _json_object(request: web.Request) -> dict[str, Any]:
@@ -90,9 +75,7 @@ async def start(request: web.Request) -> web.Response:
     if kind == "mentor":
         payload = f"sim{secrets.token_urlsafe(12)}"
         async with runtime.transaction() as session:
-            today = runtime.clock().astimezone(runtime.settings.tz).date()
-            programme = await current_programme(session, today)
-            session.add(Invitation(programme_id=programme.id, code=payload))
+            await simulator.invite_mentor(session, payload, runtime.clock(), runtime.settings.tz)
     text = f"/start {payload}" if payload else "/start"
     await process(runtime, Incoming("web", address, text=text, start_payload=payload))
     return web.json_response({"address": address})
@@ -130,21 +113,8 @@ async def messages(request: web.Request) -> web.Response:
     if not 0 <= after < 2**63:  # beyond what an id column holds
         raise web.HTTPBadRequest()
     async with runtime.sessions() as session:
-        rows = list(
-            await session.scalars(
-                select(OutboxMessage)
-                .where(
-                    OutboxMessage.channel == "web",
-                    OutboxMessage.address == address,
-                    OutboxMessage.id > after,
-                )
-                .order_by(OutboxMessage.id)
-                .limit(50)
-            )
-        )
-    return web.json_response(
-        [{"id": m.id, "body": m.body or "", "options": list(m.options or [])} for m in rows]
-    )
+        shown = await simulator.sent_to(session, address, after)
+    return web.json_response([{"id": m.id, "body": m.body, "options": m.options} for m in shown])
 
 
 def setup(app: web.Application, runtime: Runtime) -> None:
