@@ -217,7 +217,9 @@ def build_parser() -> argparse.ArgumentParser:
     pwd.set_defaults(fn=cmd_coordinator_password)
 
     imp = sub.add_parser("import", help="import youths or mentors from CSV")
-    imp.add_argument("kind", choices=["youths", "mentors"])
+    imp.add_argument(
+        "kind", choices=["youths", "mentors", "pairs", "outcomes", "companies", "openings"]
+    )
     imp.add_argument("file")
     imp.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
     imp.set_defaults(fn=cmd_import)

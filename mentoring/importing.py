@@ -1,4 +1,5 @@
-"""CSV import of youths and mentors: every row validated, good rows in one transaction.
+"""CSV import of youths and mentors (and, with `mentoring.target_imports`, pairs, outcomes,
+companies and job openings): every row validated, good rows in one transaction.
 
 Each row runs in its own savepoint, so a rejected row leaves nothing behind and the good rows
 still go in. A row already imported (same `ref`, phone or e-mail) is skipped, which makes the
@@ -17,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.runtime import Runtime
-from mentoring import guardians
+from mentoring import guardians, target_imports
 from mentoring.addresses import normalise_email, normalise_phone
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
@@ -29,6 +30,7 @@ from storage.models import Company, ContactPoint, Mentor, Youth
 REQUIRED = {
     "youths": {"first_name", "birth_year", "situation"},
     "mentors": {"first_name", "company"},
+    **target_imports.REQUIRED,
 }
 
 
@@ -167,17 +169,20 @@ async def import_csv(
     if missing:
         result.rejected.append((1, reason("import_missing_columns", columns=sorted(missing))))
         return result
-    handle = _youth_row if kind == "youths" else _mentor_row
+    handle = {"youths": _youth_row, "mentors": _mentor_row, **target_imports.HANDLERS}[kind]
     async with runtime.sessions() as session, session.begin():
         programme = await current_programme(session, runtime.clock().date())
         for row in reader:
             line = reader.line_num
             try:
                 _refuse_cpr(row)
-                async with session.begin_nested():
+                if kind in target_imports.CHECKED_FIRST:
                     await handle(session, programme.id, row, runtime)
+                else:
+                    async with session.begin_nested():
+                        await handle(session, programme.id, row, runtime)
                 result.imported += 1
-            except _Skip:
+            except (_Skip, target_imports.AlreadyThere):
                 result.skipped += 1
             except DomainError as exc:
                 result.rejected.append((line, reason(exc.key, **exc.params)))

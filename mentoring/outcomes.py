@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,6 +28,20 @@ def normalise_cvr(raw: str) -> str:
         return str(stdnum_cvr.validate(raw))
     except StdnumError:
         raise DomainError("invalid_cvr") from None
+
+
+def is_closure_record(
+    programme: Programme,
+    status: str,
+    ends_on: date | None,
+    ended_at: datetime | None,
+    observed_on: date,
+) -> bool:
+    """Before the youth's window opens (a pair still running, or a status given at its closure)
+    an observation is the closure's record: it never stands in for the +3-month survey."""
+    ended = ended_at.date() if ended_at and status == MatchStatus.ENDED_EARLY else None
+    end = pair_end(status if ended_at else MatchStatus.ACTIVE, ends_on, ended)
+    return end is None or observed_on < outcome_window(end, programme)[0]
 
 
 async def register_outcome(
@@ -58,15 +72,9 @@ async def register_outcome(
     person = await session.get(Person, youth_id)
     programme = await session.get(Programme, person.programme_id) if person else None
     if match is not None and programme is not None and not at_closure:
-        # Before the youth's window opens (a pair still running, or a status given at its
-        # closure) an observation is the closure's record: it never stands in for the survey.
-        ended = (
-            match.ended_at.date()
-            if match.ended_at and match.status == MatchStatus.ENDED_EARLY
-            else None
+        at_closure = is_closure_record(
+            programme, match.status, match.ends_on, match.ended_at, observed_on
         )
-        end = pair_end(match.status if match.ended_at else MatchStatus.ACTIVE, match.ends_on, ended)
-        at_closure = end is None or observed_on < outcome_window(end, programme)[0]
     outcome = Outcome(
         programme_id=person.programme_id if person else 0,
         youth_id=youth_id,

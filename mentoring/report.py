@@ -173,7 +173,7 @@ async def build_report(
     return digest, build_sheets(facts, digest, start, end, runtime, language, extra)
 
 
-def write_xlsx(sheets: list[Sheet], titles: dict[str, str], path: Path) -> None:
+def write_xlsx(sheets: list[Sheet], titles: dict[str, str], path: Path | io.BytesIO) -> None:
     book = Workbook()
     book.remove(book.active)
     for sheet in sheets:
@@ -222,3 +222,23 @@ async def write_report(runtime: Runtime, start: date, end: date, path: Path) -> 
     else:
         write_csv(digest, path)
     return digest
+
+
+async def report_bytes(
+    runtime: Runtime, start: date, end: date, suffix: str, language: str | None = None
+) -> bytes:
+    """The report as a file's bytes (the dashboard's download), .xlsx or .csv."""
+    language = language or runtime.settings.default_language
+    digest, sheets = await build_report(runtime, start, end, language)
+    if suffix == ".csv":
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow(CSV_COLUMNS)
+        for row in target_rows(digest):
+            writer.writerow(["" if v is None else v for v in row])
+        return buf.getvalue().encode("utf-8")
+    words = Words(runtime, language)
+    titles = {s.key: words(f"sheet_{s.key}", **(s.title_params or {})) for s in sheets}
+    out = io.BytesIO()
+    write_xlsx(sheets, titles, out)
+    return out.getvalue()

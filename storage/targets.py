@@ -157,7 +157,7 @@ async def _pairs(
 
 
 async def _observations(
-    session: AsyncSession, programme_id: int, as_of: datetime, today: date
+    session: AsyncSession, programme_id: int, today: date
 ) -> dict[int, list[tuple[date, int, int, frozenset[str]]]]:
     """Per youth: (observed on, source rank, id, statuses), closure records left out."""
     rows = await session.execute(
@@ -167,7 +167,8 @@ async def _observations(
             Outcome.programme_id == programme_id,
             Outcome.youth_id.is_not(None),
             Outcome.at_closure.is_(False),
-            Outcome.created_at <= as_of,
+            # By the day observed, not the day entered: register data for a past period is
+            # imported later and still counts for it.
             Outcome.observed_on <= today,
         )
     )
@@ -256,7 +257,7 @@ async def measure_targets(
     """Every target as of a moment: rows recorded after `as_of` do not count, and `today` is
     the measuring date (a window has closed when its last day is before it)."""
     pairs = await _pairs(session, programme.id, as_of, tz)
-    observed = await _observations(session, programme.id, as_of, today)
+    observed = await _observations(session, programme.id, today)
     last_day = min(programme.ends_on, today)
     companies, openings = await _companies_and_openings(
         session, programme, programme.starts_on, last_day
@@ -300,7 +301,8 @@ async def measure_targets(
         p.id for p in pairs if p.status == MatchStatus.ACTIVE and p.ends_on and p.ends_on < today
     )
 
-    all_youths = sorted(first_match)
+    # The outcome targets are over the matched youths (those the matched target counts).
+    all_youths = list(matched)
     figures = {
         "matched": Figure("matched", len(matched), programme.target_matches, 0, matched),
         "kept_3_months": Figure(

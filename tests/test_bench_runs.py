@@ -10,6 +10,7 @@ import pytest
 
 from bench import (
     bench_digest,
+    bench_imports,
     bench_inbound_sms,
     bench_memory,
     bench_pacing,
@@ -47,6 +48,11 @@ def test_bench_digest_statement_count_does_not_grow() -> None:
         statements = by_name(rows, f"{backend}: digest statements")
         assert statements["ok"] and statements["value"] == statements["baseline"]
         assert by_name(rows, f"{backend}: digest build")["value"] > 0
+
+
+def test_bench_imports_imports_every_row_once() -> None:
+    [row] = bench_imports.run(youths=40)  # it asserts no rejected row and an idempotent rerun
+    assert row["unit"] == "s" and row["baseline"] > 0 and row["value"] > 0
 
 
 def test_bench_sweep_reports_one_row() -> None:

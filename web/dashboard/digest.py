@@ -5,8 +5,17 @@ from __future__ import annotations
 from aiohttp import web
 
 from mentoring.digest_mail import digest_for, preview_html, render_digest
+from mentoring.errors import DomainError
+from mentoring.report import report_bytes
 from web.auth import language_of, login_required
-from web.dashboard.common import render
+from web.dashboard.common import (
+    date_field,
+    error_text,
+    now_and_today,
+    programme_of,
+    redirect_with,
+    render,
+)
 from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
@@ -20,7 +29,44 @@ PREVIEW_POLICY = (
 @routes.get("/digest")
 @login_required
 async def digest_page(request: web.Request) -> web.StreamResponse:
-    return render(request, "web/digest.html")
+    _, today = now_and_today(request)
+    async with request.app[RUNTIME].sessions() as db:
+        programme = await programme_of(request, db)
+    return render(request, "web/digest.html", starts_on=programme.starts_on, today=today)
+
+
+@routes.get("/digest/report")
+@login_required
+async def report_download(request: web.Request) -> web.StreamResponse:
+    """The committee report for a period (default: the programme so far), .xlsx or .csv."""
+    runtime = request.app[RUNTIME]
+    _, today = now_and_today(request)
+    query = dict(request.query)
+    suffix = ".csv" if query.get("format") == "csv" else ".xlsx"
+    try:
+        async with runtime.sessions() as db:
+            programme = await programme_of(request, db)
+        start = date_field(query, "from", programme.starts_on)
+        end = date_field(query, "to", today)
+        if start > end:
+            raise DomainError("dashboard_field_invalid", field="from")
+    except DomainError as error:
+        raise redirect_with("/digest", "error", error_text(request, error)) from None
+    body = await report_bytes(runtime, start, end, suffix, language_of(request))
+    kind = (
+        "text/csv"
+        if suffix == ".csv"
+        else ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )
+    return web.Response(
+        body=body,
+        content_type=kind,
+        headers={
+            "Content-Disposition": f'attachment; filename="rapport-{start}-{end}{suffix}"',
+            "Cache-Control": "no-store",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 @routes.get("/digest/preview")
