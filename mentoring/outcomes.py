@@ -32,7 +32,7 @@ def normalise_cvr(raw: str) -> str:
 
 def is_closure_record(
     programme: Programme,
-    status: str,
+    status: MatchStatus | str,
     ends_on: date | None,
     ended_at: datetime | None,
     observed_on: date,
@@ -40,7 +40,7 @@ def is_closure_record(
     """Before the youth's window opens (a pair still running, or a status given at its closure)
     an observation is the closure's record: it never stands in for the +3-month survey."""
     ended = ended_at.date() if ended_at and status == MatchStatus.ENDED_EARLY else None
-    end = pair_end(status if ended_at else MatchStatus.ACTIVE, ends_on, ended)
+    end = pair_end(MatchStatus(status) if ended_at else MatchStatus.ACTIVE, ends_on, ended)
     return end is None or observed_on < outcome_window(end, programme)[0]
 
 
