@@ -62,10 +62,15 @@ FLOW_HANDLERS: dict[str, Handler] = {
 async def process(
     runtime: Runtime, incoming: Incoming, *, dedupe: tuple[str, str] | None = None
 ) -> bool:
-    """Handle one inbound event in one transaction; False if `dedupe` was seen before."""
-    try:
+    """Handle one inbound event in one transaction; False if `dedupe` was seen before. A
+    dropped database connection is retried once (storage.db.once_more_if_disconnected)."""
+
+    async def attempt() -> bool:
         async with runtime.transaction() as session:
             return await handle(session, runtime, incoming, dedupe=dedupe)
+
+    try:
+        return await runtime.retrying(attempt)
     except IntegrityError:
         if dedupe is None:
             raise

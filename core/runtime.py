@@ -6,15 +6,19 @@ function parameters), never kept in a module global.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.clock import Clock, system_clock
 from messaging.render import Renderer
 from settings import Settings
-from storage.db import create_engine, session_factory, unit_of_work
+from storage.db import create_engine, once_more_if_disconnected, session_factory, unit_of_work
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -40,6 +44,11 @@ class Runtime:
         """One unit of work (commit on success, roll back on any error): what a web request or
         an inbound event opens where it arrives, and hands to the domain."""
         return unit_of_work(self.sessions)
+
+    async def retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run a unit of work, once more if its database connection had dropped
+        (storage.db.once_more_if_disconnected): what a webhook wraps its transaction in."""
+        return await once_more_if_disconnected(attempt)
 
     async def close(self) -> None:
         await self.engine.dispose()

@@ -13,16 +13,17 @@ transaction (about 15 % of an inbound text's CPU time in the inbound benchmark).
 
 from __future__ import annotations
 
+import logging
 import os
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import DBAPIError, DisconnectionError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -30,6 +31,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+log = logging.getLogger(__name__)
+T = TypeVar("T")
 SQLITE_BUSY_MS = 15_000
 IDLE_PING_SECONDS = 1.0
 
@@ -96,6 +99,26 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             engine.dialect.do_ping(dbapi_conn)
         except (engine.dialect.loaded_dbapi.Error, OSError) as exc:
             raise DisconnectionError("pooled connection is gone") from exc
+
+
+async def once_more_if_disconnected(attempt: Callable[[], Awaitable[T]]) -> T:
+    """Run a unit of work; when its connection turned out to be dead (PostgreSQL restarted,
+    a failover, an idle connection cut by a firewall), run it once more on a fresh one.
+
+    The failed attempt rolled back with its connection, so nothing of it is kept; a commit
+    that did reach the server before the drop is found by the retry's de-duplication key.
+    So a webhook answers 500 (and Twilio or Telegram try again) only when the database is
+    really gone, not for the first request after a drop.
+    """
+    try:
+        return await attempt()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+        log.warning(
+            "database connection dropped; retrying once", extra={"error": type(exc.orig).__name__}
+        )
+        return await attempt()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

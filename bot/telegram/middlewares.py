@@ -25,11 +25,17 @@ class SessionMiddleware(BaseMiddleware):
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         runtime: Runtime = data["runtime"]
         assert isinstance(event, Update)
-        async with runtime.transaction() as session:
-            if await seen_before(session, ("telegram", str(event.update_id)), now=runtime.clock()):
-                return None
-            data["session"] = session
-            return await handler(event, data)
+
+        async def attempt() -> Any:
+            async with runtime.transaction() as session:
+                key = ("telegram", str(event.update_id))
+                if await seen_before(session, key, now=runtime.clock()):
+                    return None
+                data["session"] = session
+                return await handler(event, data)
+
+        # A dropped connection is retried once before Telegram sees an error.
+        return await runtime.retrying(attempt)
 
 
 class PersonMiddleware(BaseMiddleware):
