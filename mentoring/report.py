@@ -28,6 +28,7 @@ from mentoring.digest_model import Digest, local_day, local_midnight
 from mentoring.programmes import current_programme
 from mentoring.report_sheets import (
     Sheet,
+    attribution_sheet,
     behind_sheets,
     cost_sheet,
     definitions_sheet,
@@ -37,6 +38,7 @@ from mentoring.report_sheets import (
     target_rows,
     targets_sheet,
 )
+from storage.attribution import Comparison, compare_matched_with_unmatched
 from storage.queries import DigestFacts
 from storage.report_queries import average_scores, end_reasons
 from storage.targets import TargetFigures, measure_targets
@@ -144,6 +146,7 @@ def build_sheets(
             cost_sheet(facts.programme, digest, w),
             end_reasons_sheet(extra.end_reasons, w),
             scores_sheet(extra.scores, w),
+            attribution_sheet(extra.comparison, w),
         ]
     return [*head, period, pairs, companies, openings]
 
@@ -153,6 +156,7 @@ class ReportExtras:
     figures: TargetFigures
     end_reasons: dict[str, int]
     scores: dict[str, tuple[float | None, int]]
+    comparison: Comparison
 
 
 async def build_report(
@@ -169,6 +173,7 @@ async def build_report(
             await measure_targets(session, programme, as_of, today, tz),
             await end_reasons(session, programme.id, as_of),
             await average_scores(session, programme.id, as_of),
+            await compare_matched_with_unmatched(session, programme, today, tz),
         )
     return digest, build_sheets(facts, digest, start, end, runtime, language, extra)
 

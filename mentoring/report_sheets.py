@@ -10,6 +10,7 @@ from datetime import date
 from typing import Any, Protocol
 
 from mentoring.digest_model import Digest, Target
+from storage.attribution import MIN_PER_SIDE, Comparison
 from storage.models import Programme
 from storage.queries import DigestFacts
 from storage.targets import KEYS, POSITIVE_END_REASONS, TargetFigures
@@ -164,3 +165,28 @@ def scores_sheet(scores: dict[str, tuple[float | None, int]], w: WordsLike) -> S
         for kind, (avg, n) in sorted(scores.items())
     ]
     return Sheet("scores", [w(k) for k in ("figure", "average", "answers")], rows)
+
+
+def attribution_sheet(comparison: Comparison, w: WordsLike) -> Sheet:
+    """Matched against never-matched youths, self-supporting at the same offset from sign-up;
+    the difference and its 95 % interval only from MIN_PER_SIDE measured youths a side."""
+    a, b = comparison.matched, comparison.unmatched
+    rows: list[list[Cell]] = [
+        [w("attribution_label", months=comparison.offset_months), None, None, None],
+        [w("attribution_matched"), a.measured, a.self_supporting, round(100 * a.share, 1)],
+        [w("attribution_unmatched"), b.measured, b.self_supporting, round(100 * b.share, 1)],
+    ]
+    if comparison.shown:
+        low, high = comparison.interval
+        rows.append(
+            [w("attribution_difference"), None, None, round(100 * comparison.difference, 1)]
+        )
+        rows.append([w("attribution_interval", low=round(100 * low, 1), high=round(100 * high, 1)),
+                     None, None, None])  # fmt: skip
+    else:
+        rows.append([w("attribution_too_few", n=MIN_PER_SIDE), None, None, None])
+    return Sheet(
+        "attribution",
+        [w(k) for k in ("figure", "measured_youths", "self_supporting_youths", "share_pct")],
+        rows,
+    )

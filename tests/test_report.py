@@ -41,7 +41,8 @@ async def test_report_xlsx_totals_equal_the_digest(
         "Mål", "Definitioner", "Bag - matchet", "Bag - holdt 3 måneder", "Bag - selvforsørgende",
         "Bag - elever i uddannelse", "Bag - praktik, løntilskud, job", "Bag - virksomheder udenfor",
         "Bag - jobåbninger", "Efter målgruppe", "Omkostninger og besparelser",
-        "Årsager til afslutning", "Scorer", "Perioden", "Par", "Virksomheder kontaktet",
+        "Årsager til afslutning", "Scorer", "Matchede og ikke-matchede", "Perioden", "Par",
+        "Virksomheder kontaktet",
         "Jobåbninger",
     ]  # fmt: skip
     targets = list(book["Mål"].iter_rows(min_row=2, values_only=True))

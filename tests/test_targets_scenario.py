@@ -42,6 +42,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import openpyxl
+import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 
@@ -54,6 +55,7 @@ from mentoring.programme_settings import change_settings
 from mentoring.programmes import current_programme
 from mentoring.report import write_report
 from settings import load_settings
+from storage.attribution import Comparison, Side
 from storage.db import unit_of_work
 from storage.models import Match, Youth
 from web.app import create_app
@@ -252,6 +254,10 @@ async def test_scenario_targets_agree_in_digest_report_and_dashboard(
         assert groups[("student", selfsup)] == (1, 3, 1)
         kept = list(book["Bag - holdt 3 måneder"].iter_rows(min_row=2, values_only=True))
         assert sorted(r[1] for r in kept if r[4] == "Ukendt") == ["Lea", "Magnus"]
+        # Too few never-matched youths to compare: the sheet says so, and what it would be.
+        compared = list(book["Matchede og ikke-matchede"].iter_rows(values_only=True))
+        assert "ikke et effektestimat" in compared[1][0]
+        assert compared[-1][0] == "Ikke vist: færre end 20 målte unge på en af siderne."
         cost = dict(book["Omkostninger og besparelser"].iter_rows(min_row=2, values_only=True))
         assert cost["Budget i alt, kr."] == 1_050_000
         assert cost["Pris pr. matchet ung, kr."] == 52_500  # 1,050,000 / 20
@@ -302,3 +308,14 @@ async def add_coordinator_and_check_dashboard(runtime: Runtime) -> None:
         assert xlsx.status == 200 and (await xlsx.read()).startswith(b"PK")
     finally:
         await client.close()
+
+
+def test_attribution_interval_is_shown_only_from_twenty_measured_youths_a_side() -> None:
+    # 15 of 30 matched and 5 of 25 never matched self-supporting: shares 0.50 and 0.20, a
+    # difference of 0.30 with standard error sqrt(0.25/30 + 0.16/25) = 0.1214, so the 95 %
+    # interval is 0.30 +- 1.96 x 0.1214 = 0.062 .. 0.538.
+    both = Comparison(Side(30, 15), Side(25, 5), offset_months=6)
+    assert both.shown and both.difference == pytest.approx(0.30)
+    low, high = both.interval
+    assert (round(low, 3), round(high, 3)) == (0.062, 0.538)
+    assert not Comparison(Side(30, 15), Side(19, 5), offset_months=6).shown
