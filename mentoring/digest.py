@@ -440,38 +440,54 @@ async def load_digest(
     return summarise(summary, figures, past_end, week, window, tz)
 
 
-async def load_period(
-    session: AsyncSession, programme_id: int, start: date, end: date, now: datetime, tz: ZoneInfo
-) -> tuple[DigestFacts, Digest]:
-    """Facts for a period (its sums cover start..end) and the figures as of the period's end."""
-    period_start, period_end = local_midnight(start, tz), local_midnight(end + timedelta(1), tz)
-    as_of = min(now, period_end)
+async def _in_full(
+    session: AsyncSession,
+    programme_id: int,
+    week: str,
+    sums: tuple[datetime, datetime],
+    facts_as_of: datetime,
+    as_of: datetime,
+    today: date,
+    tz: ZoneInfo,
+) -> tuple[DigestFacts, TargetFigures, Digest]:
+    """The digest from the full facts (sums over `sums`), the targets measured on `today`."""
     facts = await digest_facts(
         session,
         programme_id,
-        as_of=as_of,
-        week_start=period_start,
-        week_end=period_end,
-        unanswered_before=as_of - RULES.unanswered_after,
+        as_of=facts_as_of,
+        week_start=sums[0],
+        week_end=sums[1],
+        unanswered_before=facts_as_of - RULES.unanswered_after,
     )
-    today = min(end, local_day(now, tz))  # the measuring date
     figures = await measure_targets(session, facts.programme, as_of, today, tz)
-    return facts, build_digest(facts, figures, iso_week(end), as_of, tz)
+    return facts, figures, build_digest(facts, figures, week, as_of, tz)
+
+
+async def load_period_figures(
+    session: AsyncSession, programme_id: int, start: date, end: date, now: datetime, tz: ZoneInfo
+) -> tuple[DigestFacts, TargetFigures, Digest]:
+    """Facts for a period (its sums cover start..end) and the figures as of the period's end
+    (the measuring date is `end`, or today while the period runs)."""
+    period = local_midnight(start, tz), local_midnight(end + timedelta(1), tz)
+    as_of = min(now, period[1])
+    today = min(end, local_day(now, tz))
+    return await _in_full(session, programme_id, iso_week(end), period, as_of, as_of, today, tz)
+
+
+async def load_period(
+    session: AsyncSession, programme_id: int, start: date, end: date, now: datetime, tz: ZoneInfo
+) -> tuple[DigestFacts, Digest]:
+    facts, _, digest = await load_period_figures(session, programme_id, start, end, now, tz)
+    return facts, digest
 
 
 async def load_week_in_full(
     session: AsyncSession, programme_id: int, week: str, now: datetime, tz: ZoneInfo
 ) -> tuple[DigestFacts, Digest]:
     """The week's digest from the full facts, every pair named (the pairs page)."""
-    start, end = week_bounds(week, tz)
-    as_of = min(now, end)
-    facts = await digest_facts(
-        session,
-        programme_id,
-        as_of=now,
-        week_start=start,
-        week_end=end,
-        unanswered_before=now - RULES.unanswered_after,
+    bounds = week_bounds(week, tz)
+    as_of = min(now, bounds[1])
+    facts, _, digest = await _in_full(
+        session, programme_id, week, bounds, now, as_of, local_day(as_of, tz), tz
     )
-    figures = await measure_targets(session, facts.programme, as_of, local_day(as_of, tz), tz)
-    return facts, build_digest(facts, figures, week, as_of, tz)
+    return facts, digest

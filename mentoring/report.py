@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 
 from core.runtime import Runtime
 from core.statuses import ENDED, MatchStatus, MeetingStatus
-from mentoring.digest import load_period
+from mentoring.digest import load_period_figures
 from mentoring.digest_model import Digest, local_day, local_midnight
 from mentoring.programmes import current_programme
 from mentoring.report_sheets import (
@@ -41,7 +41,7 @@ from mentoring.report_sheets import (
 from storage.attribution import Comparison, compare_matched_with_unmatched
 from storage.queries import DigestFacts
 from storage.report_queries import average_scores, end_reasons
-from storage.targets import TargetFigures, measure_targets
+from storage.targets import TargetFigures
 
 
 class Words:
@@ -166,11 +166,14 @@ async def build_report(
     tz = runtime.settings.tz
     async with runtime.sessions() as session, session.begin():
         programme = await current_programme(session, end)
-        facts, digest = await load_period(session, programme.id, start, end, runtime.clock(), tz)
-        as_of = min(runtime.clock(), local_midnight(end + timedelta(days=1), tz))
-        today = min(end, local_day(runtime.clock(), tz))
+        now = runtime.clock()
+        facts, figures, digest = await load_period_figures(
+            session, programme.id, start, end, now, tz
+        )
+        as_of = min(now, local_midnight(end + timedelta(days=1), tz))
+        today = min(end, local_day(now, tz))
         extra = ReportExtras(
-            await measure_targets(session, programme, as_of, today, tz),
+            figures,
             await end_reasons(session, programme.id, as_of),
             await average_scores(session, programme.id, as_of),
             await compare_matched_with_unmatched(session, programme, today, tz),
@@ -206,15 +209,20 @@ def write_xlsx(sheets: list[Sheet], titles: dict[str, str], path: Path | io.Byte
 CSV_COLUMNS = ("target", "numerator", "denominator", "unknown", "value", "goal")
 
 
-def write_csv(digest: Digest, path: Path) -> str:
-    """One row per target with exactly CSV_COLUMNS (comma separated, UTF-8); returns the text."""
+def csv_text(digest: Digest) -> str:
+    """One row per target with exactly CSV_COLUMNS (comma separated)."""
     buf = io.StringIO()
     writer = csv.writer(buf, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in target_rows(digest):
         writer.writerow(["" if v is None else v for v in row])
-    path.write_text(buf.getvalue(), encoding="utf-8")
     return buf.getvalue()
+
+
+def write_csv(digest: Digest, path: Path) -> str:
+    text = csv_text(digest)
+    path.write_text(text, encoding="utf-8")
+    return text
 
 
 async def write_report(runtime: Runtime, start: date, end: date, path: Path) -> Digest:
@@ -236,12 +244,7 @@ async def report_bytes(
     language = language or runtime.settings.default_language
     digest, sheets = await build_report(runtime, start, end, language)
     if suffix == ".csv":
-        buf = io.StringIO()
-        writer = csv.writer(buf, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for row in target_rows(digest):
-            writer.writerow(["" if v is None else v for v in row])
-        return buf.getvalue().encode("utf-8")
+        return csv_text(digest).encode("utf-8")
     words = Words(runtime, language)
     titles = {s.key: words(f"sheet_{s.key}", **(s.title_params or {})) for s in sheets}
     out = io.BytesIO()
