@@ -16,7 +16,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.clock import Clock, system_clock
 from messaging.render import Renderer
 from settings import Settings
-from storage.db import create_engine, once_more_if_disconnected, session_factory, unit_of_work
+from storage.db import (
+    checkpoint,
+    create_engine,
+    once_more_if_disconnected,
+    session_factory,
+    unit_of_work,
+)
 
 T = TypeVar("T")
 
@@ -49,6 +55,10 @@ class Runtime:
         """Run a unit of work, once more if its database connection had dropped
         (storage.db.once_more_if_disconnected): what a webhook wraps its transaction in."""
         return await once_more_if_disconnected(attempt)
+
+    async def checkpoint(self) -> None:
+        """Empty the SQLite WAL into the database (storage.db.checkpoint), after an erasure."""
+        await checkpoint(self.engine)
 
     async def close(self) -> None:
         await self.engine.dispose()

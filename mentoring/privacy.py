@@ -24,7 +24,8 @@ from core.runtime import Runtime
 from core.statuses import ENDED, OPEN, SENT, UNDELIVERED, OutboxStatus, PersonStatus
 from mentoring.audit import record
 from mentoring.errors import NotFound
-from storage.db import unit_of_work
+from mentoring.logins import purge_throttles
+from storage.db import checkpoint, unit_of_work
 from storage.models import (
     CheckinAnswer,
     Consent,
@@ -195,7 +196,13 @@ async def purge(runtime: Runtime) -> dict[str, int]:
     """
     now = runtime.clock()
     today = now.astimezone(runtime.settings.tz).date()
-    touched = {"message_bodies": 0, "people_erased": 0, "untied_messages": 0}
+    touched = {
+        "message_bodies": 0,
+        "people_erased": 0,
+        "untied_messages": 0,
+        "never_paired_erased": 0,
+        "login_throttles": 0,
+    }
     async with unit_of_work(runtime.sessions) as session:
         shortest = await session.scalar(select(func.min(Programme.retain_bodies_days)))
         if shortest is not None:
@@ -243,5 +250,39 @@ async def purge(runtime: Runtime) -> dict[str, int]:
                 if cut <= today and person is not None and person.status != PersonStatus.ERASED:
                     await erase_person(session, pid, actor="system:retention", now=now)
                     touched["people_erased"] += 1
+            touched["never_paired_erased"] += await _purge_never_paired(session, programme, now)
+        touched["login_throttles"] = await purge_throttles(session, now)
+    await checkpoint(runtime.engine)  # the erased rows leave the SQLite WAL too
     log.info("retention purge", extra=touched)
     return touched
+
+
+async def _purge_never_paired(session: AsyncSession, programme: Programme, now: datetime) -> int:
+    """People who were never in a pair: refused or abandoned sign-ups, youths never matched,
+    mentors never approved or never given a mentee. Counted from their last activity (their
+    conversation's last step, else their sign-up): a sign-up never finished is erased after
+    `retain_bodies_days`, anyone else after `retain_personal_months`, like a pair's people."""
+    paired = select(Match.youth_id).union(select(Match.mentor_id)).scalar_subquery()
+    last_seen = func.coalesce(ConversationState.updated_at, Person.created_at)
+    rows = (
+        await session.execute(
+            select(Person.id, Person.status, last_seen)
+            .outerjoin(ConversationState, ConversationState.person_id == Person.id)
+            .where(
+                Person.programme_id == programme.id,
+                Person.status != PersonStatus.ERASED,
+                Person.id.not_in(paired),
+            )
+        )
+    ).all()
+    short = now - timedelta(days=programme.retain_bodies_days)
+    erased = 0
+    for person_id, status, seen in rows:
+        if status == PersonStatus.SIGNING_UP:
+            due = seen <= short
+        else:
+            due = add_months(seen.date(), programme.retain_personal_months) <= now.date()
+        if due:
+            await erase_person(session, person_id, actor="system:retention", now=now)
+            erased += 1
+    return erased

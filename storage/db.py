@@ -63,6 +63,8 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_MS}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
+        # Deleted and overwritten content is zeroed on disk, not left in free pages.
+        cur.execute("PRAGMA secure_delete=ON")
         cur.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -99,6 +101,19 @@ def _ping_when_idle(engine: AsyncEngine) -> None:
             engine.dialect.do_ping(dbapi_conn)
         except (engine.dialect.loaded_dbapi.Error, OSError) as exc:
             raise DisconnectionError("pooled connection is gone") from exc
+
+
+async def checkpoint(engine: AsyncEngine) -> None:
+    """Move the SQLite WAL into the database and empty it, after an erasure or a purge: the
+    WAL keeps the old page images (names, numbers, messages) until it is checkpointed.
+    Nothing to do on PostgreSQL (VACUUM reclaims its dead rows)."""
+    if engine.dialect.name != "sqlite":
+        return
+    async with engine.connect() as conn:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection  # aiosqlite, outside our BEGIN IMMEDIATE
+        assert driver is not None
+        await driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 async def once_more_if_disconnected(attempt: Callable[[], Awaitable[T]]) -> T:

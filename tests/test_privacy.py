@@ -25,6 +25,7 @@ from tests.conftest import NOW
 from tests.privacy_helpers import all_text
 
 GUARDIAN = "+4520304050"
+NOTHING_ELSE = {"never_paired_erased": 0, "login_throttles": 0}
 
 WEEK = "2026-W48"
 
@@ -92,15 +93,30 @@ async def test_retention_purges_bodies_then_personal_data(
     runtime = Runtime.build(settings, clock=lambda: clock_at[0])
     try:
         touched = await purge(runtime)
-        assert touched == {"message_bodies": 0, "people_erased": 0, "untied_messages": 0}
+        assert touched == {
+            "message_bodies": 0,
+            "people_erased": 0,
+            "untied_messages": 0,
+            **NOTHING_ELSE,
+        }
         clock_at[0] = NOW + timedelta(days=31)
         touched = await purge(runtime)
-        assert touched == {"message_bodies": 1, "people_erased": 0, "untied_messages": 1}
+        assert touched == {
+            "message_bodies": 1,
+            "people_erased": 0,
+            "untied_messages": 1,
+            **NOTHING_ELSE,
+        }
         async with sessions() as session:
             assert GUARDIAN not in await all_text(session)
         clock_at[0] = NOW + timedelta(days=370)
         touched = await purge(runtime)
-        assert touched == {"message_bodies": 0, "people_erased": 2, "untied_messages": 0}
+        assert touched == {
+            "message_bodies": 0,
+            "people_erased": 2,
+            "untied_messages": 0,
+            **NOTHING_ELSE,
+        }
         async with sessions() as session:
             statuses = set(await session.scalars(select(Person.status)))
         assert statuses == {"erased"}
