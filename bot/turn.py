@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot import parsing
 from bot.events import Incoming, Option, Reply
+from bot.understanding.reading import read
 from core.clock import local_date
 from core.runtime import Runtime
 from mentoring.conversations import ConversationState, Person
@@ -84,8 +85,11 @@ class Turn:
         return parsing.yes_no(self.text)
 
     def miss(self, template: str, options: tuple[Option, ...] = (), **context: Any) -> None:
-        """Not understood: ask again with an example; a third miss offers the coordinator."""
+        """Not understood: ask again with an example; a third miss offers the coordinator. A
+        question in return ("hva mener du?") is no answer: it is said so before asking again."""
         self.state.misses += 1
+        if self.text.endswith("?") or read(self.text).intent == "help":
+            self.say("question_back")
         self.say(template, options, **context)
         if self.state.misses >= MAX_MISSES:
             self.state.misses = 0

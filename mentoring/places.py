@@ -16,8 +16,10 @@ from functools import cache
 from pathlib import Path
 
 from rapidfuzz.distance import DamerauLevenshtein
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.text import fold
+from storage.models import Programme
 
 LOCAL_FILE = Path(__file__).with_name("places_local.csv")
 NATIONAL_FILE = Path(__file__).with_name("postcodes.csv")
@@ -79,6 +81,12 @@ def parse_local(setting: str | None) -> tuple[Place, ...]:
         if found:
             places.append(Place(found.group(1), found.group(2)))
     return tuple(places) or default_local()
+
+
+async def programme_places(session: AsyncSession, programme_id: int) -> tuple[Place, ...]:
+    """The programme's own towns (its `local_places` setting, or Viborg Kommune's)."""
+    programme = await session.get(Programme, programme_id)
+    return parse_local(programme.local_places if programme else None)
 
 
 @cache

@@ -403,3 +403,14 @@ async def test_mentor_company_cvr_must_agree_with_the_name(runtime: Runtime) -> 
             "8800",
             "Viborg",
         )
+
+
+async def test_a_question_in_return_is_answered_before_the_question_is_asked_again(
+    runtime: Runtime,
+) -> None:
+    chat = await _youth(runtime)
+    for text in ["hej", "ja", "Sofie", "16"]:
+        await chat.send(text)
+    again = await chat.text("hva mener du?")
+    assert "Godt spørgsmål" in again and "1: I uddannelse, men overvejer at stoppe" in again
+    assert "Godt spørgsmål" not in await chat.text("blabla")

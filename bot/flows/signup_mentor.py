@@ -19,9 +19,9 @@ from mentoring.errors import DomainError
 from mentoring.lookups import lookup
 from mentoring.outcomes import normalise_cvr, register_company
 from mentoring.people import MentorForm, approve_mentor, register_mentor
-from mentoring.places import find_place, parse_local
+from mentoring.places import find_place, programme_places
 from mentoring.rules import MENTOR_CAPACITY
-from storage.models import Company, Invitation, Programme
+from storage.models import Company, Invitation
 
 FLOW = "signup_mentor"
 STEPS = (
@@ -123,8 +123,8 @@ async def handle(turn: Turn) -> None:
             return
         turn.set(industry=chosen[2:])
     elif step == "area":
-        programme = await turn.session.get(Programme, turn.person.programme_id)
-        place = find_place(text, parse_local(programme.local_places if programme else None))
+        own = await programme_places(turn.session, turn.person.programme_id)
+        place = find_place(text, own)
         if place is None:
             turn.miss("mentor_area")
             return

@@ -26,8 +26,8 @@ from mentoring.people import (
     record_consent,
     register_youth,
 )
-from mentoring.places import find_place, parse_local
-from storage.models import ContactPoint, Programme, Youth
+from mentoring.places import find_place, programme_places
+from storage.models import ContactPoint, Youth
 
 FLOW = "signup_youth"
 NONE_OF_THESE = "sit:none"
@@ -146,8 +146,8 @@ async def handle(turn: Turn) -> None:
     elif step == "interests":
         await _interests_answer(turn)
     elif step == "area":
-        programme = await turn.session.get(Programme, turn.person.programme_id)
-        place = find_place(turn.text, parse_local(programme.local_places if programme else None))
+        own = await programme_places(turn.session, turn.person.programme_id)
+        place = find_place(turn.text, own)
         try:
             postcode = check_postcode(place.postcode) if place else None
         except DomainError:

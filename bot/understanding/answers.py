@@ -15,6 +15,7 @@ from rapidfuzz import fuzz, process
 
 from bot.understanding.words import fold, words
 
+_SYMBOLS = re.compile(r"[^\w\s,/+&.!?'-]")
 _SPLIT = re.compile(r",|/|\+|&|\bog\b|\band\b|\bsamt\b|\beller\b|\bor\b|\s(?=\d)|(?<=\d)\s")
 _FILLER = re.compile(
     r"^(?:jeg\s+(?:kan\s+)?(?:godt\s+)?(?:lide|er\s+interesseret\s+i|interesserer\s+mig\s+for|"
@@ -31,6 +32,7 @@ def interests(text: str, codes: list[str]) -> tuple[list[str], str | None]:
     chosen: list[str] = []
     rest: list[str] = []
     synonyms = words().interests
+    text = _SYMBOLS.sub(" ", text)  # "it 😊": emoji are no interest
     for part in _SPLIT.split(text):
         said = part.strip(" .!?")
         for _ in range(3):
