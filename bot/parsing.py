@@ -146,30 +146,6 @@ def age(text: str | None) -> int | None:
     return n if 10 <= n <= 99 else None
 
 
-def postcode_or_town(text: str | None) -> tuple[str | None, str | None] | None:
-    """'8000', '8000 Aarhus C', 'Vejle' -> (postcode, town); None when neither is there."""
-    if not text:
-        return None
-    said = " ".join(text.split())
-    found = re.fullmatch(r"(?:dk-?)?(\d{4})(?:\s+(.{1,80}))?", said, flags=re.IGNORECASE)
-    if found:
-        return found.group(1), found.group(2)
-    if re.fullmatch(r"[^\d<>@/\\{}]{2,80}", said):
-        return None, said
-    return None
-
-
-def split_name_phone(text: str | None) -> tuple[str, str] | None:
-    """'Mette Hansen 12 34 56 78' -> ('Mette Hansen', '12 34 56 78')."""
-    if not text:
-        return None
-    found = re.fullmatch(r"\s*(.*?\D)[\s,:]*((?:\+|00)?[\d ]{8,15})\s*", text)
-    if not found:
-        return None
-    name = found.group(1).strip(" ,:-")
-    return (name, found.group(2).strip()) if name else None
-
-
 def verification_code(text: str | None) -> str | None:
     if not text:
         return None

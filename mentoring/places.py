@@ -125,7 +125,7 @@ def find_place(text: str | None, local: tuple[Place, ...] | None = None) -> Plac
     if not text:
         return None
     by_name, by_code = _index(local if local is not None else default_local())
-    code = re.search(r"(?<!\d)(\d{4})(?!\d)", text)
+    code = re.search(r"(?<![0-9])([0-9]{4})(?![0-9])", text)
     if code and code.group(1)[0] != "0":
         known = by_code.get(code.group(1))
         rest = fold(text.replace(code.group(1), " "))

@@ -7,6 +7,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from bot import parsing
+from bot.understanding import answers
+from mentoring.places import find_place
 
 
 @pytest.mark.parametrize(
@@ -83,10 +85,11 @@ def test_choose_by_number_key_or_label() -> None:
 def test_age_postcode_and_guardian_split() -> None:
     assert parsing.age("Jeg er 17 år") == 17
     assert parsing.age("17 eller 18") is None
-    assert parsing.postcode_or_town("8000 Aarhus C") == ("8000", "Aarhus C")
-    assert parsing.postcode_or_town("Vejle") == (None, "Vejle")
-    assert parsing.split_name_phone("Mette Hansen 12 34 56 78") == ("Mette Hansen", "12 34 56 78")
-    assert parsing.split_name_phone("Mette") is None
+    place = find_place("8000 Aarhus C")
+    assert place is not None and (place.postcode, place.town) == ("8000", "Aarhus C")
+    guardian = answers.guardian("Mette Hansen 12 34 56 78")
+    assert (guardian.name, guardian.phone) == ("Mette Hansen", "12 34 56 78")
+    assert answers.guardian("Mette").phone is None
 
 
 @settings(max_examples=300, deadline=None)
@@ -97,7 +100,10 @@ def test_parsers_never_crash_on_any_text(text: str) -> None:
     parsing.option_number(text, 5)
     parsing.option_numbers(text, 5)
     parsing.age(text)
-    parsing.postcode_or_town(text)
-    parsing.split_name_phone(text)
+    find_place(text)
+    answers.guardian(text)
+    answers.interests(text, ["it", "retail"])
+    answers.company(text)
+    answers.name_and_age(text)
     parsing.verification_code(text)
     parsing.choose(text, ["a", "b"], ["A", "B"])

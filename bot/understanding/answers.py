@@ -41,7 +41,7 @@ def interests(text: str, codes: list[str]) -> tuple[list[str], str | None]:
             continue
         folded = fold(said)
         code: str | None = None
-        if folded.isdigit():
+        if folded.isascii() and folded.isdigit():
             number = int(folded)
             code = codes[number - 1] if 1 <= number <= len(codes) else None
         elif folded in synonyms:
