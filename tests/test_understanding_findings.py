@@ -242,6 +242,50 @@ async def test_nej_at_the_summary_asks_what_to_change_and_changes_only_that(
     assert "Vi leder nu efter din mentor" in await chat.text("ja")
 
 
+async def _mentor_at_summary(chat: Chat) -> str:
+    await chat.send("jeg vil gerne være mentor")
+    for said in ["Lone Hansen", "Bageriet", "Ejer", "2", "8000", "1", "dansk"]:
+        await chat.send(said)
+    return await chat.text("Weekender")
+
+
+async def test_a_mentor_saying_nej_at_the_summary_changes_only_the_company_by_sms(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime, channel="sms", address="+4522112233")
+    assert "Ejer hos Bageriet" in await _mentor_at_summary(chat)
+    change = await chat.text("nej")
+    assert "Hvad skal jeg rette?" in change and "Virksomhed" in change
+    assert "Hvad hedder du" not in change
+    assert "virksomhed" in (await chat.text("firmaet er forkert")).lower()
+    summary = await chat.text("Lones Bageri ApS")
+    assert "Ejer hos Lones Bageri ApS" in summary and "Lone Hansen" in summary
+    assert "Er det rigtigt?" in summary
+    assert "godkende dig som mentor" in await chat.text("ja")
+    async with runtime.sessions() as session:
+        mentor = await session.scalar(select(Mentor))
+        company = await session.scalar(select(Company))
+        assert mentor is not None and mentor.role_title == "Ejer" and mentor.capacity == 1
+        assert mentor.industry == "retail" and mentor.postcode == "8000"
+        assert company is not None and company.name == "Lones Bageri ApS"
+
+
+async def test_a_mentor_saying_nej_at_the_summary_changes_only_the_area_on_telegram(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime, channel="telegram", address="8101")
+    await _mentor_at_summary(chat)
+    await chat.send("nej")
+    assert "Hvor" in await chat.text(option="fix:area")
+    summary = await chat.text("viborg")
+    assert "Område: 8800 Viborg" in summary and "Virksomhed: Bageriet" in summary
+    assert "godkende dig som mentor" in await chat.text("ja")
+    async with runtime.sessions() as session:
+        mentor = await session.scalar(select(Mentor))
+        assert mentor is not None and (mentor.postcode, mentor.area) == ("8800", "Viborg")
+        assert mentor.capacity == 1 and mentor.languages == ["da"]
+
+
 # Finding 5: typed answers become the values matching uses.
 @pytest.mark.parametrize(
     ("typed", "postcode", "town"),

@@ -11,6 +11,7 @@ from sqlalchemy import select
 
 from bot import parsing
 from bot.events import Option
+from bot.flows import summary_change
 from bot.turn import Turn, opt, yes_no_options
 from bot.understanding import answers
 from mentoring.addresses import tidy_name
@@ -35,6 +36,8 @@ STEPS = (
     "availability",
     "confirm",
 )
+# The answers a mentor can change at the summary, in the order they were asked.
+FIELDS = STEPS[:-1]
 LANGUAGES = ("da", "en", "ar", "so", "uk", "tr", "de", "other")
 
 
@@ -74,7 +77,11 @@ async def ask_step(turn: Turn, step: str) -> None:
 
 
 async def _next(turn: Turn, step: str) -> None:
-    await ask_step(turn, STEPS[STEPS.index(step) + 1])
+    """Ask the step after `step`, or the summary again when the mentor was changing one answer."""
+    following = "confirm" if summary_change.fixing(turn) else STEPS[STEPS.index(step) + 1]
+    if following == "confirm":
+        turn.set(fixing=False)
+    await ask_step(turn, following)
 
 
 async def handle(turn: Turn) -> None:
@@ -148,8 +155,10 @@ async def handle(turn: Turn) -> None:
         elif answer:
             await _finish(turn)
         else:
-            turn.say("signup_restart")
-            await ask_step(turn, "name")
+            summary_change.ask(turn, FIELDS)
+        return
+    elif step == summary_change.STEP:
+        await summary_change.answer(turn, FIELDS, ask_step)
         return
     await _next(turn, step)
 

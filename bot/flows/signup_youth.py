@@ -8,6 +8,7 @@ import secrets
 
 from bot import parsing
 from bot.events import Option
+from bot.flows import summary_change
 from bot.turn import Turn, opt, yes_no_options
 from bot.understanding import answers
 from mentoring import guardians, inbox, outbound
@@ -120,7 +121,7 @@ async def handle(turn: Turn) -> None:
             turn.miss("signup_name_again")
             return
         turn.set(first_name=first_name)
-        if age is not None and MIN_AGE <= age <= MAX_AGE and not data.get("fixing"):
+        if age is not None and MIN_AGE <= age <= MAX_AGE and not summary_change.fixing(turn):
             turn.set(age=age, birth_year=turn.today.year - age)  # "jeg hedder Mikkel og er 17"
             await _next(turn, "situation")
             return
@@ -139,8 +140,8 @@ async def handle(turn: Turn) -> None:
         await _situation_answer(turn)
     elif step == "situation_other":
         await _situation_other(turn)
-    elif step == "change":
-        await _change_answer(turn)
+    elif step == summary_change.STEP:
+        await summary_change.answer(turn, _changeable(turn), ask_step)
     elif step == "waiting":
         turn.say("signup_situation_sent", coordinator=await coordinator_name(turn.session))
     elif step == "interests":
@@ -156,7 +157,7 @@ async def handle(turn: Turn) -> None:
             turn.miss("signup_area_again")
             return
         turn.set(postcode=postcode, area=place.town or None)
-        if data.get("fixing"):
+        if summary_change.fixing(turn):
             await _next(turn, "confirm")
         else:
             await _next_after_area(turn)
@@ -190,7 +191,7 @@ async def handle(turn: Turn) -> None:
         elif answer:
             await _finish(turn)
         else:
-            turn.ask("change", "signup_change", _change_options(turn))
+            summary_change.ask(turn, _changeable(turn))
     else:
         turn.say("signup_closed")
 
@@ -239,7 +240,7 @@ async def _interests_answer(turn: Turn) -> None:
 
 async def _next(turn: Turn, step: str) -> None:
     """Ask `step`, or go back to the summary when the youth was changing one answer."""
-    if (turn.data.get("fixing") and step != "guardian") or step == "confirm":
+    if (summary_change.fixing(turn) and step != "guardian") or step == "confirm":
         turn.set(fixing=False)
         await ask_step(turn, "confirm")
     else:
@@ -285,25 +286,8 @@ async def _situation_other(turn: Turn) -> None:
     turn.say("signup_situation_sent", coordinator=await coordinator_name(turn.session))
 
 
-def _change_options(turn: Turn) -> tuple[Option, ...]:
-    fields = [f for f in FIELDS if f != "guardian" or int(turn.data.get("age", 99)) < 18]
-    return tuple(opt(f"fix:{f}", "label_field", field=f) for f in fields)
-
-
-async def _change_answer(turn: Turn) -> None:
-    """NEJ at the summary: which answer is wrong? Only that one is asked again."""
-    options = _change_options(turn)
-    steps = [o.key[4:] for o in options]
-    labels = [
-        turn.runtime.renderer.message("label_field", turn.person.language, field=f) for f in steps
-    ]
-    chosen = turn.pick(options, labels)
-    step = chosen[4:] if chosen else answers.field(turn.text, steps)
-    if step is None:
-        turn.miss("signup_change", options)
-        return
-    turn.set(fixing=True)
-    await ask_step(turn, step)
+def _changeable(turn: Turn) -> list[str]:
+    return [f for f in FIELDS if f != "guardian" or int(turn.data.get("age", 99)) < 18]
 
 
 async def _sms_point(turn: Turn) -> ContactPoint | None:
