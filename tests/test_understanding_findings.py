@@ -204,6 +204,33 @@ async def test_sms_signup_from_hej_to_summary_in_nine_texts_shows_normalised_ans
         assert youth.guardian_phone == "+4522334455"
 
 
+# A relation and a number without a name is an answer: only the name is asked for after it.
+@pytest.mark.parametrize(
+    ("said", "asked", "relation"),
+    [
+        ("min mor 22334455", "Hvad hedder din mor?", "mother"),
+        ("min far, 22 33 44 55", "Hvad hedder din far?", "father"),
+        ("mormor 22 33 44 55", "Hvad hedder han eller hun?", "grandparent"),
+    ],
+)
+async def test_a_guardian_given_as_a_relation_and_a_number_is_kept_and_only_the_name_asked(
+    runtime: Runtime, said: str, asked: str, relation: str
+) -> None:
+    chat = await _youth(runtime)
+    for text in ["hej", "ja", "jeg hedder mikkel og er 16", "1", "it", "viborg"]:
+        await chat.text(text)
+    follow_up = await chat.text(said)
+    assert asked in follow_up and "Skriv et navn og et dansk telefonnummer" not in follow_up
+    summary = await chat.text("hun hedder lone")
+    assert "Forælder eller værge: Lone" in summary and "Er det rigtigt?" in summary
+    assert "Vi leder nu efter din mentor" in await chat.text("ja")
+    async with runtime.sessions() as session:
+        youth = await session.scalar(select(Youth))
+        assert youth is not None
+        assert (youth.guardian_name, youth.guardian_relation) == ("Lone", relation)
+        assert youth.guardian_phone == "+4522334455"
+
+
 # Finding 4: "none of these" goes to the coordinator; NEJ at the summary changes one answer.
 @pytest.mark.parametrize("answer", ["ingen af dem", "4", "noget andet"])
 async def test_none_of_the_situations_goes_to_the_coordinator(

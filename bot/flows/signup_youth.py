@@ -183,6 +183,17 @@ async def handle(turn: Turn) -> None:
             turn.miss("signup_guardian_again", problem=err.key)
             return
         turn.set(**guardian)
+        if guardian["guardian_name"] is None:  # "min mor 22334455": only the name is missing
+            relation = guardian["guardian_relation"]
+            turn.ask("guardian_name", "signup_guardian_name", relation=relation)
+            return
+        await _next(turn, "confirm")
+    elif step == "guardian_name":
+        try:
+            turn.set(guardian_name=tidy_name(answers.guardian(turn.text).name or "", 120))
+        except DomainError:
+            turn.miss("signup_guardian_name", relation=data.get("guardian_relation"))
+            return
         await _next(turn, "confirm")
     elif step == "confirm":
         answer = turn.answer_yes_no()
@@ -197,17 +208,18 @@ async def handle(turn: Turn) -> None:
 
 
 def _guardian(text: str) -> dict[str, str | None]:
-    """'min mor lone, 22 33 44 55' -> relation, name and one way to reach them, apart;
+    """'min mor lone, 22 33 44 55' -> relation, name and one way to reach them, apart; the name
+    None when a relation stands in for it ('min mor 22334455': the name is asked for next);
     DomainError (invalid_name, invalid_phone, invalid_email) when it cannot be read."""
     said = answers.guardian(text)
     if "@" in text and said.email is None:
         raise DomainError("invalid_email")
-    if said.name is None:
+    if said.name is None and said.relation is None:
         raise DomainError("invalid_name")
     if said.email is None and said.phone is None:
         raise DomainError("invalid_phone")
     return {
-        "guardian_name": tidy_name(said.name, 120),
+        "guardian_name": tidy_name(said.name, 120) if said.name else None,
         "guardian_relation": said.relation,
         "guardian_phone": normalise_phone(said.phone) if said.phone else None,
         "guardian_email": normalise_email(said.email) if said.email else None,
