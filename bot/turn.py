@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,8 +38,13 @@ class Turn:
         return (self.incoming.text or "").strip()
 
     @property
+    def tz(self) -> ZoneInfo:
+        """The programme's time zone (settings.timezone)."""
+        return self.runtime.settings.tz
+
+    @property
     def today(self) -> date:
-        return local_date(self.now, self.runtime.settings.tz)
+        return local_date(self.now, self.tz)
 
     @property
     def data(self) -> dict[str, Any]:

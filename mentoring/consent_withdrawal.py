@@ -9,10 +9,12 @@ an active pair.
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import local_date
 from core.statuses import MatchStatus
 from mentoring import inbox, matches
 from mentoring.audit import record
@@ -21,7 +23,9 @@ from mentoring.people import SHARE_CONSENT
 from storage.models import Consent, Person
 
 
-async def withdraw_share(session: AsyncSession, person_id: int, *, now: datetime) -> bool:
+async def withdraw_share(
+    session: AsyncSession, person_id: int, *, now: datetime, tz: ZoneInfo
+) -> bool:
     """Withdraw the share-with-mentor consent; False when there was none to withdraw."""
     live = list(
         await session.scalars(
@@ -39,7 +43,9 @@ async def withdraw_share(session: AsyncSession, person_id: int, *, now: datetime
     person = await session.get(Person, person_id)
     match = await open_match_for(session, person_id)
     if match is not None and match.status == MatchStatus.PROPOSED:
-        await matches.close_match(session, match.id, "youth_stopped", now=now, today=now.date())
+        await matches.close_match(
+            session, match.id, "youth_stopped", now=now, today=local_date(now, tz), tz=tz
+        )
     if person is not None:
         await inbox.put(session, person, inbox.Kind.CONSENT_WITHDRAWN, now=now, match=match)
     await record(session, f"person:{person_id}", "consent.withdrawn", "person", person_id,

@@ -279,15 +279,17 @@ async def _pairs(
         mentor = free[i % len(free)]
         weeks_ago = rng.randint(0, 14)
         started = now - timedelta(weeks=weeks_ago, hours=rng.randint(0, 48))
-        match = await create_match(session, youth.id, mentor.id, now=started)
+        match = await create_match(session, youth.id, mentor.id, now=started, tz=tz)
         matches += 1
         if i % 10 == 9:  # still waiting for the mentor's answer
             load[mentor.id] += 1
             continue
-        await accept_match(session, match.id, now=started, today=started.astimezone(tz).date())
+        await accept_match(
+            session, match.id, now=started, today=started.astimezone(tz).date(), tz=tz
+        )
         meetings += await _history(session, rng, match, youth, mentor, started, now, tz)
         if i % 10 == 7 and weeks_ago >= 14:  # past its 3-month end date
-            await close_match(session, match.id, "completed", now=now, today=today)
+            await close_match(session, match.id, "completed", now=now, today=today, tz=tz)
             await register_outcome(
                 session,
                 youth.id,
@@ -296,7 +298,7 @@ async def _pairs(
                 source="survey",
             )
         elif i % 10 == 8:
-            await close_match(session, match.id, "no_contact", now=now, today=today)
+            await close_match(session, match.id, "no_contact", now=now, today=today, tz=tz)
         else:
             load[mentor.id] += 1
     return matches, meetings

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date
 from sqlalchemy import Table, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -52,18 +51,11 @@ def charts(digest: Digest) -> dict[str, bytes]:
     }
 
 
-def _short_day(renderer: Renderer, language: str) -> object:
-    pattern = renderer.gettext(language, "d MMM yyyy")
-    return lambda d: format_date(d, pattern, locale=language)
-
-
 def render_digest(digest: Digest, renderer: Renderer, language: str) -> Rendered:
     """Subject, HTML with CSS inlined (premailer), text part and the chart images."""
     images = charts(digest)
     domain = "mentorbot.local"
     cids = {name: make_msgid(name, domain)[1:-1] for name in images}
-    for html in (False, True):
-        renderer.env(language, html).filters["shortday"] = _short_day(renderer, language)
     hours_top = max([digest.monthly_hours * 1.5, *(h for _, h in digest.hours_this_month)])
     context = {
         "d": digest,

@@ -62,7 +62,15 @@ async def answer(session: AsyncSession, runtime: Runtime, mail: EmailReply) -> s
         and meeting.starts_at > now
     )
     if meeting is not None and pending and mail.said is not None:
-        await answer_meeting(session, runtime.renderer, meeting.id, person.id, mail.said, now=now)
+        await answer_meeting(
+            session,
+            runtime.renderer,
+            meeting.id,
+            person.id,
+            mail.said,
+            now=now,
+            tz=runtime.settings.tz,
+        )
         await _acknowledge(session, runtime, person, address, meeting, mail.said)
         return "confirmed" if mail.said else "declined"
     if pending:

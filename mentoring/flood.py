@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.runtime import Runtime
+from core.statuses import PersonStatus
 from mentoring import inbox, outbound
 from mentoring.people import person_by_contact
 from storage.db import unit_of_work
@@ -46,7 +47,7 @@ async def _flooded(
         person=person,
         language=runtime.settings.default_language,
     )
-    if person is None or person.status == "erased":
+    if person is None or person.status == PersonStatus.ERASED:
         return False
     await inbox.put(session, person, inbox.Kind.FLOOD, now=now)
     return True

@@ -12,6 +12,7 @@ from core.clock import month_start
 from core.statuses import PLANNED, MatchStatus
 from mentoring.errors import DomainError
 from mentoring.matches import get_match
+from mentoring.rules import for_programme
 from storage.models import HoursReport, Meeting, Programme
 
 MAX_MINUTES_PER_MEETING = 12 * 60
@@ -43,7 +44,7 @@ async def month_total(session: AsyncSession, match_id: int, month: date) -> Mont
             HoursReport.match_id == match_id, HoursReport.month == month_start(month)
         )
     )
-    return MonthHours(int(minutes or 0), (programme.monthly_hours if programme else 3) * 60)
+    return MonthHours(int(minutes or 0), for_programme(programme).monthly_hours * 60)
 
 
 async def report_hours(

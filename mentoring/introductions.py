@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import system_clock
 from core.statuses import FollowUpState
 from mentoring.matches import get_match
 from mentoring.outbound import Option
@@ -36,10 +35,9 @@ def youth_card(person: Person, youth: Youth, today_year: int) -> dict[str, Any]:
 
 
 async def introduce(
-    session: AsyncSession, renderer: Renderer, match_id: int, *, now: datetime | None = None
+    session: AsyncSession, renderer: Renderer, match_id: int, *, now: datetime
 ) -> OutboxMessage | None:
     """Ask the match's mentor to accept; returns the queued question (None if unreachable)."""
-    moment = now or system_clock()
     match = await get_match(session, match_id)
     person = await session.get(Person, match.youth_id)
     youth = await session.get(Youth, match.youth_id)
@@ -49,10 +47,10 @@ async def introduce(
     await session.execute(
         update(FollowUp)
         .where(FollowUp.key == f"match_offer:{match.id}", FollowUp.state == FollowUpState.PENDING)
-        .values(state=FollowUpState.DONE, done_at=moment)
+        .values(state=FollowUpState.DONE, done_at=now)
     )
-    card = youth_card(person, youth, moment.year)
-    card["age"] = age_in(youth.birth_year, moment.date())
+    card = youth_card(person, youth, now.year)
+    card["age"] = age_in(youth.birth_year, now.date())
     return await ask(
         session,
         renderer,
@@ -63,4 +61,5 @@ async def introduce(
         card,
         options=(Option("yes", "label_yes"), Option("no", "label_no")),
         step="ask",
+        now=now,
     )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +13,7 @@ from core.statuses import OPEN, Approval, MatchStatus, PersonStatus
 from mentoring import consent, followups
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
+from mentoring.rules import for_programme
 from storage.models import Match, Mentor, Person, Programme, Youth
 
 
@@ -31,6 +33,7 @@ async def create_match(
     mentor_id: int,
     *,
     now: datetime,
+    tz: ZoneInfo,
     coordinator_id: int | None = None,
 ) -> Match:
     """Propose a pair: the mentor must be approved with free capacity; one open match per youth."""
@@ -66,7 +69,7 @@ async def create_match(
     )
     session.add(match)
     await session.flush()
-    await followups.on_match_created(session, match, now)
+    await followups.on_match_created(session, match, now, tz=tz)
     return match
 
 
@@ -78,37 +81,42 @@ async def get_match(session: AsyncSession, match_id: int) -> Match:
 
 
 async def accept_match(
-    session: AsyncSession, match_id: int, *, now: datetime, today: date
+    session: AsyncSession, match_id: int, *, now: datetime, today: date, tz: ZoneInfo
 ) -> Match:
     """The mentor says yes: the 3 months start today (end = start + the programme's months)."""
     match = await get_match(session, match_id)
     if match.status != MatchStatus.PROPOSED:
         raise DomainError("match_not_proposed")
     programme = await session.get(Programme, match.programme_id)
-    months = programme.pair_months if programme else 3
     match.status, match.accepted_at = MatchStatus.ACTIVE, now
-    match.starts_on, match.ends_on = today, add_months(today, months)
+    match.starts_on, match.ends_on = today, for_programme(programme).pair_ends(today)
     youth = await session.get(Youth, match.youth_id)
     if youth is not None:
         youth.waiting_since = None
-    await followups.on_match_accepted(session, match, now)
+    await followups.on_match_accepted(session, match, now, tz=tz)
     return match
 
 
 async def decline_match(
-    session: AsyncSession, match_id: int, reason: str | None, *, now: datetime
+    session: AsyncSession, match_id: int, reason: str | None, *, now: datetime, tz: ZoneInfo
 ) -> Match:
     """The mentor says no; the youth goes back to waiting, keeping their place in the queue."""
     match = await get_match(session, match_id)
     if match.status != MatchStatus.PROPOSED:
         raise DomainError("match_not_proposed")
     match.status, match.decline_reason, match.ended_at = MatchStatus.DECLINED, (reason or None), now
-    await followups.on_match_closed(session, match, now)
+    await followups.on_match_closed(session, match, now, tz=tz)
     return match
 
 
 async def close_match(
-    session: AsyncSession, match_id: int, reason: str, *, now: datetime, today: date
+    session: AsyncSession,
+    match_id: int,
+    reason: str,
+    *,
+    now: datetime,
+    today: date,
+    tz: ZoneInfo,
 ) -> Match:
     """Close a pair: 'completed' when it ran its course, otherwise ended early with the reason."""
     await require_code(session, "end_reason", reason)
@@ -126,16 +134,18 @@ async def close_match(
         youth = await session.get(Youth, match.youth_id)
         if youth is not None:
             youth.waiting_since = now
-    await followups.on_match_closed(session, match, now)
+    await followups.on_match_closed(session, match, now, tz=tz)
     return match
 
 
-async def extend_match(session: AsyncSession, match_id: int, months: int = 1) -> Match:
+async def extend_match(
+    session: AsyncSession, match_id: int, months: int = 1, *, tz: ZoneInfo
+) -> Match:
     match = await get_match(session, match_id)
     if match.status != MatchStatus.ACTIVE or match.ends_on is None:
         raise DomainError("match_not_open")
     if match.original_ends_on is None:
         match.original_ends_on = match.ends_on  # the term the 3-month target measures
     match.ends_on = add_months(match.ends_on, months)
-    await followups.on_match_extended(session, match)
+    await followups.on_match_extended(session, match, tz=tz)
     return match

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,7 +57,12 @@ async def state(
 
 
 async def confirm(
-    session: AsyncSession, renderer: Renderer, payload: dict[str, Any], key: str, now: datetime
+    session: AsyncSession,
+    renderer: Renderer,
+    payload: dict[str, Any],
+    key: str,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> str:
     """Use the token and confirm; returns the state found ("ask" when it confirmed). A second
     use of the same token fails on the inbound key's uniqueness (IntegrityError)."""
@@ -64,5 +70,6 @@ async def confirm(
     await session.flush()
     found, _, _ = await state(session, payload, now)
     if found == "ask":
-        await answer_meeting(session, renderer, int(payload["m"]), int(payload["p"]), True, now=now)
+        meeting_id, person_id = int(payload["m"]), int(payload["p"])
+        await answer_meeting(session, renderer, meeting_id, person_id, True, now=now, tz=tz)
     return found

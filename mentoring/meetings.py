@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -47,6 +48,7 @@ async def propose_meeting(
     place: str | None,
     *,
     now: datetime,
+    tz: ZoneInfo,
 ) -> Meeting:
     match = await get_match(session, match_id)
     if match.status != MatchStatus.ACTIVE:
@@ -64,12 +66,12 @@ async def propose_meeting(
     )
     session.add(meeting)
     await session.flush()
-    await followups.on_meeting_changed(session, meeting, now)
+    await followups.on_meeting_changed(session, meeting, now, tz=tz)
     return meeting
 
 
 async def confirm_meeting(
-    session: AsyncSession, meeting_id: int, confirmed_by: int, *, now: datetime
+    session: AsyncSession, meeting_id: int, confirmed_by: int, *, now: datetime, tz: ZoneInfo
 ) -> Meeting:
     """The other side says yes. Confirming your own proposal does not count."""
     meeting = await get_meeting(session, meeting_id)
@@ -89,19 +91,19 @@ async def confirm_meeting(
         now,
     )
     meeting.updated_at = now
-    await followups.on_meeting_changed(session, meeting, now)
+    await followups.on_meeting_changed(session, meeting, now, tz=tz)
     return meeting
 
 
 async def decline_meeting(
-    session: AsyncSession, meeting_id: int, declined_by: int, *, now: datetime
+    session: AsyncSession, meeting_id: int, declined_by: int, *, now: datetime, tz: ZoneInfo
 ) -> Meeting:
     meeting = await get_meeting(session, meeting_id)
     _party(await get_match(session, meeting.match_id), declined_by)
     if meeting.status != MeetingStatus.PROPOSED:
         raise DomainError("meeting_not_proposed")
     meeting.status, meeting.updated_at = MeetingStatus.DECLINED, now
-    await followups.on_meeting_changed(session, meeting, now)
+    await followups.on_meeting_changed(session, meeting, now, tz=tz)
     return meeting
 
 
@@ -113,6 +115,7 @@ async def reschedule_meeting(
     place: str | None,
     *,
     now: datetime,
+    tz: ZoneInfo,
 ) -> Meeting:
     """A new time for the same meeting: it needs confirming again by the other side."""
     meeting = await get_meeting(session, meeting_id)
@@ -125,12 +128,12 @@ async def reschedule_meeting(
     meeting.confirmed_by = meeting.confirmed_at = None
     meeting.sequence += 1
     meeting.updated_at = now
-    await followups.on_meeting_changed(session, meeting, now)
+    await followups.on_meeting_changed(session, meeting, now, tz=tz)
     return meeting
 
 
 async def cancel_meeting(
-    session: AsyncSession, meeting_id: int, by: int | None, *, now: datetime
+    session: AsyncSession, meeting_id: int, by: int | None, *, now: datetime, tz: ZoneInfo
 ) -> Meeting:
     meeting = await get_meeting(session, meeting_id)
     if by is not None:
@@ -139,7 +142,7 @@ async def cancel_meeting(
         raise DomainError("meeting_not_open")
     meeting.status, meeting.updated_at = MeetingStatus.CANCELLED, now
     meeting.sequence += 1
-    await followups.on_meeting_changed(session, meeting, now)
+    await followups.on_meeting_changed(session, meeting, now, tz=tz)
     await _withdraw_invites(session, meeting)
     return meeting
 
@@ -179,13 +182,14 @@ async def answer_meeting(
     yes: bool,
     *,
     now: datetime,
+    tz: ZoneInfo,
 ) -> Meeting:
     """A yes or no given outside the chat (an e-mail reply, the one-click link): as the chat flow
     does, the person's open question about it ends and the other side is told."""
     if yes:
-        meeting = await confirm_meeting(session, meeting_id, person_id, now=now)
+        meeting = await confirm_meeting(session, meeting_id, person_id, now=now, tz=tz)
     else:
-        meeting = await decline_meeting(session, meeting_id, person_id, now=now)
+        meeting = await decline_meeting(session, meeting_id, person_id, now=now, tz=tz)
     state = await session.get(ConversationState, person_id)
     asked = state is not None and state.flow == "meeting_confirm"
     if state is not None and asked and int(state.data.get("meeting_id", 0)) == meeting.id:
@@ -206,7 +210,7 @@ async def answer_meeting(
 
 
 async def mark_held(
-    session: AsyncSession, meeting_id: int, held: bool, *, now: datetime
+    session: AsyncSession, meeting_id: int, held: bool, *, now: datetime, tz: ZoneInfo
 ) -> Meeting:
     """After the time has passed: held, or a no-show."""
     meeting = await get_meeting(session, meeting_id)
@@ -216,7 +220,7 @@ async def mark_held(
         raise DomainError("meeting_not_open")
     meeting.status = MeetingStatus.HELD if held else MeetingStatus.NO_SHOW
     meeting.updated_at = now
-    await followups.on_meeting_changed(session, meeting, now)
+    await followups.on_meeting_changed(session, meeting, now, tz=tz)
     return meeting
 
 

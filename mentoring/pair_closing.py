@@ -77,7 +77,9 @@ async def close_pairs_past_end(runtime: Runtime, now: datetime | None = None) ->
             days = await _active_days(session, match.id, runtime)
             months = term_months(match.starts_on, match.original_ends_on or match.ends_on)
             if all(any(a <= d < b for d in days) for a, b in months):
-                await close_match(session, match.id, "completed", now=now, today=today)
+                await close_match(
+                    session, match.id, "completed", now=now, today=today, tz=runtime.settings.tz
+                )
                 await record(session, "rule", "match_closed", "match", match.id,
                              reason="completed", rule="active_every_month")  # fmt: skip
                 result.completed += 1

@@ -23,7 +23,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mentoring import outbound
 from messaging.render import Renderer
 from storage.models import ConversationState, OutboxMessage
-from storage.types import utcnow
 
 FLOWS = (
     "accept_match",
@@ -36,14 +35,20 @@ FLOWS = (
 
 
 async def set_state(
-    session: AsyncSession, person_id: int, flow: str | None, step: str | None, data: dict[str, Any]
+    session: AsyncSession,
+    person_id: int,
+    flow: str | None,
+    step: str | None,
+    data: dict[str, Any],
+    *,
+    now: datetime,
 ) -> ConversationState:
     state = await session.get(ConversationState, person_id)
     if state is None:
         state = ConversationState(person_id=person_id)
         session.add(state)
     state.flow, state.step, state.data, state.misses = flow, step, dict(data), 0
-    state.updated_at = utcnow()
+    state.updated_at = now
     return state
 
 
@@ -56,6 +61,7 @@ async def ask(
     template: str,
     context: dict[str, Any] | None = None,
     *,
+    now: datetime,
     options: Sequence[outbound.Option] = (),
     step: str = "ask",
     not_before: datetime | None = None,
@@ -63,7 +69,7 @@ async def ask(
 ) -> OutboxMessage | None:
     if flow not in FLOWS:
         raise ValueError(f"unknown flow {flow}")
-    await set_state(session, person_id, flow, step, data)
+    await set_state(session, person_id, flow, step, data, now=now)
     return await outbound.say(
         session,
         renderer,

@@ -1,5 +1,8 @@
 """When a nudge may reach a person: 08:00-20:00 local, not Sundays or Danish public holidays.
 
+Local is the programme's time zone (settings.timezone), always passed in: nothing here assumes
+Copenhagen.
+
 Answers to what a person just wrote go out at once (the conversation engine's path); everything
 the follow-ups send on their own initiative is moved to the next allowed time instead.
 """
@@ -12,7 +15,6 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
-COPENHAGEN = ZoneInfo("Europe/Copenhagen")
 DAY_START = time(8, 0)
 DAY_END = time(20, 0)
 SUNDAY = 6
@@ -28,17 +30,17 @@ def is_quiet_day(day: date) -> bool:
     return day.weekday() == SUNDAY or day in _danish_holidays(day.year)
 
 
-def is_allowed(moment: datetime, tz: ZoneInfo = COPENHAGEN) -> bool:
+def is_allowed(moment: datetime, tz: ZoneInfo) -> bool:
     local = moment.astimezone(tz)
     return not is_quiet_day(local.date()) and DAY_START <= local.time() < DAY_END
 
 
-def at_local(day: date, clock: time, tz: ZoneInfo = COPENHAGEN) -> datetime:
+def at_local(day: date, clock: time, tz: ZoneInfo) -> datetime:
     """`clock` local time on `day`, as an aware datetime (the zone's DST rules applied)."""
     return datetime.combine(day, clock, tzinfo=tz)
 
 
-def next_allowed(moment: datetime, tz: ZoneInfo = COPENHAGEN) -> datetime:
+def next_allowed(moment: datetime, tz: ZoneInfo) -> datetime:
     """`moment` itself when allowed, else 08:00 local on the next day that is not quiet."""
     if is_allowed(moment, tz):
         return moment

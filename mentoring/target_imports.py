@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import MATCHED, MatchStatus
 from mentoring.errors import DomainError
 from mentoring.lookups import require_code
 from mentoring.outcomes import (
@@ -38,7 +39,7 @@ REQUIRED = {
     "companies": {"name", "partner"},
     "openings": {"kind", "created_on"},
 }
-PAIR_STATUSES = ("active", "completed", "ended_early")
+PAIR_STATUSES = MATCHED  # a pair imported from another system was formed
 DAY_FIRST = re.compile(r"(\d{1,2})[-.](\d{1,2})[-.](\d{4})")
 YES = {"yes", "ja", "true", "1", "y", "j", "x"}
 NO = {"no", "nej", "false", "0", "n", ""}
@@ -118,12 +119,12 @@ async def pair_row(
     if ends_on <= starts_on:
         raise DomainError("import_bad_value", column="ends_on", value=str(ends_on),
                           allowed=f"> {starts_on}")  # fmt: skip
-    status = _choice(row, "status", PAIR_STATUSES)
-    ended_on = _date(row, "ended_on", required=status != "active")
-    reason = _text(row, "end_reason") or ("completed" if status == "completed" else "")
-    if status == "completed" and ended_on is not None and ended_on < ends_on:
+    status = MatchStatus(_choice(row, "status", PAIR_STATUSES))
+    ended_on = _date(row, "ended_on", required=status != MatchStatus.ACTIVE)
+    reason = _text(row, "end_reason") or ("completed" if status == MatchStatus.COMPLETED else "")
+    if status == MatchStatus.COMPLETED and ended_on is not None and ended_on < ends_on:
         raise DomainError("completed_before_end", ends_on=ends_on)
-    if status == "ended_early" and not reason:
+    if status == MatchStatus.ENDED_EARLY and not reason:
         raise DomainError("import_bad_value", column="end_reason", value="", allowed="...")
     if reason:
         await require_code(session, "end_reason", reason)
@@ -141,11 +142,11 @@ async def pair_row(
             accepted_at=_noon(starts_on),
             starts_on=starts_on,
             ends_on=ends_on,
-            ended_at=_noon(ended_on) if status != "active" and ended_on else None,
+            ended_at=_noon(ended_on) if status != MatchStatus.ACTIVE and ended_on else None,
             end_reason=reason or None,
         )
     )
-    if status == "active":
+    if status == MatchStatus.ACTIVE:
         youth = await session.get(Youth, youth_id)
         if youth is not None:
             youth.waiting_since = None

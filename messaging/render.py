@@ -76,6 +76,7 @@ class Renderer:
             env.install_gettext_translations(translations(language), newstyle=True)  # type: ignore[attr-defined]
             env.filters["when"] = lambda dt: self.when(dt, language)
             env.filters["day"] = lambda d: self.day(d, language)
+            env.filters["shortday"] = lambda d: self.short_day(d, language)
             env.filters["clock"] = lambda dt: self.clock(dt, language)
             env.filters["number"] = lambda n, digits=1: self.number(n, language, digits)
             env.globals["language"] = language
@@ -110,6 +111,10 @@ class Renderer:
         if isinstance(d, datetime):
             d = self.local(d).date()
         return format_date(d, self.gettext(language, "EEEE d MMMM"), locale=language)
+
+    def short_day(self, d: date, language: str) -> str:
+        """'8. dec. 2026': a date in a table or a heading (the digest)."""
+        return format_date(d, self.gettext(language, "d MMM yyyy"), locale=language)
 
     def clock(self, dt: datetime, language: str) -> str:
         return format_time(self.local(dt), self.gettext(language, "HH:mm"), locale=language)

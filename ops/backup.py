@@ -25,6 +25,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from core.statuses import PersonStatus
 from mentoring.privacy import erase_person
 from storage.db import create_engine, is_sqlite, session_factory, unit_of_work
 from storage.migrate import known_revisions, upgrade
@@ -255,7 +256,7 @@ async def _reapply(url: str, erasures: list[tuple[int, datetime]]) -> int:
         async with unit_of_work(session_factory(engine)) as session:
             for person_id, erased_at in erasures:
                 person = await session.get(Person, person_id)
-                if person is not None and person.status != "erased":
+                if person is not None and person.status != PersonStatus.ERASED:
                     await erase_person(session, person_id, actor="system:restore", now=erased_at)
                     done += 1
     finally:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months
-from core.statuses import MATCHED
+from core.statuses import MATCHED, PersonStatus, Role
 from storage.models import Match, Outcome, Person, Programme
 from storage.targets import SELF_SUPPORTING, SOURCE_RANK
 
@@ -66,7 +66,9 @@ async def compare_matched_with_unmatched(
     offset = programme.pair_months + programme.outcome_after_months
     youths = await session.execute(
         select(Person.id, Person.created_at).where(
-            Person.programme_id == programme.id, Person.role == "youth", Person.status != "erased"
+            Person.programme_id == programme.id,
+            Person.role == Role.YOUTH,
+            Person.status != PersonStatus.ERASED,
         )
     )
     signed_up = {pid: created.astimezone(tz).date() for pid, created in youths}

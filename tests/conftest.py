@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import pytest
@@ -32,6 +33,7 @@ from tests.outbox_helpers import twilio  # noqa: F401  (a shared fixture)
 PG_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 KEEP_TABLES = {"lookups", "alembic_version"}
 NOW = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)  # a Thursday
+COPENHAGEN = ZoneInfo("Europe/Copenhagen")  # the settings' default programme time zone
 T = TypeVar("T")
 
 

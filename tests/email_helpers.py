@@ -17,7 +17,7 @@ from messaging.email_sender import EmailSender
 from messaging.outbox import enqueue
 from settings import load_settings
 from storage.models import ContactPoint, OutboxMessage
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.factories import active_pair
 from tests.smtp_server import smtp_server
 
@@ -48,9 +48,11 @@ async def request_meeting(runtime: Runtime) -> tuple[OutboxMessage, int, int]:
         session.add(ContactPoint(person_id=mentor.id, channel="email", address=MENTOR_EMAIL))
         session.add(ContactPoint(person_id=youth.id, channel="sms", address=YOUTH_PHONE))
         meeting = await propose_meeting(
-            session, match.id, youth.id, MEETING_AT, "Vejle Bibliotek", now=NOW
+            session, match.id, youth.id, MEETING_AT, "Vejle Bibliotek", now=NOW, tz=COPENHAGEN
         )
-        await set_state(session, mentor.id, "meeting_confirm", "ask", {"meeting_id": meeting.id})
+        await set_state(
+            session, mentor.id, "meeting_confirm", "ask", {"meeting_id": meeting.id}, now=NOW
+        )
         message = await enqueue(
             session, channel="email", address=MENTOR_EMAIL, template="meeting_confirm",
             body="Sara foreslår et møde.", person_id=mentor.id, awaiting_reply=True,

@@ -11,6 +11,7 @@ from mentoring.outcomes import register_company
 from mentoring.people import MentorForm, YouthForm, register_mentor, register_youth
 from mentoring.programmes import current_programme
 from storage.models import Match, Person, Programme
+from tests.conftest import COPENHAGEN
 
 
 async def programme(session: AsyncSession, today: date = date(2026, 11, 26)) -> Programme:
@@ -53,6 +54,6 @@ async def mentor(
 async def active_pair(session: AsyncSession, now: datetime) -> tuple[Person, Person, Match]:
     y = await youth(session, now)
     m = await mentor(session)
-    match = await create_match(session, y.id, m.id, now=now)
-    await accept_match(session, match.id, now=now, today=now.date())
+    match = await create_match(session, y.id, m.id, now=now, tz=COPENHAGEN)
+    await accept_match(session, match.id, now=now, today=now.date(), tz=COPENHAGEN)
     return y, m, match

@@ -12,6 +12,7 @@ from mentoring.matches import accept_match, create_match
 from mentoring.people import SHARE_CONSENT, add_contact, record_consent
 from storage.models import Base, Person
 from tests import factories
+from tests.conftest import COPENHAGEN
 
 YOUTH_CHAT = "sim-youth-sara"
 MENTOR_CHAT = "sim-mentor-henrik"
@@ -29,9 +30,9 @@ async def chatting_pair(
                                     role_title="Tømrermester")  # fmt: skip
     await add_contact(session, youth, "web", YOUTH_CHAT, verified=True)
     await add_contact(session, mentor, "web", MENTOR_CHAT, verified=True)
-    match = await create_match(session, youth.id, mentor.id, now=now)
+    match = await create_match(session, youth.id, mentor.id, now=now, tz=COPENHAGEN)
     if active:
-        await accept_match(session, match.id, now=now, today=now.date())
+        await accept_match(session, match.id, now=now, today=now.date(), tz=COPENHAGEN)
     return youth, mentor
 
 

@@ -19,7 +19,7 @@ from mentoring.people import add_contact
 from messaging.links import sign
 from storage.models import Meeting, Mentor, OutboxMessage, Person
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.fakes.chat import Chat
 from tests.privacy_helpers import (
     MENTOR_CHAT,
@@ -75,8 +75,8 @@ async def test_access_a_mentor_only_ever_acts_on_their_own_pair(runtime: Runtime
         omar = await factories.youth(session, NOW, "Omar", phone="+4522998877")
         lone = await factories.mentor(session, "Lone", company_name="Kode & Co ApS")
         await add_contact(session, lone, "web", "sim-lone", verified=True)
-        other = await create_match(session, omar.id, lone.id, now=NOW)
-        await accept_match(session, other.id, now=NOW, today=NOW.date())
+        other = await create_match(session, omar.id, lone.id, now=NOW, tz=COPENHAGEN)
+        await accept_match(session, other.id, now=NOW, today=NOW.date(), tz=COPENHAGEN)
     henrik = Chat(runtime, address=MENTOR_CHAT)
     mine = await henrik.text("mine data")
     assert "Omar" not in mine and "+4522998877" not in mine

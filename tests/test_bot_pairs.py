@@ -3,6 +3,9 @@ read-back, counter-proposals, cancelling, hours, check-in, closure and the outco
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -14,13 +17,14 @@ from mentoring.prompts import ask
 from storage.models import (
     CheckinAnswer,
     ContactPoint,
+    FollowUp,
     HoursReport,
     InboxItem,
     Match,
     Meeting,
     Outcome,
 )
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.factories import active_pair, mentor, youth
 from tests.fakes.chat import Chat
 from tests.runtime import make_runtime
@@ -45,7 +49,7 @@ async def test_match_introduction_mentor_accepts_and_youth_sees_mentor(runtime: 
         m = await mentor(session, role_title="Værkfører")
         session.add(ContactPoint(person_id=y.id, channel="web", address="y"))
         session.add(ContactPoint(person_id=m.id, channel="web", address="m"))
-        match = await create_match(session, y.id, m.id, now=NOW)
+        match = await create_match(session, y.id, m.id, now=NOW, tz=COPENHAGEN)
         await introduce(session, runtime.renderer, match.id, now=NOW)
     mentor_chat, youth_chat = Chat(runtime, address="m"), Chat(runtime, address="y")
     [offer] = await mentor_chat.replies()
@@ -66,7 +70,7 @@ async def test_match_decline_asks_for_a_reason(runtime: Runtime) -> None:
         y = await youth(session, NOW)
         m = await mentor(session)
         session.add(ContactPoint(person_id=m.id, channel="web", address="m"))
-        match = await create_match(session, y.id, m.id, now=NOW)
+        match = await create_match(session, y.id, m.id, now=NOW, tz=COPENHAGEN)
         await introduce(session, runtime.renderer, match.id, now=NOW)
     chat = Chat(runtime, address="m")
     await chat.replies()
@@ -145,6 +149,7 @@ async def test_meeting_held_answer_then_hours(runtime: Runtime) -> None:
             "meeting_held",
             {"meeting_id": meeting.id},
             "meeting_held_again",
+            now=NOW,
         )
     await youth_chat.replies()
     assert "Hvor mange timer" in await youth_chat.text("ja")
@@ -168,6 +173,7 @@ async def test_checkin_closure_and_outcome_answers_are_stored(runtime: Runtime) 
             "checkin",
             {"match_id": match_id},
             "score_again",
+            now=NOW,
         )
         await ask(
             session,
@@ -176,6 +182,7 @@ async def test_checkin_closure_and_outcome_answers_are_stored(runtime: Runtime) 
             "closure",
             {"match_id": match_id},
             "score_again",
+            now=NOW,
         )
     await youth_chat.send("2")
     assert "Tak for dit svar" in await youth_chat.text("Vi ses for sjældent")
@@ -192,6 +199,7 @@ async def test_checkin_closure_and_outcome_answers_are_stored(runtime: Runtime) 
             "outcome_survey",
             {"youth_id": match.youth_id},
             "outcome_again",
+            now=NOW,
         )
     await youth_chat.replies()
     assert "Det hjælper os meget" in await youth_chat.text("2")
@@ -236,3 +244,33 @@ async def test_pair_on_sms_uses_keywords_for_meetings_and_hours(runtime: Runtime
     assert "Mødet er bekræftet: tirsdag d. 1. december kl. 15.00" in await youth_sms.text("JA")
     assert "2 timer er gemt" in await youth_sms.text("TIMER 2")
     assert "Skriv HJÆLP" in await youth_sms.text("bla bla")
+
+
+async def test_a_programme_in_another_time_zone_plans_its_reminders_in_that_zone(
+    engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    """settings.timezone is the programme's zone, not Copenhagen: the mentor who says yes at
+    22:00 in New York (04:00 the next day in Copenhagen) starts the pair on New York's date, and
+    its check-in, closure and no-meeting check go out at 10:00 New York time."""
+    new_york = ZoneInfo("America/New_York")
+    evening = datetime(2026, 11, 26, 3, 0, tzinfo=UTC)  # Wednesday 25 November, 22:00 there
+    runtime = make_runtime(engine, evening, sessions, timezone="America/New_York")
+    async with runtime.sessions() as session, session.begin():
+        y = await youth(session, evening, first_name="Amira")
+        m = await mentor(session)
+        session.add(ContactPoint(person_id=m.id, channel="web", address="m"))
+        match = await create_match(session, y.id, m.id, now=evening, tz=new_york)
+        await introduce(session, runtime.renderer, match.id, now=evening)
+    mentor_chat = Chat(runtime, address="m")
+    await mentor_chat.replies()
+    assert "Du er nu mentor for Amira" in await mentor_chat.text(option="yes")
+    async with runtime.sessions() as session:
+        row = await session.get(Match, match.id)
+        rows = await session.scalars(select(FollowUp).where(FollowUp.match_id == match.id))
+        due = {f.kind: f.due_at for f in rows if f.person_id in (None, m.id)}
+    assert row is not None and row.starts_on == date(2026, 11, 25)
+    assert row.ends_on == date(2027, 2, 25)  # the programme's three months
+    assert due["checkin"] == datetime(2027, 1, 6, 10, 0, tzinfo=new_york)  # six weeks on
+    assert due["checkin"] == datetime(2027, 1, 6, 15, 0, tzinfo=UTC)
+    assert due["closure"] == datetime(2027, 2, 25, 10, 0, tzinfo=new_york)
+    assert due["no_meeting"] == datetime(2026, 12, 9, 10, 0, tzinfo=new_york)  # 14 days on

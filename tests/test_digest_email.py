@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import date
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -14,6 +15,7 @@ from sqlalchemy import update
 
 from core.runtime import Runtime
 from mentoring.digest_mail import send_weekly_digest
+from messaging.render import Renderer
 from settings import load_settings
 from storage.digest_sql import SHOWN
 from storage.models import Coordinator
@@ -150,3 +152,10 @@ async def test_digest_of_a_large_programme_names_the_first_and_counts_the_rest(
     assert text.count("only 1,5 hours") == 0 and text.count("kun 1,5 timer") == SHOWN
     assert "- og 15 mere" in text and "og 15 mere" in html
     assert "35 af 35 par er under" in text
+
+
+def test_the_renderer_brings_its_own_date_filters_before_any_digest_is_drawn() -> None:
+    """`shortday` is the renderer's, not added to it as a side effect of drawing a digest."""
+    renderer = Renderer()
+    template = renderer.env("da", html=True).from_string("{{ d|shortday }}")
+    assert template.render(d=date(2026, 12, 8)) == "8. dec. 2026"

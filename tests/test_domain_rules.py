@@ -22,7 +22,7 @@ from mentoring.outcomes import register_company, register_job_opening, register_
 from mentoring.people import YouthForm, register_youth
 from storage.models import ContactPoint, Youth
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 
 
 async def test_register_youth_normalises_phone_and_picks_target_group(
@@ -78,13 +78,13 @@ async def test_match_respects_capacity_and_one_open_match_per_youth(session: Asy
     mentor = await factories.mentor(session, capacity=1)
     first = await factories.youth(session, NOW, first_name="Sara")
     second = await factories.youth(session, NOW, first_name="Omar")
-    await create_match(session, first.id, mentor.id, now=NOW)
+    await create_match(session, first.id, mentor.id, now=NOW, tz=COPENHAGEN)
     with pytest.raises(DomainError) as full:
-        await create_match(session, second.id, mentor.id, now=NOW)
+        await create_match(session, second.id, mentor.id, now=NOW, tz=COPENHAGEN)
     assert full.value.key == "mentor_full"
     other = await factories.mentor(session, first_name="Lone", company_name="Netto")
     with pytest.raises(DomainError) as twice:
-        await create_match(session, first.id, other.id, now=NOW)
+        await create_match(session, first.id, other.id, now=NOW, tz=COPENHAGEN)
     assert twice.value.key == "youth_already_matched"
 
 
@@ -92,7 +92,7 @@ async def test_unapproved_mentor_cannot_be_matched(session: AsyncSession) -> Non
     mentor = await factories.mentor(session, approved=False)
     youth = await factories.youth(session, NOW)
     with pytest.raises(DomainError) as caught:
-        await create_match(session, youth.id, mentor.id, now=NOW)
+        await create_match(session, youth.id, mentor.id, now=NOW, tz=COPENHAGEN)
     assert caught.value.key == "mentor_not_approved"
 
 
@@ -108,32 +108,38 @@ async def test_accepted_match_runs_three_months(session: AsyncSession) -> None:
 async def test_meeting_lifecycle_confirm_reschedule_cancel(session: AsyncSession) -> None:
     youth, mentor, match = await factories.active_pair(session, NOW)
     at = NOW + timedelta(days=5)
-    meeting = await propose_meeting(session, match.id, youth.id, at, "Café Paradis", now=NOW)
+    meeting = await propose_meeting(
+        session, match.id, youth.id, at, "Café Paradis", now=NOW, tz=COPENHAGEN
+    )
     with pytest.raises(DomainError) as own:
-        await confirm_meeting(session, meeting.id, youth.id, now=NOW)
+        await confirm_meeting(session, meeting.id, youth.id, now=NOW, tz=COPENHAGEN)
     assert own.value.key == "cannot_confirm_own_proposal"
-    await confirm_meeting(session, meeting.id, mentor.id, now=NOW)
+    await confirm_meeting(session, meeting.id, mentor.id, now=NOW, tz=COPENHAGEN)
     assert meeting.status == "confirmed"
-    await reschedule_meeting(session, meeting.id, mentor.id, at + timedelta(days=1), None, now=NOW)
+    await reschedule_meeting(
+        session, meeting.id, mentor.id, at + timedelta(days=1), None, now=NOW, tz=COPENHAGEN
+    )
     assert (meeting.status, meeting.sequence, meeting.place) == ("proposed", 1, "Café Paradis")
-    await cancel_meeting(session, meeting.id, youth.id, now=NOW)
+    await cancel_meeting(session, meeting.id, youth.id, now=NOW, tz=COPENHAGEN)
     assert meeting.status == "cancelled"
 
 
 async def test_meeting_in_the_past_is_refused(session: AsyncSession) -> None:
     youth, _, match = await factories.active_pair(session, NOW)
     with pytest.raises(DomainError) as caught:
-        await propose_meeting(session, match.id, youth.id, NOW - timedelta(hours=1), None, now=NOW)
+        await propose_meeting(
+            session, match.id, youth.id, NOW - timedelta(hours=1), None, now=NOW, tz=COPENHAGEN
+        )
     assert caught.value.key == "meeting_in_past"
 
 
 async def test_hours_add_up_for_the_month_against_three_hours(session: AsyncSession) -> None:
     youth, mentor, match = await factories.active_pair(session, NOW)
     meeting = await propose_meeting(
-        session, match.id, youth.id, NOW + timedelta(hours=2), None, now=NOW
+        session, match.id, youth.id, NOW + timedelta(hours=2), None, now=NOW, tz=COPENHAGEN
     )
     later = NOW + timedelta(hours=4)
-    await mark_held(session, meeting.id, True, now=later)
+    await mark_held(session, meeting.id, True, now=later, tz=COPENHAGEN)
     total = await report_hours(
         session, match.id, 90, reported_by=youth.id, today=later.date(), now=later
     )
@@ -152,7 +158,7 @@ async def test_hours_add_up_for_the_month_against_three_hours(session: AsyncSess
 
 async def test_close_match_early_keeps_reason(session: AsyncSession) -> None:
     _, _, match = await factories.active_pair(session, NOW)
-    await close_match(session, match.id, "no_contact", now=NOW, today=NOW.date())
+    await close_match(session, match.id, "no_contact", now=NOW, today=NOW.date(), tz=COPENHAGEN)
     assert (match.status, match.end_reason) == ("ended_early", "no_contact")
 
 

@@ -23,7 +23,7 @@ from messaging.ical import referenced_meeting
 from messaging.outbox import enqueue
 from messaging.render import Renderer
 from storage.models import Meeting, OutboxMessage
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.email_helpers import MEETING_AT, deliver, email_runtime, request_meeting
 from tests.factories import active_pair
 from tests.smtp_server import smtp_server
@@ -134,7 +134,13 @@ async def test_email_confirm_link_of_a_moved_meeting_does_not_confirm_the_new_ti
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None and meeting.proposed_by is not None
         await reschedule_meeting(
-            session, meeting_id, meeting.proposed_by, MEETING_AT + timedelta(days=1), None, now=NOW
+            session,
+            meeting_id,
+            meeting.proposed_by,
+            MEETING_AT + timedelta(days=1),
+            None,
+            now=NOW,
+            tz=COPENHAGEN,
         )
     async with TestClient(TestServer(create_app(runtime))) as client:
         resp = await client.post(old.removeprefix("https://mentor.example.dk"))
@@ -172,7 +178,7 @@ async def test_email_cancelled_meeting_withdraws_the_invite_with_same_uid(
     async with runtime.sessions() as session, session.begin():
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
-        await cancel_meeting(session, meeting_id, meeting.proposed_by, now=NOW)
+        await cancel_meeting(session, meeting_id, meeting.proposed_by, now=NOW, tz=COPENHAGEN)
     [cancel] = await _drain(runtime)
     assert cancel["To"] == "henrik@firma.dk"
     assert str(cancel["Subject"]) == "Aflyst: møde tirsdag d. 1. december kl. 15.00"
@@ -198,7 +204,7 @@ async def test_email_cancelled_meeting_never_sent_as_invite_sends_no_cancel(
     async with runtime.sessions() as session, session.begin():
         meeting = await session.get(Meeting, meeting_id)
         assert meeting is not None
-        await cancel_meeting(session, meeting_id, meeting.proposed_by, now=NOW)
+        await cancel_meeting(session, meeting_id, meeting.proposed_by, now=NOW, tz=COPENHAGEN)
     [email] = await _drain(runtime)  # the request goes, without an invite for a cancelled one
     assert "text/calendar" not in [p.get_content_type() for p in email.walk()]
 

@@ -13,14 +13,13 @@ from mentoring.delivery_news import NEWS
 from mentoring.matches import accept_match, create_match
 from mentoring.meetings import cancel_meeting, confirm_meeting, propose_meeting, reschedule_meeting
 from mentoring.people import add_contact
-from mentoring.quiet_hours import COPENHAGEN
 from mentoring.sweep import sweep
 from messaging.delivery import send_due_once
 from messaging.senders import Sent
 from storage.db import create_engine, unit_of_work
 from storage.models import FollowUp, InboxItem, OutboxMessage
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.runtime import FakeClock, make_runtime
 
 
@@ -46,9 +45,11 @@ async def make_pair(
         mentor = await factories.mentor(s, first_name="Henrik", company_name=f"Firma {n} ApS")
         for person in (youth, mentor):
             await add_contact(s, person, "web", f"sim-{person.id}", verified=True)
-        match = await create_match(s, youth.id, mentor.id, now=now)
+        match = await create_match(s, youth.id, mentor.id, now=now, tz=COPENHAGEN)
         if accept:
-            await accept_match(s, match.id, now=now, today=now.astimezone(COPENHAGEN).date())
+            await accept_match(
+                s, match.id, now=now, today=now.astimezone(COPENHAGEN).date(), tz=COPENHAGEN
+            )
         return youth.id, mentor.id, match.id
 
 
@@ -61,8 +62,10 @@ async def plan_meeting(
     """The youth proposes a meeting and the mentor confirms it: reminders for both are planned."""
     youth_id, mentor_id, match_id = pair
     async with unit_of_work(sessions) as s:
-        meeting = await propose_meeting(s, match_id, youth_id, starts, "Café", now=now)
-        await confirm_meeting(s, meeting.id, mentor_id, now=now)
+        meeting = await propose_meeting(
+            s, match_id, youth_id, starts, "Café", now=now, tz=COPENHAGEN
+        )
+        await confirm_meeting(s, meeting.id, mentor_id, now=now, tz=COPENHAGEN)
 
 
 async def outbox(sessions: async_sessionmaker[AsyncSession]) -> list[OutboxMessage]:
@@ -133,15 +136,17 @@ async def test_followups_rescheduled_meeting_moves_reminders_and_cancelled_drops
     first = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)  # Thursday 15:00 local
     later = datetime(2026, 12, 4, 12, 0, tzinfo=UTC)
     async with unit_of_work(sessions) as s:
-        meeting = await propose_meeting(s, match_id, youth_id, first, "Café", now=NOW)
-        await confirm_meeting(s, meeting.id, mentor_id, now=NOW)
+        meeting = await propose_meeting(
+            s, match_id, youth_id, first, "Café", now=NOW, tz=COPENHAGEN
+        )
+        await confirm_meeting(s, meeting.id, mentor_id, now=NOW, tz=COPENHAGEN)
     reminders = await followups(sessions, "meeting_reminder")
     assert sorted({r.due_at for r in reminders}) == [
         first - timedelta(hours=24),
         first - timedelta(hours=2),
     ]
     async with unit_of_work(sessions) as s:
-        await reschedule_meeting(s, meeting.id, mentor_id, later, None, now=NOW)
+        await reschedule_meeting(s, meeting.id, mentor_id, later, None, now=NOW, tz=COPENHAGEN)
     reminders = await followups(sessions, "meeting_reminder")
     assert len(reminders) == 4
     assert sorted({r.due_at for r in reminders}) == [
@@ -149,7 +154,7 @@ async def test_followups_rescheduled_meeting_moves_reminders_and_cancelled_drops
         later - timedelta(hours=2),
     ]
     async with unit_of_work(sessions) as s:
-        await cancel_meeting(s, meeting.id, youth_id, now=NOW)
+        await cancel_meeting(s, meeting.id, youth_id, now=NOW, tz=COPENHAGEN)
     runtime = make_runtime(engine, FakeClock(NOW))
     await sweep(runtime, later)
     assert {r.state for r in await followups(sessions, "meeting_reminder")} == {"dropped"}
@@ -162,8 +167,10 @@ async def test_followups_downtime_sends_late_reminder_but_drops_one_for_a_past_m
     youth_id, mentor_id, match_id = await make_pair(sessions, NOW)
     starts = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
     async with unit_of_work(sessions) as s:
-        meeting = await propose_meeting(s, match_id, youth_id, starts, "Café", now=NOW)
-        await confirm_meeting(s, meeting.id, mentor_id, now=NOW)
+        meeting = await propose_meeting(
+            s, match_id, youth_id, starts, "Café", now=NOW, tz=COPENHAGEN
+        )
+        await confirm_meeting(s, meeting.id, mentor_id, now=NOW, tz=COPENHAGEN)
     runtime = make_runtime(engine, FakeClock(NOW))
     await sweep(runtime, NOW)
     # Down from 23 hours before until an hour before the meeting: the 24-hour reminder is
@@ -183,8 +190,8 @@ async def test_followups_reminder_for_passed_meeting_is_dropped_after_long_downt
     youth_id, mentor_id, match_id = await make_pair(sessions, NOW)
     starts = datetime(2026, 12, 3, 14, 0, tzinfo=UTC)
     async with unit_of_work(sessions) as s:
-        meeting = await propose_meeting(s, match_id, youth_id, starts, None, now=NOW)
-        await confirm_meeting(s, meeting.id, mentor_id, now=NOW)
+        meeting = await propose_meeting(s, match_id, youth_id, starts, None, now=NOW, tz=COPENHAGEN)
+        await confirm_meeting(s, meeting.id, mentor_id, now=NOW, tz=COPENHAGEN)
     runtime = make_runtime(engine, FakeClock(NOW))
     await sweep(runtime, NOW)
     result = await sweep(runtime, starts + timedelta(minutes=30))

@@ -16,7 +16,7 @@ from mentoring.people import add_contact
 from mentoring.privacy import purge
 from storage.models import Person
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.fakes.chat import Chat
 from tests.runtime import FakeClock, make_runtime
 
@@ -48,7 +48,7 @@ async def test_logs_of_a_complete_flow_hold_no_bodies_secrets_or_contact_data(
         mentor = await factories.mentor(session, phone=MENTOR_PHONE, email=MENTOR_EMAIL)
         await add_contact(session, mentor, "web", "sim-henrik", verified=True)
         await add_coordinator(session, "koordinator@jobcenter.example.dk", PASSWORD)
-        match = await create_match(session, person.id, mentor.id, now=NOW)
+        match = await create_match(session, person.id, mentor.id, now=NOW, tz=COPENHAGEN)
         await introduce(session, runtime.renderer, match.id, now=NOW)
     henrik = Chat(runtime, address="sim-henrik")
     await henrik.text("ja")

@@ -21,7 +21,7 @@ from mentoring.matching import (
 )
 from mentoring.postcodes import distance_km, load_table
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 
 
 def youth(
@@ -128,8 +128,8 @@ async def test_suggestions_for_reads_waiting_youths_and_free_mentors(session: As
     assert [s.mentor.person_id for s in suggestions] == [henrik.id]  # unapproved Lone is out
     assert {r.code for r in suggestions[0].reasons} >= {"same_industry", "distance"}
 
-    match = await create_match(session, omar.id, henrik.id, now=NOW)
-    await accept_match(session, match.id, now=NOW, today=NOW.date())
+    match = await create_match(session, omar.id, henrik.id, now=NOW, tz=COPENHAGEN)
+    await accept_match(session, match.id, now=NOW, today=NOW.date(), tz=COPENHAGEN)
     await session.commit()
     assert [y.person_id for y in await waiting_youths(session, prog.id)] == [sara.id]
     assert await suggestions_for(session, sara.id) == []  # Henrik's only place is taken

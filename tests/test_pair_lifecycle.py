@@ -16,13 +16,12 @@ from mentoring.digest_model import iso_week
 from mentoring.errors import DomainError
 from mentoring.matches import accept_match, close_match, create_match, extend_match
 from mentoring.pair_closing import close_pairs_past_end
-from mentoring.quiet_hours import COPENHAGEN
 from messaging.render import Renderer
 from settings import Settings
 from storage.db import session_factory, unit_of_work
 from storage.models import HoursReport, InboxItem, Match, Meeting
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.test_dashboard import Dashboard, dash  # noqa: F401 (dash is the fixture)
 
 STARTED = datetime(2026, 8, 3, 9, 0, tzinfo=UTC)  # a Monday; the pair runs 3 Aug - 3 Nov
@@ -36,8 +35,8 @@ def _runtime(engine: AsyncEngine, now: datetime) -> Runtime:
 async def _pair(session: AsyncSession, youth: str = "Sara", mentor: str = "Henrik") -> Match:
     y = await factories.youth(session, STARTED, first_name=youth)
     m = await factories.mentor(session, first_name=mentor, company_name=f"{mentor} ApS")
-    match = await create_match(session, y.id, m.id, now=STARTED)
-    await accept_match(session, match.id, now=STARTED, today=STARTED.date())
+    match = await create_match(session, y.id, m.id, now=STARTED, tz=COPENHAGEN)
+    await accept_match(session, match.id, now=STARTED, today=STARTED.date(), tz=COPENHAGEN)
     return match
 
 
@@ -54,11 +53,13 @@ async def test_completed_cannot_be_chosen_before_the_end_date(session: AsyncSess
     assert match.ends_on == date(2026, 11, 3)
     before = datetime(2026, 10, 20, 9, tzinfo=UTC)
     with pytest.raises(DomainError) as refused:
-        await close_match(session, match.id, "completed", now=before, today=before.date())
+        await close_match(
+            session, match.id, "completed", now=before, today=before.date(), tz=COPENHAGEN
+        )
     assert refused.value.key == "completed_before_end"
     # A job before the end date is an early end, the good kind.
     closed = await close_match(
-        session, match.id, "youth_job_or_education", now=before, today=before.date()
+        session, match.id, "youth_job_or_education", now=before, today=before.date(), tz=COPENHAGEN
     )
     assert (closed.status, closed.end_reason) == ("ended_early", "youth_job_or_education")
 
@@ -101,13 +102,15 @@ async def test_daily_rule_closes_an_active_pair_and_asks_about_a_silent_one(
 
 async def test_extension_keeps_the_original_term_for_the_target(session: AsyncSession) -> None:
     match = await _pair(session)
-    extended = await extend_match(session, match.id)
+    extended = await extend_match(session, match.id, tz=COPENHAGEN)
     assert (extended.ends_on, extended.original_ends_on) == (date(2026, 12, 3), date(2026, 11, 3))
-    again = await extend_match(session, match.id)
+    again = await extend_match(session, match.id, tz=COPENHAGEN)
     assert (again.ends_on, again.original_ends_on) == (date(2027, 1, 3), date(2026, 11, 3))
     # Closed as completed at its extended end: the original term ran in full.
     end = datetime(2027, 1, 3, 12, tzinfo=UTC)
-    closed = await close_match(session, match.id, "completed", now=end, today=end.date())
+    closed = await close_match(
+        session, match.id, "completed", now=end, today=end.date(), tz=COPENHAGEN
+    )
     assert closed.status == "completed"
 
 
@@ -116,8 +119,8 @@ async def test_dashboard_extends_a_pair_from_the_pairs_page(
 ) -> None:
     await dash.login()
     async with unit_of_work(dash.runtime.sessions) as db:
-        pair = await create_match(db, dash.data.sara, dash.data.henrik, now=NOW)
-        await accept_match(db, pair.id, now=NOW, today=NOW.date())
+        pair = await create_match(db, dash.data.sara, dash.data.henrik, now=NOW, tz=COPENHAGEN)
+        await accept_match(db, pair.id, now=NOW, today=NOW.date(), tz=COPENHAGEN)
         assert pair.ends_on is not None
         ends_on = pair.ends_on
     page = await (await dash.client.get("/pairs")).text()

@@ -21,7 +21,7 @@ from messaging.outbox import enqueue
 from settings import load_settings
 from storage.models import OutboxMessage, Person
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.privacy_helpers import all_text
 
 GUARDIAN = "+4520304050"
@@ -33,10 +33,16 @@ WEEK = "2026-W48"
 async def _pair_with_history(session: AsyncSession) -> tuple[Person, Person]:
     youth, mentor, match = await factories.active_pair(session, NOW)
     meeting = await propose_meeting(
-        session, match.id, youth.id, NOW + timedelta(hours=3), "Café Paradis", now=NOW
+        session,
+        match.id,
+        youth.id,
+        NOW + timedelta(hours=3),
+        "Café Paradis",
+        now=NOW,
+        tz=COPENHAGEN,
     )
     later = NOW + timedelta(hours=5)
-    await mark_held(session, meeting.id, True, now=later)
+    await mark_held(session, meeting.id, True, now=later, tz=COPENHAGEN)
     await report_hours(session, match.id, 120, reported_by=youth.id, today=later.date(), now=later)
     await register_outcome(session, youth.id, "education", later.date(), source="survey")
     return youth, mentor
@@ -79,7 +85,9 @@ async def test_retention_purges_bodies_then_personal_data(
         youth, _ = await _pair_with_history(session)
         match = await open_match_for(session, youth.id)
         assert match is not None
-        await close_match(session, match.id, "youth_job_or_education", now=NOW, today=NOW.date())
+        await close_match(
+            session, match.id, "youth_job_or_education", now=NOW, today=NOW.date(), tz=COPENHAGEN
+        )
         await enqueue(session, channel="web", address="x", template="t", body="Hej Sara",
                       person_id=youth.id)  # fmt: skip
         # An answer to a guardian is tied to nobody: it must not keep the number for ever.

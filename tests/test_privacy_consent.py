@@ -17,7 +17,7 @@ from mentoring.matches import create_match
 from mentoring.pairs import open_match_for
 from storage.models import Consent, InboxItem, OutboxMessage, Person, Youth
 from tests import factories
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.fakes.chat import Chat
 from tests.privacy_helpers import YOUTH_CHAT, chatting_pair
 from tests.runtime import make_runtime
@@ -60,7 +60,7 @@ async def test_consent_withdrawal_in_chat_stops_sharing_and_tells_the_coordinato
         assert item is not None and item.person_id == youth.id
         assert await open_match_for(session, youth.id) is None  # the offer to the mentor is off
         with pytest.raises(DomainError) as refused:
-            await create_match(session, youth.id, mentor.id, now=NOW)
+            await create_match(session, youth.id, mentor.id, now=NOW, tz=COPENHAGEN)
         assert refused.value.key == "consent_withdrawn"
     mine = await chat.text("mine data")
     assert "Du har sagt ja til" not in mine
@@ -94,7 +94,9 @@ async def test_guardian_of_a_17_year_old_is_told_how_to_object_and_objection_pau
         item = await session.scalar(select(InboxItem).where(InboxItem.kind == "guardian_objection"))
         assert item is not None and item.person_id == sara.id
         with pytest.raises(DomainError):
-            await create_match(session, sara.id, (await factories.mentor(session)).id, now=NOW)
+            await create_match(
+                session, sara.id, (await factories.mentor(session)).id, now=NOW, tz=COPENHAGEN
+            )
     minor = Chat(runtime, channel="web", address="sim-minor", _update=100)
     await minor.text()
     resumed = await minor.text("start")

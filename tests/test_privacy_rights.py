@@ -25,7 +25,7 @@ from mentoring.pairs import open_match_for
 from storage.models import AuditEntry, OutboxMessage, Person
 from tests import factories
 from tests.browser.seed import EMAIL, PASSWORD, Seeded, dashboard_runtime, seed
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.fakes.chat import Chat
 from tests.fakes.twilio_api import FakeTwilio
 from tests.outbox_helpers import eventually, sms_settings
@@ -47,8 +47,8 @@ async def _history(session: AsyncSession, youth_id: int) -> None:
     match = await open_match_for(session, youth_id)
     assert match is not None
     meeting = await propose_meeting(session, match.id, youth_id, NOW + timedelta(hours=3),
-                                    "Café Paradis", now=NOW)  # fmt: skip
-    await mark_held(session, meeting.id, True, now=NOW + timedelta(hours=5))
+                                    "Café Paradis", now=NOW, tz=COPENHAGEN)  # fmt: skip
+    await mark_held(session, meeting.id, True, now=NOW + timedelta(hours=5), tz=COPENHAGEN)
     await report_hours(session, match.id, 90, reported_by=youth_id, today=NOW.date(), now=LATER)
     await register_outcome(session, youth_id, "education", NOW.date(), source="survey")
 

@@ -10,13 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 import scheduler
-from mentoring.quiet_hours import COPENHAGEN
 from storage.db import create_engine
 from storage.leader import LEASE_TTL, make_leader
 from storage.models import OutboxMessage
 from storage.types import utcnow
 from tests.cli_helpers import clean_env, mentorbot
-from tests.conftest import NOW
+from tests.conftest import COPENHAGEN, NOW
 from tests.runtime import FakeClock, make_runtime
 from tests.test_followups import make_pair, plan_meeting
 

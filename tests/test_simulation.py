@@ -20,11 +20,11 @@ from mentoring.hours import report_hours
 from mentoring.matches import accept_match, close_match
 from mentoring.meetings import confirm_meeting, mark_held, propose_meeting
 from mentoring.outcomes import register_outcome
-from mentoring.quiet_hours import COPENHAGEN
 from mentoring.sweep import sweep
 from messaging.delivery import send_due_once
 from storage.db import unit_of_work
 from storage.models import CheckinAnswer, FollowUp, InboxItem, Meeting, OutboxMessage
+from tests.conftest import COPENHAGEN
 from tests.runtime import FakeClock, make_runtime
 from tests.test_followups import Recorder, make_pair
 
@@ -56,20 +56,24 @@ async def simulate(
         script.setdefault(moment.astimezone(UTC), []).append(action)
 
     async def accept(s: AsyncSession, now: datetime) -> None:
-        await accept_match(s, match_id, now=now, today=now.astimezone(COPENHAGEN).date())
+        await accept_match(
+            s, match_id, now=now, today=now.astimezone(COPENHAGEN).date(), tz=COPENHAGEN
+        )
 
     at(START + timedelta(hours=2), accept)
     for n, day in enumerate(MEETINGS):
         starts = local(day, 15)
 
         async def plan(s: AsyncSession, now: datetime, starts: datetime = starts) -> None:
-            meeting = await propose_meeting(s, match_id, youth, starts, "Café Ung", now=now)
-            await confirm_meeting(s, meeting.id, mentor, now=now)
+            meeting = await propose_meeting(
+                s, match_id, youth, starts, "Café Ung", now=now, tz=COPENHAGEN
+            )
+            await confirm_meeting(s, meeting.id, mentor, now=now, tz=COPENHAGEN)
 
         async def held(s: AsyncSession, now: datetime, starts: datetime = starts) -> None:
             meeting = await s.scalar(select(Meeting).where(Meeting.starts_at == starts))
             assert meeting is not None
-            await mark_held(s, meeting.id, True, now=now)
+            await mark_held(s, meeting.id, True, now=now, tz=COPENHAGEN)
             today = now.astimezone(COPENHAGEN).date()
             await report_hours(
                 s, match_id, 120, reported_by=youth, today=today, now=now, meeting_id=meeting.id
@@ -95,7 +99,7 @@ async def simulate(
     answer(mentor, "closure", date(2027, 2, 26))
 
     async def close(s: AsyncSession, now: datetime) -> None:
-        await close_match(s, match_id, "completed", now=now, today=date(2027, 2, 26))
+        await close_match(s, match_id, "completed", now=now, today=date(2027, 2, 26), tz=COPENHAGEN)
 
     async def outcome(s: AsyncSession, now: datetime) -> None:
         await register_outcome(s, youth, "education", date(2027, 5, 26), source="survey")

@@ -20,6 +20,7 @@ from mentoring.matches import accept_match, create_match
 from messaging.gsm7 import is_gsm7
 from storage.models import ContactPoint, HoursReport, Meeting, OutboxMessage, Person, Youth
 from storage.types import utcnow
+from tests.conftest import COPENHAGEN
 from tests.factories import mentor
 from tests.fakes.twilio_api import FakeTwilio
 from tests.outbox_helpers import ACCOUNT, TOKEN, eventually, sms_settings
@@ -112,8 +113,8 @@ async def test_sms_end_to_end_sign_up_meeting_and_hours(
             assert person is not None and await session.get(Youth, person.id) is not None
             m = await mentor(session)
             session.add(ContactPoint(person_id=m.id, channel="sms", address=MENTOR, verified=True))
-            match = await create_match(session, person.id, m.id, now=now)
-            await accept_match(session, match.id, now=now, today=now.date())
+            match = await create_match(session, person.id, m.id, now=now, tz=COPENHAGEN)
+            await accept_match(session, match.id, now=now, today=now.date(), tz=COPENHAGEN)
 
         mentor_phone = Phone(client, runtime, twilio, MENTOR)
         await mentor_phone.text("MØDE tirsdag 15.00 Café X")

@@ -58,6 +58,7 @@ from settings import load_settings
 from storage.attribution import Comparison, Side
 from storage.db import unit_of_work
 from storage.models import Match, Youth
+from tests.conftest import COPENHAGEN
 from web.app import create_app
 
 NOW = datetime(2021, 1, 4, 9, 0, tzinfo=UTC)  # Monday: the last complete week is 2020-W53
@@ -216,9 +217,11 @@ async def _build(runtime: Runtime, tmp_path: Path) -> None:
         maja = await session.scalar(select(Youth.person_id).where(Youth.external_ref == "Y08"))
         pair = await session.scalar(select(Match).where(Match.youth_id == maja))
         assert pair is not None
-        await extend_match(session, pair.id)
+        await extend_match(session, pair.id, tz=COPENHAGEN)
         closed_at = datetime(2020, 8, 1, 10, tzinfo=UTC)
-        await close_match(session, pair.id, "completed", now=closed_at, today=closed_at.date())
+        await close_match(
+            session, pair.id, "completed", now=closed_at, today=closed_at.date(), tz=COPENHAGEN
+        )
 
 
 async def test_scenario_targets_agree_in_digest_report_and_dashboard(

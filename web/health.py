@@ -16,7 +16,6 @@ from core.statuses import FollowUpState
 from messaging.delivery import outbox_figures
 from storage.migrate import current_revision, head_revision
 from storage.models import FollowUp
-from storage.types import utcnow
 from web.keys import RUNTIME
 
 log = logging.getLogger(__name__)
@@ -43,7 +42,7 @@ async def healthz(request: web.Request) -> web.Response:
         return web.json_response({"status": "error", "database": "unreachable"}, status=503)
     head = head_revision()
     async with runtime.sessions() as session:
-        figures = await outbox_figures(session, utcnow())
+        figures = await outbox_figures(session, runtime.clock())
     return web.json_response(
         {
             "status": "ok",
@@ -82,7 +81,7 @@ async def metrics(request: web.Request) -> web.Response:
     if not metrics_allowed(request):
         raise web.HTTPForbidden()
     runtime = request.app[RUNTIME]
-    now = utcnow()
+    now = runtime.clock()
     async with runtime.sessions() as session:
         figures = await outbox_figures(session, now)
         followups_due = await session.scalar(

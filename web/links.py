@@ -89,7 +89,7 @@ async def confirm(request: web.Request) -> web.Response:
         async with runtime.transaction() as session:
             language = await meeting_links.language_of(session, payload) or language
             state = await meeting_links.confirm(
-                session, runtime.renderer, payload, digest(token), now
+                session, runtime.renderer, payload, digest(token), now, runtime.settings.tz
             )
             if state != "ask":
                 raise _NotOpen(state)

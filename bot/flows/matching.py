@@ -21,7 +21,7 @@ async def handle_accept(turn: Turn) -> None:
             None if (turn.incoming.option == "skip" or parsing.is_skip(turn.text)) else turn.text
         )
         match = await decline_match(
-            turn.session, match_id, (reason or "")[:200] or None, now=turn.now
+            turn.session, match_id, (reason or "")[:200] or None, now=turn.now, tz=turn.tz
         )
         await inbox.put(
             turn.session, turn.person, inbox.Kind.MATCH_DECLINED, now=turn.now, body=reason,
@@ -38,7 +38,7 @@ async def handle_accept(turn: Turn) -> None:
         await get_match(turn.session, match_id)
         turn.ask("reason", "match_decline_reason", (opt("skip", "label_skip"),))
         return
-    match = await accept_match(turn.session, match_id, now=turn.now, today=turn.today)
+    match = await accept_match(turn.session, match_id, now=turn.now, today=turn.today, tz=turn.tz)
     mentor = await turn.session.get(Mentor, match.mentor_id)
     youth = await turn.session.get(Person, match.youth_id)
     company = (

@@ -164,7 +164,9 @@ async def handle_cancel(turn: Turn) -> None:
     if not answer:
         turn.say("meeting_kept", at=meeting.starts_at)
         return
-    meeting = await cancel_meeting(turn.session, meeting.id, turn.person.id, now=turn.now)
+    meeting = await cancel_meeting(
+        turn.session, meeting.id, turn.person.id, now=turn.now, tz=turn.tz
+    )
     turn.say("meeting_cancelled", at=meeting.starts_at)
     turn.tell(
         match.other(turn.person.id),
@@ -303,11 +305,17 @@ async def _propose(turn: Turn, at: datetime, place: str | None) -> None:
     try:
         if data.get("meeting_id"):
             meeting = await reschedule_meeting(
-                turn.session, int(data["meeting_id"]), turn.person.id, at, place, now=turn.now
+                turn.session,
+                int(data["meeting_id"]),
+                turn.person.id,
+                at,
+                place,
+                now=turn.now,
+                tz=turn.tz,
             )
         else:
             meeting = await propose_meeting(
-                turn.session, match_id, turn.person.id, at, place, now=turn.now
+                turn.session, match_id, turn.person.id, at, place, now=turn.now, tz=turn.tz
             )
     except DomainError as err:
         if err.key in ("meeting_in_past", "meeting_too_far_ahead"):
@@ -327,7 +335,9 @@ async def _ask_other(turn: Turn, meeting: Meeting) -> None:
     context: dict[str, Any] = {"at": meeting.starts_at, "place": meeting.place}
     partner = await partner_name(turn.session, match, turn.person.id)
     turn.say("meeting_proposed", partner=partner, **context)
-    await set_state(turn.session, other, "meeting_confirm", "ask", {"meeting_id": meeting.id})
+    await set_state(
+        turn.session, other, "meeting_confirm", "ask", {"meeting_id": meeting.id}, now=turn.now
+    )
     turn.tell(
         other, "meeting_confirm_ask", yes_no_options(), partner=turn.person.first_name, **context
     )
@@ -342,7 +352,7 @@ async def handle_confirm(turn: Turn) -> None:
     answer = turn.answer_yes_no()
     context: dict[str, Any] = {"at": meeting.starts_at, "place": meeting.place}
     if answer is True:
-        await confirm_meeting(turn.session, meeting.id, turn.person.id, now=turn.now)
+        await confirm_meeting(turn.session, meeting.id, turn.person.id, now=turn.now, tz=turn.tz)
         turn.goto(None, None, {})
         partner = await partner_name(turn.session, match, turn.person.id)
         turn.say("meeting_confirmed", partner=partner, **context)
@@ -355,7 +365,7 @@ async def handle_confirm(turn: Turn) -> None:
         await _counter(turn, meeting, when)
         return
     if answer is False:
-        await decline_meeting(turn.session, meeting.id, turn.person.id, now=turn.now)
+        await decline_meeting(turn.session, meeting.id, turn.person.id, now=turn.now, tz=turn.tz)
         turn.goto(None, None, {})
         turn.say("meeting_declined_ack")
         turn.tell(other, "meeting_declined", partner=turn.person.first_name, **context)
@@ -400,7 +410,9 @@ async def handle_held(turn: Turn) -> None:
     if answer is None and minutes is None:
         turn.miss("meeting_held_again", yes_no_options())
         return
-    meeting = await mark_held(turn.session, meeting_id, answer is not False, now=turn.now)
+    meeting = await mark_held(
+        turn.session, meeting_id, answer is not False, now=turn.now, tz=turn.tz
+    )
     if answer is False:
         turn.goto(None, None, {})
         turn.say("meeting_not_held")
@@ -439,7 +451,7 @@ async def handle_hours(turn: Turn) -> None:
     if meeting_id is not None:
         meeting = await get_meeting(turn.session, meeting_id)
         if meeting.status != MeetingStatus.HELD:
-            await mark_held(turn.session, meeting_id, True, now=turn.now)
+            await mark_held(turn.session, meeting_id, True, now=turn.now, tz=turn.tz)
     await _report(turn, match_id, meeting_id, minutes=int(turn.data["minutes"]))
 
 

@@ -43,7 +43,7 @@ async def handle_erase(turn: Turn) -> None:
 
 
 async def withdraw(turn: Turn) -> None:
-    if await withdraw_share(turn.session, turn.person.id, now=turn.now):
+    if await withdraw_share(turn.session, turn.person.id, now=turn.now, tz=turn.tz):
         turn.say("privacy_consent_withdrawn")
     else:
         turn.say("privacy_consent_none")

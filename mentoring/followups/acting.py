@@ -76,6 +76,7 @@ async def _ask(ctx: Ctx, fu: FollowUp, question: Question, *, reminder: bool = F
         options=question.choices(),
         not_before=ctx.send_at,
         dedupe_key=f"fu:{fu.key}"[:120],
+        now=ctx.now,
     )
     if message is None:
         return False

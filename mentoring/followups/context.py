@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import local_date
 from mentoring import inbox
-from mentoring.quiet_hours import COPENHAGEN, next_allowed
+from mentoring.quiet_hours import next_allowed
 from messaging.render import Renderer
 
 
@@ -20,7 +20,7 @@ class Ctx:
     session: AsyncSession
     renderer: Renderer
     now: datetime
-    tz: ZoneInfo = COPENHAGEN
+    tz: ZoneInfo  # the programme's (settings.timezone): local days, quiet hours
     # The coordinator's flags (InboxItem rows), written together once the batch has run: one
     # statement instead of a flush per row.
     flags: list[dict[str, Any]] = field(default_factory=list)

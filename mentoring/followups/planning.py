@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import local_date, month_start
 from core.statuses import UPCOMING, MatchStatus, MeetingStatus
 from mentoring.followups.rows import drop_pending, on_day, schedule
-from mentoring.quiet_hours import COPENHAGEN, next_allowed
+from mentoring.quiet_hours import next_allowed
 from mentoring.rules import RULES
 from storage.models import FollowUp, Match, Meeting
 
 
 async def on_match_created(
-    session: AsyncSession, match: Match, now: datetime, tz: ZoneInfo = COPENHAGEN
+    session: AsyncSession, match: Match, now: datetime, *, tz: ZoneInfo
 ) -> None:
     """Ask the mentor to accept, remind after 72 h, flag the coordinator 48 h after that."""
     common: dict[str, Any] = {"programme_id": match.programme_id, "match_id": match.id}
@@ -42,7 +42,7 @@ async def on_match_created(
 
 
 async def on_match_accepted(
-    session: AsyncSession, match: Match, now: datetime, tz: ZoneInfo = COPENHAGEN
+    session: AsyncSession, match: Match, now: datetime, *, tz: ZoneInfo
 ) -> None:
     """Plan the pair's programme: checks, check-in, closure, survey.
 
@@ -72,14 +72,14 @@ async def on_match_accepted(
     await _plan_end(session, match, match.ends_on, tz)
 
 
-async def on_match_extended(session: AsyncSession, match: Match, tz: ZoneInfo = COPENHAGEN) -> None:
+async def on_match_extended(session: AsyncSession, match: Match, *, tz: ZoneInfo) -> None:
     """A longer programme moves the closure and the outcome survey with the new end date."""
     if match.ends_on is not None:
         await _plan_end(session, match, match.ends_on, tz)
 
 
 async def on_match_closed(
-    session: AsyncSession, match: Match, now: datetime, tz: ZoneInfo = COPENHAGEN
+    session: AsyncSession, match: Match, now: datetime, *, tz: ZoneInfo
 ) -> None:
     """Everything pending for the pair stops; a pair that ran gets its outcome survey."""
     await drop_pending(
@@ -95,7 +95,7 @@ async def on_match_closed(
 
 
 async def on_meeting_changed(
-    session: AsyncSession, meeting: Meeting, now: datetime, tz: ZoneInfo = COPENHAGEN
+    session: AsyncSession, meeting: Meeting, now: datetime, *, tz: ZoneInfo
 ) -> None:
     """Call after proposing, confirming, rescheduling, cancelling or marking a meeting."""
     match = await session.get(Match, meeting.match_id)

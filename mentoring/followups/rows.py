@@ -14,7 +14,7 @@ from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import FollowUpState
-from mentoring.quiet_hours import COPENHAGEN, at_local, next_allowed
+from mentoring.quiet_hours import at_local, next_allowed
 from mentoring.rules import RULES
 from storage.models import FollowUp
 
@@ -63,7 +63,7 @@ async def drop_pending(session: AsyncSession, now: datetime, *where: ColumnEleme
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-def on_day(day: date, tz: ZoneInfo = COPENHAGEN) -> datetime:
+def on_day(day: date, tz: ZoneInfo) -> datetime:
     """A date-based follow-up: 10:00 local on that day, or the next allowed time."""
     return next_allowed(at_local(day, RULES.send_at, tz), tz)
 

@@ -80,9 +80,11 @@ async def close(request: web.Request) -> web.StreamResponse:
     form = await check_csrf(request)
     reason = form.get("reason", "")
     now, today = now_and_today(request)
+    tz = request.app[RUNTIME].settings.tz
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        match = await close_match(db, match_id, text_field(form, "reason"), now=now, today=today)
+        chosen = text_field(form, "reason")
+        match = await close_match(db, match_id, chosen, now=now, today=today, tz=tz)
         await record(db, who.actor, "match_closed", "match", match.id, reason=match.end_reason)
         return ("match_closed_rematch" if match.end_reason == "rematch" else "match_closed"), {}
 
@@ -96,9 +98,10 @@ async def extend(request: web.Request) -> web.StreamResponse:
     decision on a pair past its end date); the 3-month target still measures the original term."""
     match_id = route_id(request)
     await check_csrf(request)
+    tz = request.app[RUNTIME].settings.tz
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        match = await extend_match(db, match_id)
+        match = await extend_match(db, match_id, tz=tz)
         await record(db, who.actor, "match_extended", "match", match.id, ends_on=str(match.ends_on))
         return "match_extended", {
             "ends_on": match.ends_on.strftime("%d.%m.%Y") if match.ends_on else ""

@@ -92,7 +92,9 @@ async def _make_match(
 ) -> tuple[str, dict[str, Any]]:
     runtime = request.app[RUNTIME]
     now, _ = now_and_today(request)
-    match = await create_match(db, youth_id, mentor_id, now=now, coordinator_id=who.id)
+    match = await create_match(
+        db, youth_id, mentor_id, now=now, coordinator_id=who.id, tz=runtime.settings.tz
+    )
     await introduce(db, runtime.renderer, match.id, now=now)
     await record(
         db,
