@@ -23,10 +23,10 @@ from sqlalchemy import select
 import scheduler
 from core.runtime import Runtime
 from mentoring.digest_mail import due_week, send_digest
-from mentoring.quiet_hours import COPENHAGEN
 from messaging.email import Mailer
 from settings import load_settings
 from storage.models import DigestSend
+from tests.conftest import COPENHAGEN
 from tests.digest_dataset import WEEK, build_programme
 
 RECIPIENTS = "leder@vejle.dk,udvalg@vejle.dk,koordinator@vejle.dk"
