@@ -18,6 +18,7 @@ from pathlib import Path
 from rapidfuzz.distance import DamerauLevenshtein
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mentoring.errors import DomainError
 from mentoring.text import fold
 from storage.models import Programme
 
@@ -81,6 +82,27 @@ def parse_local(setting: str | None) -> tuple[Place, ...]:
         if found:
             places.append(Place(found.group(1), found.group(2)))
     return tuple(places) or default_local()
+
+
+def local_setting(raw: str) -> str | None:
+    """`--local-places "8800 Viborg, Bjerringbro, 6000 Agtrup"` -> the stored setting ("postcode
+    town" a line). A town without a postcode takes the one it has in Viborg Kommune's or the
+    country's list (a village in neither needs its postcode); empty or '-': Viborg Kommune's."""
+    items = [item.strip() for item in re.split(r"[,;\n]", raw) if item.strip()]
+    if not items or items == ["-"]:
+        return None
+    by_name = _index(default_local())[0]
+    lines = []
+    for item in items:
+        given = re.fullmatch(r"(\d{4})\s+(.+)", item)
+        known = by_name.get(fold(item))
+        if given:
+            lines.append(f"{given.group(1)} {' '.join(given.group(2).split())}")
+        elif known is not None:
+            lines.append(f"{known.postcode} {known.town}")
+        else:
+            raise DomainError("programme_setting_invalid", setting="local_places", value=item)
+    return "\n".join(dict.fromkeys(lines))
 
 
 async def programme_places(session: AsyncSession, programme_id: int) -> tuple[Place, ...]:

@@ -51,6 +51,10 @@ SETTINGS: tuple[Setting, ...] = (
 BY_NAME = {s.name: s for s in SETTINGS}
 
 
+class Unchanged:
+    """A setting not given (None is a value: `local_places` back to the default towns)."""
+
+
 def parse_value(setting: Setting, raw: str) -> object:
     """A setting's value from text (the command line, a form); DomainError when it is not one."""
     raw = raw.strip()
@@ -94,6 +98,7 @@ def parse_budget(items: list[str]) -> dict[str, int]:
 def current_values(programme: Programme) -> dict[str, Any]:
     values: dict[str, Any] = {s.name: getattr(programme, s.name) for s in SETTINGS}
     values["budget_dkk"] = dict(sorted((programme.budget_dkk or {}).items()))
+    values["local_places"] = programme.local_places
     return values
 
 
@@ -104,9 +109,11 @@ async def change_settings(
     *,
     actor: str,
     budget: Mapping[str, int] | None = None,
+    local_places: str | type[Unchanged] | None = Unchanged,
 ) -> dict[str, tuple[object, object]]:
-    """Apply parsed changes (a budget's years are added or replaced); returns what changed as
-    old and new values, and audits it. The programme must still end after it starts."""
+    """Apply parsed changes (a budget's years are added or replaced; `local_places` as
+    mentoring.places.local_setting made it, None for Viborg Kommune's towns); returns what
+    changed as old and new values, and audits it. The programme must still end after it starts."""
     starts_on = changes.get("starts_on", programme.starts_on)
     ends_on = changes.get("ends_on", programme.ends_on)
     assert isinstance(starts_on, date) and isinstance(ends_on, date)
@@ -126,6 +133,9 @@ async def change_settings(
         if new_budget != old_budget:
             changed["budget_dkk"] = (old_budget, new_budget)
             programme.budget_dkk = new_budget
+    if local_places is not Unchanged and local_places != programme.local_places:
+        changed["local_places"] = (programme.local_places, local_places)
+        programme.local_places = local_places  # type: ignore[assignment]
     if changed:
         await record(
             session,

@@ -55,13 +55,23 @@ async def cmd_programme_show(args: argparse.Namespace, runtime: Runtime) -> int:
         if name == "budget_dkk":
             shown = " ".join(f"{y}={v}" for y, v in value.items()) or "-"
             _out(f"{'budget':<36} {shown}")
+        elif name == "local_places":
+            towns = ", ".join((value or "").splitlines()) or "Viborg Kommune (default)"
+            _out(f"{'local-places':<36} {towns}")
         else:
             _out(f"{by_setting[name].replace('_', '-'):<36} {value}")
     return 0
 
 
 async def cmd_programme_set(args: argparse.Namespace, runtime: Runtime) -> int:
-    from mentoring.programme_settings import BY_NAME, change_settings, parse_budget, parse_value
+    from mentoring.places import local_setting
+    from mentoring.programme_settings import (
+        BY_NAME,
+        Unchanged,
+        change_settings,
+        parse_budget,
+        parse_value,
+    )
     from mentoring.programmes import current_programme
     from storage.db import unit_of_work
 
@@ -73,12 +83,16 @@ async def cmd_programme_set(args: argparse.Namespace, runtime: Runtime) -> int:
             if (raw := getattr(args, flag)) is not None
         }
         budget = parse_budget(args.budget or [])
-        if not changes and not budget:
+        given = args.local_places
+        towns = Unchanged if given is None else local_setting(given)
+        if not changes and not budget and towns is Unchanged:
             _out("Nothing to change: give at least one setting (see --help).")
             return 2
         async with unit_of_work(runtime.sessions) as session:
             programme = await current_programme(session, today)
-            changed = await change_settings(session, programme, changes, actor="cli", budget=budget)
+            changed = await change_settings(
+                session, programme, changes, actor="cli", budget=budget, local_places=towns
+            )
     except DomainError as exc:
         _error(runtime, exc)
         return 2
@@ -99,5 +113,11 @@ def add_commands(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> No
         change.add_argument("--" + flag.replace("_", "-"), dest=flag, metavar="VALUE")
     change.add_argument(
         "--budget", action="append", metavar="YEAR=DKK", help="the budget for a year (repeatable)"
+    )
+    change.add_argument(
+        "--local-places",
+        metavar="TOWNS",
+        help="the programme's own towns, read first in sign-up ('8800 Viborg, Bjerringbro'; "
+        "a town without a postcode needs a known one; '-' for Viborg Kommune's)",
     )
     change.set_defaults(fn=cmd_programme_set)

@@ -1,4 +1,5 @@
-"""The programme's settings from the command line and the dashboard: dates, targets, budget."""
+"""The programme's settings from the command line and the dashboard: dates, targets, budget,
+its own towns."""
 
 from __future__ import annotations
 
@@ -6,10 +7,14 @@ from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from storage.db import session_factory
 from storage.models import AuditEntry, Programme
 from tests.cli_helpers import clean_env, mentorbot
+from tests.conftest import NOW
+from tests.fakes.chat import Chat
+from tests.runtime import make_runtime
 from tests.test_dashboard import Dashboard, dash  # noqa: F401 (the fixture)
 
 
@@ -85,3 +90,38 @@ async def test_dashboard_settings_page_saves_the_dates_with_csrf_and_audit(
 
     wrong = await dash.post("/settings", {"ends_on": "2019-01-01"}, page="/settings")
     assert "slutte efter det starter" in wrong
+
+
+async def test_programme_local_places_set_on_the_command_line_are_towns_in_sign_up(
+    db_url: str, tmp_path: Path, engine: AsyncEngine, session: AsyncSession
+) -> None:
+    env = clean_env(tmp_path / "var", DATABASE_URL=db_url)
+    unknown = mentorbot("programme", "set", "--local-places", "Agtrup", env=env, cwd=tmp_path)
+    assert unknown.returncode == 2 and "Agtrup" in unknown.stdout  # a village needs its postcode
+    result = mentorbot(
+        "programme", "set", "--local-places", "Kolding, 6000 Agtrup,6091  Bjert",
+        env=env, cwd=tmp_path,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert "1 setting(s) changed." in result.stdout
+    programme = await session.scalar(select(Programme))
+    assert programme is not None
+    assert programme.local_places == "6000 Kolding\n6000 Agtrup\n6091 Bjert"
+    await session.rollback()
+    shown = mentorbot("programme", "show", env=env, cwd=tmp_path)
+    assert "6000 Kolding, 6000 Agtrup, 6091 Bjert" in shown.stdout
+
+    chat = Chat(
+        make_runtime(engine, NOW, session_factory(engine)), channel="sms", address="+4522334455"
+    )
+    for text in ["hej", "ja", "jeg hedder mikkel og er 22", "1", "it"]:
+        await chat.text(text)
+    summary = await chat.text("jeg bor i agtrup")
+    assert "Område: 6000 Agtrup" in summary
+    assert "godkende" not in summary and "Er det rigtigt?" in summary
+
+    default = mentorbot("programme", "set", "--local-places", "-", env=env, cwd=tmp_path)
+    assert default.returncode == 0 and "local_places" in default.stdout
+    assert (
+        "Viborg Kommune (default)" in mentorbot("programme", "show", env=env, cwd=tmp_path).stdout
+    )
