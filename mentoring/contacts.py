@@ -62,6 +62,20 @@ async def find(session: AsyncSession, channel: str, address: str) -> ContactPoin
     )
 
 
+async def mark_verified(session: AsyncSession, channel: str, address: str) -> None:
+    """The sign-up's code came back: the number is the writer's (no point, nothing to mark)."""
+    point = await find(session, channel, address)
+    if point is not None:
+        point.verified = True
+
+
+async def drop_unverified(session: AsyncSession, channel: str, address: str) -> None:
+    """Forget an address given in sign-up that was never proved (a verified one is kept)."""
+    point = await find(session, channel, address)
+    if point is not None and not point.verified:
+        await session.delete(point)
+
+
 async def state_of(session: AsyncSession, channel: str, address: str) -> str | None:
     """The point's state, None when nobody holds this address."""
     return await session.scalar(

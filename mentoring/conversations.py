@@ -27,6 +27,7 @@ __all__ = [
     "Person",
     "Sender",
     "find_sender",
+    "invitation_by_id",
     "new_person",
     "new_state",
     "open_invitation",
@@ -118,6 +119,11 @@ async def new_person(
         )
     )  # written with the turn's other changes at the next flush
     return person
+
+
+async def invitation_by_id(session: AsyncSession, invitation_id: int) -> Invitation | None:
+    """The invitation a mentor's sign-up started from (kept in the flow's data by its id)."""
+    return await session.get(Invitation, invitation_id)
 
 
 async def open_invitation(session: AsyncSession, code: str, now: datetime) -> Invitation | None:

@@ -36,6 +36,18 @@ class MonthHours:
         return self.minutes >= self.commitment_minutes
 
 
+async def minutes_reported(session: AsyncSession, match_id: int) -> int:
+    """Every minute the pair has reported, over all months and both sides ("my data")."""
+    return int(
+        await session.scalar(
+            select(func.coalesce(func.sum(HoursReport.minutes), 0)).where(
+                HoursReport.match_id == match_id
+            )
+        )
+        or 0
+    )
+
+
 async def month_total(session: AsyncSession, match_id: int, month: date) -> MonthHours:
     match = await get_match(session, match_id)
     programme = await session.get(Programme, match.programme_id)

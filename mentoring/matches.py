@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
@@ -14,7 +15,7 @@ from mentoring import consent, followups
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
 from mentoring.rules import for_programme
-from storage.models import Match, Mentor, Person, Programme, Youth
+from storage.models import Company, Match, Mentor, Person, Programme, Youth
 
 
 async def open_match_count(session: AsyncSession, mentor_id: int) -> int:
@@ -95,6 +96,29 @@ async def accept_match(
         youth.waiting_since = None
     await followups.on_match_accepted(session, match, now, tz=tz)
     return match
+
+
+@dataclass(frozen=True)
+class Introduction:
+    """What each side of an accepted pair is told about the other (no surname, no contact)."""
+
+    youth_name: str | None
+    company: str | None
+    role_title: str | None
+
+
+async def introduction(session: AsyncSession, match: Match) -> Introduction:
+    """The youth's first name for the mentor; the mentor's company and role for the youth."""
+    mentor = await session.get(Mentor, match.mentor_id)
+    youth = await session.get(Person, match.youth_id)
+    company = (
+        await session.get(Company, mentor.company_id) if mentor and mentor.company_id else None
+    )
+    return Introduction(
+        youth_name=youth.first_name if youth else "",
+        company=company.name if company else None,
+        role_title=mentor.role_title if mentor else None,
+    )
 
 
 async def decline_match(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import PLANNED, SENT, UPCOMING, MatchStatus, MeetingStatus, PersonStatus
@@ -222,6 +222,16 @@ async def mark_held(
     meeting.updated_at = now
     await followups.on_meeting_changed(session, meeting, now, tz=tz)
     return meeting
+
+
+async def meeting_count(session: AsyncSession, match_id: int) -> int:
+    """Every meeting the pair has put in, in any status (what "my data" shows as meetings)."""
+    return int(
+        await session.scalar(
+            select(func.count()).select_from(Meeting).where(Meeting.match_id == match_id)
+        )
+        or 0
+    )
 
 
 async def open_meetings(session: AsyncSession, match_id: int) -> list[Meeting]:

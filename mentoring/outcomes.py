@@ -94,6 +94,13 @@ async def register_outcome(
     return outcome
 
 
+async def company_by_cvr(session: AsyncSession, programme_id: int, cvr: str) -> Company | None:
+    """The programme's company registered under this CVR number, if any."""
+    return await session.scalar(
+        select(Company).where(Company.programme_id == programme_id, Company.cvr == cvr)
+    )
+
+
 async def register_company(
     session: AsyncSession,
     programme_id: int,

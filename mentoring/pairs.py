@@ -13,6 +13,11 @@ from core.statuses import OPEN, MatchStatus
 from storage.models import Match, Person
 
 
+async def match_by_id(session: AsyncSession, match_id: int) -> Match | None:
+    """A pair by its id, None when there is none (`matches.get_match` raises instead)."""
+    return await session.get(Match, match_id)
+
+
 async def open_match_for(session: AsyncSession, person_id: int) -> Match | None:
     """The youth's or mentor's most recent open match (a mentor with several: the newest)."""
     return await session.scalar(

@@ -106,6 +106,23 @@ async def person_by_id(session: AsyncSession, person_id: int) -> Person | None:
     return await session.get(Person, person_id)
 
 
+async def youth_by_id(session: AsyncSession, person_id: int) -> Youth | None:
+    """The youth's own details (None for a mentor or someone half-way through sign-up)."""
+    return await session.get(Youth, person_id)
+
+
+async def mentor_by_id(session: AsyncSession, person_id: int) -> Mentor | None:
+    """The mentor's own details (None for a youth or someone half-way through sign-up)."""
+    return await session.get(Mentor, person_id)
+
+
+async def contact_points_of(session: AsyncSession, person_id: int) -> list[ContactPoint]:
+    """Every address we keep for the person, as "my data" shows them."""
+    return list(
+        await session.scalars(select(ContactPoint).where(ContactPoint.person_id == person_id))
+    )
+
+
 async def person_by_contact(session: AsyncSession, channel: str, address: str) -> Person | None:
     return await session.scalar(
         select(Person)

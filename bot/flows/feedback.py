@@ -8,10 +8,10 @@ from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
 from mentoring import inbox
+from mentoring.checkin_answers import CheckinAnswer, answer_row
 from mentoring.lookups import lookup
 from mentoring.matches import get_match
 from mentoring.outcomes import register_outcome
-from storage.models import CheckinAnswer
 
 SCORE_WORDS = {
     "dårligt": 1,
@@ -49,19 +49,17 @@ def _comment(turn: Turn) -> str | None:
 async def _answer(turn: Turn, kind: str) -> CheckinAnswer:
     """The person's answer row for this question, created at the score."""
     answer_id = turn.data.get("answer_id")
-    if answer_id is not None:
-        row = await turn.session.get(CheckinAnswer, int(answer_id))
-        if row is not None:
-            return row
-    row = CheckinAnswer(
+    known = int(answer_id) if answer_id is not None else None
+    row = await answer_row(
+        turn.session,
+        known,
         match_id=int(turn.data["match_id"]),
         person_id=turn.person.id,
         kind=kind,
-        answered_at=turn.now,
+        now=turn.now,
     )
-    turn.session.add(row)
-    await turn.session.flush()
-    turn.set(answer_id=row.id)
+    if row.id != known:
+        turn.set(answer_id=row.id)
     return row
 
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from bot import parsing
 from bot.turn import Turn, opt, yes_no_options
 from mentoring import inbox
-from mentoring.matches import accept_match, decline_match, get_match
-from storage.models import Company, Mentor, Person
+from mentoring.matches import accept_match, decline_match, get_match, introduction
 
 
 async def handle_accept(turn: Turn) -> None:
@@ -39,17 +38,13 @@ async def handle_accept(turn: Turn) -> None:
         turn.ask("reason", "match_decline_reason", (opt("skip", "label_skip"),))
         return
     match = await accept_match(turn.session, match_id, now=turn.now, today=turn.today, tz=turn.tz)
-    mentor = await turn.session.get(Mentor, match.mentor_id)
-    youth = await turn.session.get(Person, match.youth_id)
-    company = (
-        await turn.session.get(Company, mentor.company_id) if mentor and mentor.company_id else None
-    )
+    intro = await introduction(turn.session, match)
     turn.goto(None, None, {})
-    turn.say("match_accepted_mentor", youth_name=youth.first_name if youth else "")
+    turn.say("match_accepted_mentor", youth_name=intro.youth_name)
     turn.tell(
         match.youth_id,
         "match_accepted_youth",
         mentor_name=turn.person.first_name,
-        company=company.name if company else None,
-        role_title=mentor.role_title if mentor else None,
+        company=intro.company,
+        role_title=intro.role_title,
     )

@@ -16,6 +16,7 @@ from core.statuses import MeetingStatus
 from mentoring.errors import DomainError
 from mentoring.hours import previous_report, recent_meeting, report_hours
 from mentoring.meetings import (
+    Meeting,
     cancel_meeting,
     confirm_meeting,
     decline_meeting,
@@ -25,9 +26,8 @@ from mentoring.meetings import (
     propose_meeting,
     reschedule_meeting,
 )
-from mentoring.pairs import active_match, partner_name
+from mentoring.pairs import Match, active_match, match_by_id, partner_name
 from mentoring.prompts import set_state
-from storage.models import Match, Meeting
 
 SLOT_TIME = time(15, 0)
 SLOT_DAYS = 3
@@ -280,7 +280,7 @@ def _at(turn: Turn) -> datetime:
 
 
 async def _readback_context(turn: Turn) -> dict[str, Any]:
-    match = await turn.session.get(Match, int(turn.data["match_id"]))
+    match = await match_by_id(turn.session, int(turn.data["match_id"]))
     partner = await partner_name(turn.session, match, turn.person.id) if match else ""
     return {"at": _at(turn), "place": turn.data.get("place"), "partner": partner}
 
@@ -329,7 +329,7 @@ async def _propose(turn: Turn, at: datetime, place: str | None) -> None:
 
 async def _ask_other(turn: Turn, meeting: Meeting) -> None:
     """Tell the proposer what was proposed and ask the other side to confirm it."""
-    match = await turn.session.get(Match, meeting.match_id)
+    match = await match_by_id(turn.session, meeting.match_id)
     assert match is not None
     other = match.other(turn.person.id)
     context: dict[str, Any] = {"at": meeting.starts_at, "place": meeting.place}
@@ -346,7 +346,7 @@ async def _ask_other(turn: Turn, meeting: Meeting) -> None:
 async def handle_confirm(turn: Turn) -> None:
     """Flow `meeting_confirm` {"meeting_id"}: yes / no / a new time as a counter-proposal."""
     meeting = await get_meeting(turn.session, int(turn.data["meeting_id"]))
-    match = await turn.session.get(Match, meeting.match_id)
+    match = await match_by_id(turn.session, meeting.match_id)
     assert match is not None
     other = match.other(turn.person.id)
     answer = turn.answer_yes_no()
@@ -500,7 +500,7 @@ async def _report(
         turn.say("hours_total", **figures)
         return
     meeting = await get_meeting(turn.session, int(meeting_id or 0))
-    match = await turn.session.get(Match, match_id)
+    match = await match_by_id(turn.session, match_id)
     partner = await partner_name(turn.session, match, turn.person.id) if match else ""
     turn.say(
         "hours_same_meeting",

@@ -3,8 +3,6 @@ coordinator, "I'm unsure", and the doors into meetings and hours."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from bot import parsing
 from bot.flows import meetings, privacy
 from bot.turn import Turn, opt
@@ -13,9 +11,10 @@ from core.statuses import PersonStatus, Role
 from mentoring import inbox
 from mentoring.audit import record
 from mentoring.coordinators import coordinator_name
+from mentoring.hours import minutes_reported
+from mentoring.meetings import meeting_count
 from mentoring.pairs import open_match_for, partner_name
-from mentoring.people import has_consent
-from storage.models import ContactPoint, HoursReport, Meeting, Mentor, Youth
+from mentoring.people import Youth, contact_points_of, has_consent, mentor_by_id, youth_by_id
 
 OPTION_COMMANDS = {"write": "write", "help": "help", "lang:da": "danish", "lang:en": "english"}
 
@@ -125,7 +124,7 @@ def _member(turn: Turn) -> bool:
 
 
 async def _start(turn: Turn) -> bool:
-    youth = await turn.session.get(Youth, turn.person.id)
+    youth = await youth_by_id(turn.session, turn.person.id)
     if (
         turn.person.status == PersonStatus.PAUSED
         and youth is not None
@@ -211,30 +210,16 @@ async def _unsure(turn: Turn) -> None:
 
 async def _my_data(turn: Turn) -> None:
     session, person = turn.session, turn.person
-    points = list(
-        await session.scalars(select(ContactPoint).where(ContactPoint.person_id == person.id))
-    )
-    youth = await session.get(Youth, person.id)
-    mentor = await session.get(Mentor, person.id)
+    points = await contact_points_of(session, person.id)
+    youth = await youth_by_id(session, person.id)
+    mentor = await mentor_by_id(session, person.id)
     match = await open_match_for(session, person.id)
     partner = None
     meetings_count = minutes = 0
     if match is not None:
         partner = await partner_name(session, match, person.id) or None
-        meetings_count = int(
-            await session.scalar(
-                select(func.count()).select_from(Meeting).where(Meeting.match_id == match.id)
-            )
-            or 0
-        )
-        minutes = int(
-            await session.scalar(
-                select(func.coalesce(func.sum(HoursReport.minutes), 0)).where(
-                    HoursReport.match_id == match.id
-                )
-            )
-            or 0
-        )
+        meetings_count = await meeting_count(session, match.id)
+        minutes = await minutes_reported(session, match.id)
     turn.say(
         "my_data",
         first_name=person.first_name,

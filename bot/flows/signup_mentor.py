@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import select
-
 from bot import parsing
 from bot.events import Option
 from bot.flows import summary_change
@@ -16,13 +14,13 @@ from bot.turn import Turn, opt, yes_no_options
 from bot.understanding import answers
 from mentoring.addresses import tidy_name
 from mentoring.audit import record
+from mentoring.conversations import invitation_by_id
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
-from mentoring.outcomes import normalise_cvr, register_company
+from mentoring.outcomes import company_by_cvr, normalise_cvr, register_company
 from mentoring.people import MentorForm, approve_mentor, register_mentor
 from mentoring.places import find_place, programme_places
 from mentoring.rules import MENTOR_CAPACITY
-from storage.models import Company, Invitation
 
 FLOW = "signup_mentor"
 STEPS = (
@@ -189,11 +187,8 @@ async def _company_answer(turn: Turn) -> bool:
     turn.set(company=name, cvr=cvr)
     if cvr is None:
         return True
-    registered = await turn.session.scalar(
-        select(Company.name).where(
-            Company.programme_id == turn.person.programme_id, Company.cvr == cvr
-        )
-    )
+    known = await company_by_cvr(turn.session, turn.person.programme_id, cvr)
+    registered = known.name if known is not None else None
     if registered is not None and not answers.same_company(name, registered):
         turn.set(registered=registered)
         turn.ask("company_check", "mentor_company_check", yes_no_options(), **turn.data)
@@ -243,9 +238,7 @@ async def _finish(turn: Turn) -> None:
     programme_id = turn.person.programme_id
     company = None
     if data.get("cvr"):
-        company = await turn.session.scalar(
-            select(Company).where(Company.programme_id == programme_id, Company.cvr == data["cvr"])
-        )
+        company = await company_by_cvr(turn.session, programme_id, data["cvr"])
     if company is None:
         company = await register_company(
             turn.session,
@@ -258,7 +251,7 @@ async def _finish(turn: Turn) -> None:
         )
     invitation = None
     if data.get("invitation_id"):
-        invitation = await turn.session.get(Invitation, int(data["invitation_id"]))
+        invitation = await invitation_by_id(turn.session, int(data["invitation_id"]))
     form = MentorForm(
         first_name=data["first_name"],
         last_name=data.get("last_name"),

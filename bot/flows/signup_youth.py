@@ -11,7 +11,7 @@ from bot.events import Option
 from bot.flows import summary_change
 from bot.turn import Turn, opt, yes_no_options
 from bot.understanding import answers
-from mentoring import guardians, inbox, outbound
+from mentoring import contacts, guardians, inbox, outbound
 from mentoring.addresses import normalise_email, normalise_phone, tidy_name
 from mentoring.audit import record
 from mentoring.coordinators import coordinator_name
@@ -26,9 +26,9 @@ from mentoring.people import (
     check_postcode,
     record_consent,
     register_youth,
+    youth_by_id,
 )
 from mentoring.places import find_place, programme_places
-from storage.models import ContactPoint, Youth
 
 FLOW = "signup_youth"
 NONE_OF_THESE = "sit:none"
@@ -165,9 +165,8 @@ async def handle(turn: Turn) -> None:
         await _contact_answer(turn)
     elif step == "code":
         if parsing.verification_code(turn.text) == data.get("code"):
-            point = await _sms_point(turn)
-            if point is not None:
-                point.verified = True
+            if phone := data.get("phone"):
+                await contacts.mark_verified(turn.session, "sms", phone)
             turn.set(code=None, phone_verified=True)
             turn.say("signup_code_ok")
             await _next_after_contact(turn)
@@ -302,21 +301,9 @@ def _changeable(turn: Turn) -> list[str]:
     return [f for f in FIELDS if f != "guardian" or int(turn.data.get("age", 99)) < 18]
 
 
-async def _sms_point(turn: Turn) -> ContactPoint | None:
-    phone = turn.data.get("phone")
-    if not phone:
-        return None
-    from sqlalchemy import select
-
-    return await turn.session.scalar(
-        select(ContactPoint).where(ContactPoint.channel == "sms", ContactPoint.address == phone)
-    )
-
-
 async def _drop_phone(turn: Turn) -> None:
-    point = await _sms_point(turn)
-    if point is not None and not point.verified:
-        await turn.session.delete(point)
+    if phone := turn.data.get("phone"):
+        await contacts.drop_unverified(turn.session, "sms", phone)
     turn.set(phone=None, code=None)
 
 
@@ -373,7 +360,7 @@ async def _finish(turn: Turn) -> None:
     person = await register_youth(
         turn.session, turn.person.programme_id, form, now=turn.now, person=turn.person
     )
-    youth = await turn.session.get(Youth, person.id)
+    youth = await youth_by_id(turn.session, person.id)
     if youth is not None:
         runtime = turn.runtime
         await guardians.inform(
