@@ -13,11 +13,12 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import Table, func, insert, literal, or_, select
+from sqlalchemy import Row, Table, func, insert, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from core.statuses import OPEN, OutboxStatus, Role
 from mentoring.cpr import redact
+from mentoring.errors import NotFound
 from mentoring.pairs import open_match_for
 from storage.models import InboxItem, Match, OutboxMessage, Person, Programme
 
@@ -71,6 +72,31 @@ async def put(
         )
     )
     return match
+
+
+async def items(
+    session: AsyncSession, programme_id: int, *, limit: int = 200
+) -> Sequence[Row[InboxItem, str | None, Role | None]]:
+    """The programme's items with the person's first name and role: unhandled first, then
+    newest first (the dashboard's inbox shows the latest `limit`)."""
+    return (
+        await session.execute(
+            select(InboxItem, Person.first_name, Person.role)
+            .outerjoin(Person, Person.id == InboxItem.person_id)
+            .where(InboxItem.programme_id == programme_id)
+            .order_by(InboxItem.handled_at.is_not(None), InboxItem.created_at.desc())
+            .limit(limit)
+        )
+    ).all()
+
+
+async def mark_handled(session: AsyncSession, item_id: int, *, now: datetime) -> InboxItem:
+    """The coordinator has dealt with the item; handling it twice keeps the first time."""
+    item = await session.get(InboxItem, item_id)
+    if item is None:
+        raise NotFound("inbox_item", item_id)
+    item.handled_at = item.handled_at or now
+    return item
 
 
 async def stop_requested(session: AsyncSession, person: Person, *, now: datetime) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from stdnum.dk import cvr as stdnum_cvr
 from stdnum.exceptions import ValidationError as StdnumError
 
-from core.statuses import MATCHED, MatchStatus
+from core.statuses import MATCHED, MatchStatus, PersonStatus
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
 from storage.models import Company, JobOpening, Match, Outcome, Person, Programme, Youth
@@ -172,3 +172,79 @@ async def fill_job_opening(
         raise NotFound("youth", youth_id)
     opening.filled_by, opening.filled_on = youth_id, filled_on
     return opening
+
+
+async def outcome_rows(
+    session: AsyncSession, programme_id: int
+) -> Sequence[Row[Outcome, str | None]]:
+    """The programme's outcomes with the youth's first name, newest observation first."""
+    return (
+        await session.execute(
+            select(Outcome, Person.first_name)
+            .outerjoin(Person, Person.id == Outcome.youth_id)
+            .where(Outcome.programme_id == programme_id)
+            .order_by(Outcome.observed_on.desc(), Outcome.id.desc())
+        )
+    ).all()
+
+
+async def matched_youths(
+    session: AsyncSession, programme_id: int
+) -> Sequence[Row[int, str | None]]:
+    """Id and first name of every youth who has had a pair here (an outcome can be registered)."""
+    return (
+        await session.execute(
+            select(Person.id, Person.first_name)
+            .where(
+                Person.id.in_(
+                    select(Match.youth_id).where(
+                        Match.programme_id == programme_id, Match.status.in_(MATCHED)
+                    )
+                )
+            )
+            .order_by(Person.first_name, Person.id)
+        )
+    ).all()
+
+
+async def companies_of(
+    session: AsyncSession, programme_id: int, *, by_first_contact: bool = False
+) -> Sequence[Company]:
+    """The programme's companies by name, or most recently contacted first."""
+    order = (
+        (Company.first_contact_on.desc().nulls_last(), Company.name)
+        if by_first_contact
+        else (Company.name,)
+    )
+    return (
+        await session.scalars(
+            select(Company).where(Company.programme_id == programme_id).order_by(*order)
+        )
+    ).all()
+
+
+async def opening_rows(
+    session: AsyncSession, programme_id: int
+) -> Sequence[Row[JobOpening, str, str | None]]:
+    """The programme's job openings with the company's name and who filled them, newest first."""
+    return (
+        await session.execute(
+            select(JobOpening, Company.name, Person.first_name)
+            .join(Company, Company.id == JobOpening.company_id)
+            .outerjoin(Person, Person.id == JobOpening.filled_by)
+            .where(JobOpening.programme_id == programme_id)
+            .order_by(JobOpening.created_on.desc(), JobOpening.id.desc())
+        )
+    ).all()
+
+
+async def active_youths(session: AsyncSession, programme_id: int) -> Sequence[Row[int, str | None]]:
+    """Id and first name of the programme's active youths (who can fill an opening)."""
+    return (
+        await session.execute(
+            select(Person.id, Person.first_name)
+            .join(Youth, Youth.person_id == Person.id)
+            .where(Person.programme_id == programme_id, Person.status == PersonStatus.ACTIVE)
+            .order_by(Person.first_name, Person.id)
+        )
+    ).all()

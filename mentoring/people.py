@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import Approval, PersonStatus, Role
+from core.statuses import OPEN, Approval, PersonStatus, Role
 from mentoring.addresses import normalise_email, normalise_phone, tidy_name
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import lookup, require_code
 from mentoring.rules import check_capacity
-from storage.models import Company, Consent, ContactPoint, Mentor, Person, Screening, Youth
+from storage.models import (
+    Company,
+    Consent,
+    ContactPoint,
+    Coordinator,
+    Match,
+    Mentor,
+    Person,
+    Screening,
+    Youth,
+)
 
 MIN_AGE, MAX_AGE = 15, 29
 SHARE_CONSENT = "share_with_mentor"
@@ -205,6 +217,26 @@ async def has_consent(session: AsyncSession, person_id: int, kind: str = SHARE_C
     return found is not None
 
 
+async def youths_by_id(session: AsyncSession, ids: list[int]) -> dict[int, Youth]:
+    """The youth details of these people, by person id."""
+    if not ids:
+        return {}
+    found = await session.scalars(select(Youth).where(Youth.person_id.in_(ids)))
+    return {y.person_id: y for y in found}
+
+
+async def consented(session: AsyncSession, ids: list[int], kind: str = SHARE_CONSENT) -> set[int]:
+    """Which of these people have given (and not withdrawn) the consent `kind`."""
+    if not ids:
+        return set()
+    rows = await session.scalars(
+        select(Consent.person_id).where(
+            Consent.person_id.in_(ids), Consent.kind == kind, Consent.withdrawn_at.is_(None)
+        )
+    )
+    return set(rows)
+
+
 async def register_mentor(
     session: AsyncSession,
     programme_id: int,
@@ -277,3 +309,52 @@ async def approve_mentor(
         )
     mentor.approval, mentor.approved_by, mentor.approved_at = Approval.APPROVED, coordinator_id, now
     return mentor
+
+
+async def mentor_rows(
+    session: AsyncSession, programme_id: int
+) -> Sequence[Row[Person, Mentor, str | None, int]]:
+    """The programme's mentors (not erased) with their company's name and how many open pairs
+    each has now; not yet approved first, then by first name."""
+    open_pairs = (
+        select(func.count())
+        .select_from(Match)
+        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(OPEN))
+        .scalar_subquery()
+    )
+    return (
+        await session.execute(
+            select(Person, Mentor, Company.name, open_pairs)
+            .join(Mentor, Mentor.person_id == Person.id)
+            .outerjoin(Company, Company.id == Mentor.company_id)
+            .where(Person.programme_id == programme_id, Person.status != PersonStatus.ERASED)
+            .order_by(Mentor.approval.desc(), Person.first_name, Person.id)
+        )
+    ).all()
+
+
+async def screenings_by_mentor(session: AsyncSession) -> dict[int, list[dict[str, Any]]]:
+    """Each mentor's screening checks in date order: what was checked, on which day, by whom
+    (the coordinator's name, else their e-mail)."""
+    rows = await session.execute(
+        select(Screening, Coordinator.name, Coordinator.email)
+        .outerjoin(Coordinator, Coordinator.id == Screening.checked_by)
+        .order_by(Screening.checked_on)
+    )
+    checked: dict[int, list[dict[str, Any]]] = {}
+    for s, name, email in rows:
+        checked.setdefault(s.mentor_id, []).append(
+            {"kind": s.check_kind, "on": s.checked_on, "by": name or email}
+        )
+    return checked
+
+
+async def set_capacity(session: AsyncSession, mentor_id: int, capacity: int) -> int:
+    """How many pairs the mentor takes at once (within `MENTOR_CAPACITY`); the old value back."""
+    check_capacity(capacity)
+    mentor = await session.get(Mentor, mentor_id)
+    if mentor is None:
+        raise NotFound("mentor", mentor_id)
+    before = mentor.capacity
+    mentor.capacity = capacity
+    return before

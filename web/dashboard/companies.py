@@ -5,14 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import PersonStatus
 from mentoring.audit import record
 from mentoring.lookups import lookup
-from mentoring.outcomes import fill_job_opening, register_company, register_job_opening
-from storage.models import Company, JobOpening, Person, Youth
+from mentoring.outcomes import (
+    active_youths,
+    companies_of,
+    fill_job_opening,
+    opening_rows,
+    register_company,
+    register_job_opening,
+)
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
@@ -38,13 +42,7 @@ async def companies(request: web.Request) -> web.StreamResponse:
     _, today = now_and_today(request)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        rows = (
-            await db.scalars(
-                select(Company)
-                .where(Company.programme_id == programme.id)
-                .order_by(Company.first_contact_on.desc().nulls_last(), Company.name)
-            )
-        ).all()
+        rows = await companies_of(db, programme.id, by_first_contact=True)
         industries = list(await lookup(db, "interest"))
     return render(
         request,
@@ -87,28 +85,9 @@ async def openings(request: web.Request) -> web.StreamResponse:
     _, today = now_and_today(request)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        rows = (
-            await db.execute(
-                select(JobOpening, Company.name, Person.first_name)
-                .join(Company, Company.id == JobOpening.company_id)
-                .outerjoin(Person, Person.id == JobOpening.filled_by)
-                .where(JobOpening.programme_id == programme.id)
-                .order_by(JobOpening.created_on.desc(), JobOpening.id.desc())
-            )
-        ).all()
-        companies = (
-            await db.scalars(
-                select(Company).where(Company.programme_id == programme.id).order_by(Company.name)
-            )
-        ).all()
-        youths = (
-            await db.execute(
-                select(Person.id, Person.first_name)
-                .join(Youth, Youth.person_id == Person.id)
-                .where(Person.programme_id == programme.id, Person.status == PersonStatus.ACTIVE)
-                .order_by(Person.first_name, Person.id)
-            )
-        ).all()
+        rows = await opening_rows(db, programme.id)
+        companies = await companies_of(db, programme.id)
+        youths = await active_youths(db, programme.id)
         kinds = list(await lookup(db, "job_kind"))
     return render(
         request,

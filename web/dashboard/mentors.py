@@ -6,20 +6,15 @@ An invitation is a random code stored as an `Invitation`; the mentor signs up on
 
 from __future__ import annotations
 
-import secrets
-from datetime import timedelta
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import OPEN, PersonStatus
 from mentoring.audit import record
-from mentoring.errors import NotFound
-from mentoring.people import approve_mentor
-from mentoring.rules import MENTOR_CAPACITY, check_capacity
-from storage.models import Company, Coordinator, Invitation, Match, Mentor, Person, Screening
+from mentoring.invitations import create_invitation, recent_invitations
+from mentoring.people import approve_mentor, mentor_rows, screenings_by_mentor, set_capacity
+from mentoring.rules import MENTOR_CAPACITY
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
@@ -34,7 +29,6 @@ from web.keys import RUNTIME, TELEGRAM_USERNAME
 
 routes = web.RouteTableDef()
 CHECKS = ("straffeattest", "boerneattest", "interview", "references", "code_of_conduct")
-INVITATION_DAYS = 30
 
 
 def invitation_link(bot_username: str | None, code: str) -> str | None:
@@ -46,43 +40,11 @@ def invitation_link(bot_username: str | None, code: str) -> str | None:
 async def mentors(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     _, today = now_and_today(request)
-    open_count = (
-        select(func.count())
-        .select_from(Match)
-        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(OPEN))
-        .scalar_subquery()
-    )
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        rows = (
-            await db.execute(
-                select(Person, Mentor, Company.name, open_count)
-                .join(Mentor, Mentor.person_id == Person.id)
-                .outerjoin(Company, Company.id == Mentor.company_id)
-                .where(Person.programme_id == programme.id, Person.status != PersonStatus.ERASED)
-                .order_by(Mentor.approval.desc(), Person.first_name, Person.id)
-            )
-        ).all()
-        screenings = (
-            await db.execute(
-                select(Screening, Coordinator.name, Coordinator.email)
-                .outerjoin(Coordinator, Coordinator.id == Screening.checked_by)
-                .order_by(Screening.checked_on)
-            )
-        ).all()
-        invitations = (
-            await db.scalars(
-                select(Invitation)
-                .where(Invitation.programme_id == programme.id)
-                .order_by(Invitation.created_at.desc(), Invitation.id.desc())
-                .limit(10)
-            )
-        ).all()
-    checked: dict[int, list[dict[str, Any]]] = {}
-    for s, name, email in screenings:
-        checked.setdefault(s.mentor_id, []).append(
-            {"kind": s.check_kind, "on": s.checked_on, "by": name or email}
-        )
+        rows = await mentor_rows(db, programme.id)
+        checked = await screenings_by_mentor(db)
+        invitations = await recent_invitations(db, programme.id)
     bot = request.app.get(TELEGRAM_USERNAME)
     return render(
         request,
@@ -141,12 +103,7 @@ async def capacity(request: web.Request) -> web.StreamResponse:
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
         value = int_field(form, "capacity")
-        check_capacity(value)
-        mentor = await db.get(Mentor, mentor_id)
-        if mentor is None:
-            raise NotFound("mentor", mentor_id)
-        before = mentor.capacity
-        mentor.capacity = value
+        before = await set_capacity(db, mentor_id, value)
         await record(db, who.actor, "mentor_capacity", "mentor", mentor_id, old=before, new=value)
         return "capacity_changed", {}
 
@@ -162,17 +119,7 @@ async def invite(request: web.Request) -> web.StreamResponse:
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
         checked_on = date_field(form, "checked_on", today)
         programme = await programme_of(request, db)
-        invitation = Invitation(
-            programme_id=programme.id,
-            code=secrets.token_urlsafe(12),
-            created_by=who.id,
-            created_at=now,
-            expires_at=now + timedelta(days=INVITATION_DAYS),
-            checks=kinds,
-            checked_on=checked_on if kinds else None,
-        )
-        db.add(invitation)
-        await db.flush()
+        invitation = await create_invitation(db, programme.id, who.id, kinds, checked_on, now=now)
         await record(db, who.actor, "invitation_created", "invitation", invitation.id, checks=kinds)
         return "invitation_created", {}
 

@@ -5,15 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import MATCHED
+from mentoring import inbox as inbox_items
 from mentoring.audit import record
-from mentoring.errors import NotFound
 from mentoring.lookups import lookup
-from mentoring.outcomes import register_outcome
-from storage.models import InboxItem, Match, Outcome, Person
+from mentoring.outcomes import matched_youths, outcome_rows, register_outcome
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
@@ -37,28 +34,8 @@ async def outcomes(request: web.Request) -> web.StreamResponse:
     _, today = now_and_today(request)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        rows = (
-            await db.execute(
-                select(Outcome, Person.first_name)
-                .outerjoin(Person, Person.id == Outcome.youth_id)
-                .where(Outcome.programme_id == programme.id)
-                .order_by(Outcome.observed_on.desc(), Outcome.id.desc())
-            )
-        ).all()
-        matched = (
-            await db.execute(
-                select(Person.id, Person.first_name)
-                .where(
-                    Person.id.in_(
-                        select(Match.youth_id).where(
-                            Match.programme_id == programme.id,
-                            Match.status.in_(MATCHED),
-                        )
-                    )
-                )
-                .order_by(Person.first_name, Person.id)
-            )
-        ).all()
+        rows = await outcome_rows(db, programme.id)
+        matched = await matched_youths(db, programme.id)
         categories = list(await lookup(db, "outcome"))
     latest: dict[int | None, int] = {}
     for outcome, _ in rows:
@@ -106,15 +83,7 @@ async def inbox(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        rows = (
-            await db.execute(
-                select(InboxItem, Person.first_name, Person.role)
-                .outerjoin(Person, Person.id == InboxItem.person_id)
-                .where(InboxItem.programme_id == programme.id)
-                .order_by(InboxItem.handled_at.is_not(None), InboxItem.created_at.desc())
-                .limit(200)
-            )
-        ).all()
+        rows = await inbox_items.items(db, programme.id)
     return render(
         request,
         "web/inbox.html",
@@ -130,10 +99,7 @@ async def handled(request: web.Request) -> web.StreamResponse:
     now, _ = now_and_today(request)
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        item = await db.get(InboxItem, item_id)
-        if item is None:
-            raise NotFound("inbox_item", item_id)
-        item.handled_at = item.handled_at or now
+        item = await inbox_items.mark_handled(db, item_id, now=now)
         await record(db, who.actor, "inbox_handled", "inbox_item", item_id, kind=item.kind)
         return "inbox_handled", {}
 

@@ -9,39 +9,18 @@ from __future__ import annotations
 from typing import Any
 
 from aiohttp import web
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
 from mentoring.introductions import introduce
 from mentoring.matches import create_match
 from mentoring.matching import available_mentors, batch, suggest_all, waiting_youths
-from mentoring.people import SHARE_CONSENT
-from storage.models import Consent, Youth
+from mentoring.people import consented, youths_by_id
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, int_field, now_and_today, programme_of, render, route_id
 from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
-
-
-async def _youth_details(db: AsyncSession, ids: list[int]) -> dict[int, Youth]:
-    if not ids:
-        return {}
-    return {y.person_id: y for y in await db.scalars(select(Youth).where(Youth.person_id.in_(ids)))}
-
-
-async def _consented(db: AsyncSession, ids: list[int]) -> set[int]:
-    if not ids:
-        return set()
-    rows = await db.scalars(
-        select(Consent.person_id).where(
-            Consent.person_id.in_(ids),
-            Consent.kind == SHARE_CONSENT,
-            Consent.withdrawn_at.is_(None),
-        )
-    )
-    return set(rows)
 
 
 @routes.get("/youths")
@@ -54,14 +33,14 @@ async def waiting(request: web.Request) -> web.StreamResponse:
         youths = await waiting_youths(db, programme.id)
         mentors = await available_mentors(db, programme.id)
         ids = [y.person_id for y in youths]
-        details = await _youth_details(db, ids)
-        consented = await _consented(db, ids)
+        details = await youths_by_id(db, ids)
+        share = await consented(db, ids)
     suggestions = suggest_all(youths, mentors, limit=3)
     rows = [
         {
             "youth": y,
             "details": details[y.person_id],
-            "consent": y.person_id in consented,
+            "consent": y.person_id in share,
             "days": (today - runtime.renderer.local(y.waiting_since).date()).days
             if y.waiting_since
             else 0,
