@@ -135,8 +135,9 @@ def text_field(form: dict[str, str], name: str, *, required: bool = True) -> str
     return value
 
 
-# Ids and numbers the database can hold (a signed 64-bit integer); a larger one is no row of ours.
-DB_INT_MAX = 2**63 - 1
+# Ids and numbers the database can hold (PostgreSQL's INTEGER, a signed 32-bit integer, the type of
+# every id the dashboard takes); a larger one is no row of ours, not a database error.
+DB_INT_MAX = 2**31 - 1
 
 
 def _db_int(value: str) -> int:
