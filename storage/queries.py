@@ -16,11 +16,21 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from core.statuses import OPEN, SENT, Approval, MatchStatus, MeetingStatus, PersonStatus, Role
+from core.statuses import (
+    OPEN,
+    SENT,
+    Approval,
+    FollowUpState,
+    MatchStatus,
+    MeetingStatus,
+    PersonStatus,
+    Role,
+)
 from storage.models import (
     AuditEntry,
     Company,
     ContactPoint,
+    FollowUp,
     HoursReport,
     InboxItem,
     JobOpening,
@@ -404,4 +414,16 @@ async def digest_facts(
         unanswered=unanswered,
         companies=companies,
         openings=openings,
+    )
+
+
+async def followups_due(session: AsyncSession, now: datetime) -> int:
+    """Follow-ups pending and due by `now`: the sweep's backlog, for /metrics."""
+    return (
+        await session.scalar(
+            select(func.count())
+            .select_from(FollowUp)
+            .where(FollowUp.state == FollowUpState.PENDING, FollowUp.due_at <= now)
+        )
+        or 0
     )

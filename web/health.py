@@ -9,13 +9,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Gauge, generate_latest
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from core.statuses import FollowUpState
 from messaging.delivery import outbox_figures
+from storage import queries
 from storage.migrate import current_revision, head_revision
-from storage.models import FollowUp
 from web.keys import RUNTIME
 
 log = logging.getLogger(__name__)
@@ -84,11 +83,7 @@ async def metrics(request: web.Request) -> web.Response:
     now = runtime.clock()
     async with runtime.sessions() as session:
         figures = await outbox_figures(session, now)
-        followups_due = await session.scalar(
-            select(func.count())
-            .select_from(FollowUp)
-            .where(FollowUp.state == FollowUpState.PENDING, FollowUp.due_at <= now)
-        )
+        followups_due = await queries.followups_due(session, now)
     registry = CollectorRegistry()
     by_status = Gauge(
         "mentorbot_outbox_messages",

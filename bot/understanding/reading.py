@@ -17,6 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.parsing_dates import parse_when
+from bot.parsing_hours import hours_minutes
 from bot.understanding.words import fold, words
 
 # When one text holds several intents, the first of these found is the one acted on first.
@@ -208,8 +209,6 @@ def _slots(
     if intent == "hours":
         minutes = hours_in(rest)
         if minutes is None and rest_is_body:
-            from bot.parsing import hours_minutes
-
             minutes = hours_minutes(rest)
         return {"minutes": minutes} if minutes is not None else {}
     if intent in ("meeting", "move") and now is not None and tz is not None:
