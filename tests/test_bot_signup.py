@@ -291,3 +291,14 @@ async def test_youth_signup_guardian_by_email_and_a_clear_second_try(
             "Mette Hansen", None, "Mette@mail.dk"
         )  # fmt: skip
     assert "Navn og e-mailadresse på en forælder eller værge" in await chat.text("mine data")
+
+
+async def test_youth_who_answers_the_consent_question_with_something_else_is_asked_yes_or_no(
+    runtime: Runtime,
+) -> None:
+    chat = Chat(runtime, channel="sms", address="+4522334466")
+    await chat.text("Hej")
+    again = await chat.text("jeg hedder mia og er 17")
+    assert again.startswith("Først bare ja eller nej: Må vi dele dit fornavn")
+    assert again.endswith("Svar JA eller NEJ.")
+    assert "Hvad er dit fornavn?" in await chat.text("ja")

@@ -105,7 +105,7 @@ async def handle(turn: Turn) -> None:
     if step == "consent":
         answer = turn.answer_yes_no()
         if answer is None:
-            turn.miss("signup_consent", yes_no_options())
+            turn.miss("signup_consent_again", yes_no_options())
         elif answer:
             await record_consent(
                 turn.session, turn.person.id, SHARE_CONSENT, CONSENT_VERSION, turn.incoming.channel
