@@ -187,12 +187,11 @@ async def test_restore_refuses_a_backup_of_the_other_database_kind(
         await restore(new, tmp_path / "missing.backup")
 
 
+@pytest.mark.parametrize("urls", ["postgres"], indirect=True)  # SQLite needs no client tools
 async def test_without_pg_dump_the_backup_says_what_to_install(
     urls: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     live, _ = urls
-    if live.startswith("sqlite"):
-        pytest.skip("SQLite needs no client tools")
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(BackupError) as refused:
         await backup(live, tmp_path / "mentorbot.backup")
