@@ -53,6 +53,7 @@ FLOW_HANDLERS: dict[str, Handler] = {
     "checkin": feedback.handle_checkin,
     "closure": feedback.handle_closure,
     "outcome_survey": feedback.handle_outcome,
+    "contact_later": feedback.handle_contact_later,
     "coordinator": service.handle_write,
     "language": service.handle_language,
     "privacy_erase": privacy.handle_erase,

@@ -30,6 +30,13 @@ class PersonStatus(StrEnum):
         return self not in (PersonStatus.PAUSED, PersonStatus.ERASED)
 
 
+class ConsentKind(StrEnum):
+    """What a person said yes to; each is recorded, dated and withdrawable on its own."""
+
+    SHARE_WITH_MENTOR = "share_with_mentor"  # the youth's details go to their mentor
+    CONTACT_LATER = "contact_later"  # the outcome survey although never matched
+
+
 class Approval(StrEnum):
     """A mentor's screening outcome."""
 

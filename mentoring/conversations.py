@@ -106,7 +106,7 @@ async def new_person(
     """An unknown sender: a person in sign-up in the current programme, reachable where they
     wrote from."""
     programme = await current_programme(session, now.astimezone(tz).date())
-    person = Person(programme_id=programme.id, role=Role.UNKNOWN, language=language)
+    person = Person(programme_id=programme.id, role=Role.UNKNOWN, language=language, created_at=now)
     person.status = PersonStatus.SIGNING_UP
     session.add(person)
     await session.flush()

@@ -10,9 +10,10 @@ from typing import Any
 from sqlalchemy import Row, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import OPEN, Approval, PersonStatus, Role
+from core.statuses import OPEN, Approval, ConsentKind, PersonStatus, Role
 from mentoring.addresses import normalise_email, normalise_phone, tidy_name
 from mentoring.errors import DomainError, NotFound
+from mentoring.followups.planning import on_youth_signed_up
 from mentoring.lookups import lookup, require_code
 from mentoring.rules import check_capacity
 from storage.models import (
@@ -28,7 +29,7 @@ from storage.models import (
 )
 
 MIN_AGE, MAX_AGE = 15, 29
-SHARE_CONSENT = "share_with_mentor"
+SHARE_CONSENT = ConsentKind.SHARE_WITH_MENTOR
 
 
 @dataclass
@@ -171,7 +172,7 @@ async def register_youth(
         raise DomainError("guardian_required")
 
     if person is None:
-        person = Person(programme_id=programme_id, role=Role.YOUTH)
+        person = Person(programme_id=programme_id, role=Role.YOUTH, created_at=now)
         session.add(person)
     person.role, person.first_name, person.language = Role.YOUTH, first_name, form.language
     person.status = PersonStatus.ACTIVE
@@ -199,6 +200,7 @@ async def register_youth(
     if email:
         await add_contact(session, person, "email", email, verified=contacts_verified)
     await session.flush()
+    await on_youth_signed_up(session, person.id, programme_id, now)
     return person
 
 

@@ -31,6 +31,7 @@ FLOWS = (
     "checkin",
     "closure",
     "outcome_survey",
+    "contact_later",
 )
 
 

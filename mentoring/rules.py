@@ -80,6 +80,10 @@ class Rules:
     close_after_days: int = 14
     outcome_after_months: int = 3
     outcome_answer_days: int = 7
+    # A youth still without a pair this many days after signing up is asked whether we may
+    # write later to hear how it went: the unmatched side of the committee's comparison
+    # (storage/attribution.py) is measured by the same survey, only with that consent.
+    contact_later_ask_days: int = 42
 
     # The coordinator's calls (the mentoring standard): in the first month a side is due a
     # first call from this day and a second from that; after, when its last is a month old.

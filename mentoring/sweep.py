@@ -115,7 +115,7 @@ async def _preload(ctx: Ctx, rows: list[FollowUp]) -> None:
     if youths:
         latest = await session.execute(
             select(Outcome.youth_id, func.max(Outcome.observed_on))
-            .where(Outcome.youth_id.in_(youths))
+            .where(Outcome.youth_id.in_(youths), Outcome.at_closure.is_(False))
             .group_by(Outcome.youth_id)
         )
         ctx.latest_outcome = {youth: day for youth, day in latest.all() if youth is not None}

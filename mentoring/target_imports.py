@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import MATCHED, MatchStatus
+from mentoring import followups
 from mentoring.errors import DomainError
 from mentoring.lookups import require_code
 from mentoring.outcomes import (
@@ -132,20 +133,21 @@ async def pair_row(
     if (youth_id, mentor_id, starts_on) in keys:
         raise AlreadyThere
     keys.add((youth_id, mentor_id, starts_on))  # a repeated row in the same file, too
-    session.add(
-        Match(
-            programme_id=programme_id,
-            youth_id=youth_id,
-            mentor_id=mentor_id,
-            status=status,
-            proposed_at=_noon(starts_on),
-            accepted_at=_noon(starts_on),
-            starts_on=starts_on,
-            ends_on=ends_on,
-            ended_at=_noon(ended_on) if status != MatchStatus.ACTIVE and ended_on else None,
-            end_reason=reason or None,
-        )
+    match = Match(
+        programme_id=programme_id,
+        youth_id=youth_id,
+        mentor_id=mentor_id,
+        status=status,
+        proposed_at=_noon(starts_on),
+        accepted_at=_noon(starts_on),
+        starts_on=starts_on,
+        ends_on=ends_on,
+        ended_at=_noon(ended_on) if status != MatchStatus.ACTIVE and ended_on else None,
+        end_reason=reason or None,
     )
+    session.add(match)
+    await session.flush()
+    await followups.on_pair_imported(session, match, runtime.clock(), tz=runtime.settings.tz)
     if status == MatchStatus.ACTIVE:
         youth = await session.get(Youth, youth_id)
         if youth is not None:

@@ -1,13 +1,14 @@
-"""Answers to the follow-ups' questions: check-in (1-5, comment), closure (1-5, comment, extend?)
-and the outcome survey (an outcome code). Option keys: "1".."5" for scores, "yes"/"no", "skip",
-and the outcome lookup codes themselves; typed numbers and words work the same way."""
+"""Answers to the follow-ups' questions: check-in (1-5, comment), closure (1-5, comment, extend?),
+the outcome survey (an outcome code) and whether a youth still waiting may get it later (yes/no).
+Option keys: "1".."5" for scores, "yes"/"no", "skip", and the outcome lookup codes themselves;
+typed numbers and words work the same way."""
 
 from __future__ import annotations
 
 from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
-from mentoring import inbox
+from mentoring import inbox, later_contact
 from mentoring.checkin_answers import CheckinAnswer, answer_row
 from mentoring.lookups import lookup
 from mentoring.matches import get_match
@@ -137,3 +138,19 @@ async def handle_outcome(turn: Turn) -> None:
     await register_outcome(turn.session, youth_id, chosen, turn.today, source="survey")
     turn.goto(None, None, {})
     turn.say("outcome_thanks", code=chosen)
+
+
+async def handle_contact_later(turn: Turn) -> None:
+    """Flow `contact_later` {}: may we write in a few months (a youth still without a pair)."""
+    answer = turn.answer_yes_no()
+    if answer is None:
+        turn.miss("contact_later_again", yes_no_options())
+        return
+    turn.goto(None, None, {})
+    if answer:
+        day = await later_contact.agree(
+            turn.session, turn.person, turn.incoming.channel, now=turn.now, tz=turn.tz
+        )
+        turn.say("contact_later_yes", day=day)
+    else:
+        turn.say("contact_later_no")

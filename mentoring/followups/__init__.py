@@ -18,7 +18,9 @@ both sides at once, so no follow-up introduces them); meetings get reminders 24 
 and a "was it held, how many hours?" 3 h after the start; 14 days without a meeting nudges
 both, 21 days flags the pair at risk; on day 20 of each local month hours below the programme's
 commitment nudge both; a check-in after 6 weeks; closure on the end date; the outcome survey
-3 months after the end with the coordinator asked 7 days later if unanswered.
+3 months after the end with the coordinator asked 7 days later if unanswered. A youth still
+without a pair 6 weeks after signing up is asked whether we may write later; if yes, the same
+survey goes to them at sign-up + pair months + 3 months (the committee's comparison).
 Questions (meeting held, check-in, closure) climb the silent-partner ladder: reminder after
 3 days, a second after 6, a coordinator flag after 9. A question sent on Telegram and unanswered
 after 48 h is sent again by SMS to a verified number. The coordinator's own call cadence is the
@@ -33,6 +35,9 @@ from mentoring.followups.planning import (
     on_match_created,
     on_match_extended,
     on_meeting_changed,
+    on_pair_imported,
+    on_youth_signed_up,
+    plan_unmatched_survey,
 )
 from mentoring.followups.rows import drop_pending, due_within, on_day, schedule
 
@@ -48,5 +53,8 @@ __all__ = [
     "on_match_created",
     "on_match_extended",
     "on_meeting_changed",
+    "on_pair_imported",
+    "on_youth_signed_up",
+    "plan_unmatched_survey",
     "schedule",
 ]

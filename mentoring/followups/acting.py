@@ -139,7 +139,7 @@ async def _act_question(ctx: Ctx, fu: FollowUp) -> Result:
         return dropped("unreachable")
     if fu.kind in LADDER_QUESTIONS:
         await _ladder(ctx, fu)
-    if fu.kind == "outcome_survey":
+    if fu.kind == "outcome_survey" and fu.match_id is not None:
         await schedule(
             ctx.session,
             f"outcome_coordinator:{fu.match_id}",
@@ -333,6 +333,7 @@ HANDLERS: dict[str, Handler] = {
     "checkin": _act_question,
     "closure": _act_question,
     "outcome_survey": _act_question,
+    "contact_later": _act_question,
     "outcome_coordinator": _act_outcome_coordinator,
     "ladder": _act_ladder,
     "sms_resend": _act_sms_resend,

@@ -12,12 +12,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import local_date, month_start
+from core.clock import add_months, local_date, month_start
 from core.statuses import UPCOMING, MatchStatus, MeetingStatus
 from mentoring.followups.rows import drop_pending, on_day, schedule
 from mentoring.quiet_hours import next_allowed
-from mentoring.rules import RULES
-from storage.models import FollowUp, Match, Meeting
+from mentoring.rules import RULES, for_programme
+from storage.models import FollowUp, Match, Meeting, Programme
 
 
 async def on_match_created(
@@ -55,21 +55,53 @@ async def on_match_accepted(
         FollowUp.match_id == match.id,
         FollowUp.kind.in_(("match_offer", "accept_reminder", "accept_flag")),
     )
-    common: dict[str, Any] = {"programme_id": match.programme_id, "match_id": match.id}
+    await _plan_checkins(session, match, tz)
+    await plan_no_meeting_check(session, match, match.starts_on, tz)
+    hours_day = RULES.first_hours_check(match.starts_on)
+    if hours_day < match.ends_on:
+        await plan_hours_check(session, match, hours_day, tz)
+    await _plan_end(session, match, match.ends_on, tz)
+
+
+async def _plan_checkins(session: AsyncSession, match: Match, tz: ZoneInfo) -> None:
+    assert match.starts_on is not None
     for person_id in (match.youth_id, match.mentor_id):
         await schedule(
             session,
             f"checkin:{match.id}:{person_id}",
             "checkin",
             on_day(match.starts_on + timedelta(days=RULES.checkin_after_days), tz),
+            programme_id=match.programme_id,
+            match_id=match.id,
             person_id=person_id,
-            **common,
         )
-    await plan_no_meeting_check(session, match, match.starts_on, tz)
+
+
+async def on_pair_imported(
+    session: AsyncSession, match: Match, now: datetime, *, tz: ZoneInfo
+) -> None:
+    """A pair brought in from a spreadsheet gets the follow-ups still ahead of it, as if it had
+    been accepted here; what would already be overdue is not planned, so the first sweep does
+    not send a month of old nudges at once."""
+    assert match.starts_on is not None and match.ends_on is not None
+    today = local_date(now, tz)
+    if match.status != MatchStatus.ACTIVE:
+        ended = local_date(match.ended_at, tz) if match.ended_at else match.ends_on
+        if add_months(ended, RULES.outcome_after_months) >= today:
+            await _plan_survey(session, match, ended, tz)
+        return
+    if match.starts_on + timedelta(days=RULES.checkin_after_days) > today:
+        await _plan_checkins(session, match, tz)
+    await plan_no_meeting_check(session, match, max(match.starts_on, today), tz)
     hours_day = RULES.first_hours_check(match.starts_on)
+    while hours_day < today:
+        hours_day = RULES.next_hours_check(hours_day)
     if hours_day < match.ends_on:
         await plan_hours_check(session, match, hours_day, tz)
-    await _plan_end(session, match, match.ends_on, tz)
+    if match.ends_on >= today:
+        await _plan_end(session, match, match.ends_on, tz)
+    else:  # past its end date already: the daily closing rule takes it (pair_closing.py)
+        await _plan_survey(session, match, match.ends_on, tz)
 
 
 async def on_match_extended(session: AsyncSession, match: Match, *, tz: ZoneInfo) -> None:
@@ -189,16 +221,60 @@ async def _plan_end(session: AsyncSession, match: Match, ends_on: date, tz: Zone
 
 
 async def _plan_survey(session: AsyncSession, match: Match, ended_on: date, tz: ZoneInfo) -> None:
+    programme = await session.get(Programme, match.programme_id)
+    rules = for_programme(programme) if programme else RULES
+    due = rules.survey_due(ended_on)
+    before = programme.outcome_window_before_days if programme else 14
     await schedule(
         session,
         f"outcome_survey:{match.id}",
         "outcome_survey",
-        on_day(RULES.survey_due(ended_on), tz),
+        on_day(due, tz),
         programme_id=match.programme_id,
         match_id=match.id,
         person_id=match.youth_id,
-        payload={"ended_on": ended_on.isoformat()},
+        payload={
+            "ended_on": ended_on.isoformat(),
+            "window_from": (due - timedelta(days=before)).isoformat(),
+        },
     )
+
+
+async def on_youth_signed_up(
+    session: AsyncSession, youth_id: int, programme_id: int, now: datetime
+) -> None:
+    """A youth still without a pair after some weeks is asked whether we may write later
+    (the question drops itself once they are matched: mentoring/followups/questions.py)."""
+    await schedule(
+        session,
+        f"contact_later:{youth_id}",
+        "contact_later",
+        now + timedelta(days=RULES.contact_later_ask_days),
+        programme_id=programme_id,
+        person_id=youth_id,
+    )
+
+
+async def plan_unmatched_survey(
+    session: AsyncSession, youth_id: int, programme: Programme, signed_up_on: date, tz: ZoneInfo
+) -> date:
+    """The outcome survey for a youth who agreed to be contacted, at the offset from sign-up
+    the committee's comparison measures (storage/attribution.py): pair months + survey months.
+    Returns the day it goes out."""
+    due = add_months(signed_up_on, programme.pair_months + programme.outcome_after_months)
+    await schedule(
+        session,
+        f"outcome_survey:youth:{youth_id}",
+        "outcome_survey",
+        on_day(due, tz),
+        programme_id=programme.id,
+        person_id=youth_id,
+        payload={
+            "unmatched": True,
+            "window_from": (due - timedelta(days=programme.outcome_window_before_days)).isoformat(),
+        },
+    )
+    return due
 
 
 AT_RISK_NO_MEETING = "no_meeting"

@@ -10,12 +10,13 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import UPCOMING, MatchStatus
+from core.statuses import MATCHED, OPEN, UPCOMING, ConsentKind, MatchStatus, PersonStatus, Role
 from mentoring import outbound
 from mentoring.followups.context import Ctx
 from mentoring.pairs import partner_name
 from storage.models import (
     CheckinAnswer,
+    Consent,
     FollowUp,
     HoursReport,
     Match,
@@ -124,21 +125,80 @@ async def question_for(ctx: Ctx, fu: FollowUp) -> Question | None:
     if fu.kind == "outcome_survey":
         if fu.person_id is None or await has_outcome(ctx, fu):
             return None
+        unmatched = fu.match_id is None
+        if unmatched and not await may_survey_unmatched(session, fu.person_id):
+            return None
         return Question(
-            fu.person_id, "outcome_survey", {"youth_id": fu.person_id}, "followup_outcome_survey"
+            fu.person_id,
+            "outcome_survey",
+            {"youth_id": fu.person_id},
+            "followup_outcome_survey",
+            {"unmatched": unmatched},
         )
+    if fu.kind == "contact_later":
+        if fu.person_id is None or not await may_ask_contact_later(session, fu.person_id):
+            return None
+        return Question(fu.person_id, "contact_later", {}, "followup_contact_later", {}, YES_NO)
     return None
 
 
 async def has_outcome(ctx: Ctx, fu: FollowUp) -> bool:
-    ended = fu.payload.get("ended_on")
-    since = date.fromisoformat(ended) if ended else date.min
+    """An observation inside the survey's window already answers it. One from before the
+    window (at closure, or a month after the end) does not count for the targets, so it does
+    not cancel the survey either (README, "The seven targets")."""
+    start = fu.payload.get("window_from") or fu.payload.get("ended_on")
+    since = date.fromisoformat(start) if start else date.min
     if fu.person_id is None:
         return False
     if ctx.latest_outcome is not None:  # loaded for the whole batch by the sweep
         latest = ctx.latest_outcome.get(fu.person_id)
         return latest is not None and latest >= since
     found = await ctx.session.scalar(
-        select(exists().where(Outcome.youth_id == fu.person_id, Outcome.observed_on >= since))
+        select(
+            exists().where(
+                Outcome.youth_id == fu.person_id,
+                Outcome.observed_on >= since,
+                Outcome.at_closure.is_(False),
+            )
+        )
     )
     return bool(found)
+
+
+async def _has_pair(session: AsyncSession, youth_id: int, statuses: tuple[str, ...]) -> bool:
+    found = await session.scalar(
+        select(exists().where(Match.youth_id == youth_id, Match.status.in_(statuses)))
+    )
+    return bool(found)
+
+
+async def may_ask_contact_later(session: AsyncSession, youth_id: int) -> bool:
+    """Ask only an active youth still waiting (no pair proposed or running), and only once."""
+    person = await session.get(Person, youth_id)
+    if person is None or person.role != Role.YOUTH or person.status != PersonStatus.ACTIVE:
+        return False
+    if await _has_pair(session, youth_id, (*OPEN, *MATCHED)):
+        return False
+    asked = await session.scalar(
+        select(
+            exists().where(Consent.person_id == youth_id, Consent.kind == ConsentKind.CONTACT_LATER)
+        )
+    )
+    return not asked
+
+
+async def may_survey_unmatched(session: AsyncSession, youth_id: int) -> bool:
+    """The unmatched survey needs the live consent; a youth matched since has the pair's own
+    survey instead."""
+    if await _has_pair(session, youth_id, MATCHED):
+        return False
+    given = await session.scalar(
+        select(
+            exists().where(
+                Consent.person_id == youth_id,
+                Consent.kind == ConsentKind.CONTACT_LATER,
+                Consent.withdrawn_at.is_(None),
+            )
+        )
+    )
+    return bool(given)
