@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from aiohttp import web
 
 from mentoring.digest_mail import digest_for, preview_html, render_digest
+from mentoring.digest_model import default_week, parse_week
 from mentoring.errors import DomainError
 from mentoring.report import report_bytes
 from web.auth import language_of, login_required
@@ -29,10 +32,22 @@ PREVIEW_POLICY = (
 @routes.get("/digest")
 @login_required
 async def digest_page(request: web.Request) -> web.StreamResponse:
-    _, today = now_and_today(request)
+    """The last complete week's digest (the only dashboard page about a past week, so it
+    names the week and its dates; every other page shows today's state)."""
+    now, today = now_and_today(request)
+    week = default_week(now, request.app[RUNTIME].settings.tz)
+    monday = parse_week(week)
     async with request.app[RUNTIME].sessions() as db:
         programme = await programme_of(request, db)
-    return render(request, "web/digest.html", starts_on=programme.starts_on, today=today)
+    return render(
+        request,
+        "web/digest.html",
+        starts_on=programme.starts_on,
+        today=today,
+        week_number=monday.isocalendar()[1],
+        week_start=monday,
+        week_end=monday + timedelta(days=6),
+    )
 
 
 @routes.get("/digest/report")

@@ -1,12 +1,12 @@
-"""The overview: each programme target with its progress, and what needs attention today."""
+"""The overview: each programme target with its progress, and what needs attention today,
+all as of now (mentoring.today), never the digest's last complete week."""
 
 from __future__ import annotations
 
 from aiohttp import web
 
-from mentoring.digest import load_digest
-from mentoring.digest_model import default_week
 from mentoring.matching import available_mentors, waiting_youths
+from mentoring.today import digest_now, today_figures
 from web.auth import login_required
 from web.dashboard.common import now_and_today, programme_of, render
 from web.keys import RUNTIME
@@ -22,7 +22,8 @@ async def overview(request: web.Request) -> web.StreamResponse:
     tz = runtime.settings.tz
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        digest = await load_digest(db, programme.id, default_week(now, tz), now, tz)
+        digest = await digest_now(db, programme.id, now, tz)
+        figures = await today_figures(db, programme, now, tz)
         waiting = await waiting_youths(db, programme.id)
         mentors = await available_mentors(db, programme.id)
     since = [runtime.renderer.local(y.waiting_since).date() for y in waiting if y.waiting_since]
@@ -30,6 +31,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
         request,
         "web/overview.html",
         digest=digest,
+        figures=figures,
         today=today,
         programme=programme,
         waiting=len(waiting),

@@ -11,10 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import month_start
 from core.statuses import OPEN, MatchStatus
 from mentoring.audit import record
-from mentoring.digest import PairFacts, load_week_in_full
-from mentoring.digest_model import Reason, default_week
+from mentoring.digest import PairFacts
+from mentoring.digest_model import Reason
 from mentoring.lookups import lookup
 from mentoring.matches import close_match, extend_match
+from mentoring.today import pairs_now
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, now_and_today, programme_of, render, route_id, text_field
 from web.keys import RUNTIME
@@ -48,10 +49,9 @@ async def pairs(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     now, today = now_and_today(request)
     tz = runtime.settings.tz
-    week = default_week(now, tz)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        facts, digest = await load_week_in_full(db, programme.id, week, now, tz)
+        facts, digest = await pairs_now(db, programme.id, now, tz)
         reasons = list(await lookup(db, "end_reason"))
     risks = {r.pair.match_id: r.reasons for r in digest.at_risk}
     month = month_start(today)

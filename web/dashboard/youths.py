@@ -16,6 +16,7 @@ from mentoring.introductions import introduce
 from mentoring.matches import create_match
 from mentoring.matching import available_mentors, batch, suggest_all, waiting_youths
 from mentoring.people import consented, youths_by_id
+from mentoring.today import today_figures
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, int_field, now_and_today, programme_of, render, route_id
 from web.keys import RUNTIME
@@ -27,9 +28,10 @@ routes = web.RouteTableDef()
 @login_required
 async def waiting(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
-    _, today = now_and_today(request)
+    now, today = now_and_today(request)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
+        figures = await today_figures(db, programme, now, runtime.settings.tz)
         youths = await waiting_youths(db, programme.id)
         mentors = await available_mentors(db, programme.id)
         ids = [y.person_id for y in youths]
@@ -49,7 +51,13 @@ async def waiting(request: web.Request) -> web.StreamResponse:
         for i, y in enumerate(youths)
     ]
     return render(
-        request, "web/youths.html", rows=rows, today=today, free_places=sum(m.free for m in mentors)
+        request,
+        "web/youths.html",
+        rows=rows,
+        today=today,
+        free_places=sum(m.free for m in mentors),
+        figures=figures,
+        programme=programme,
     )
 
 
