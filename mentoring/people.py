@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
-from sqlalchemy import Row, func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import OPEN, Approval, ConsentKind, PersonStatus, Role
+from core.statuses import Approval, ConsentKind, PersonStatus, Role
 from mentoring.addresses import normalise_email, normalise_phone, tidy_name
 from mentoring.errors import DomainError, NotFound
 from mentoring.followups.planning import on_youth_signed_up
@@ -20,8 +18,6 @@ from storage.models import (
     Company,
     Consent,
     ContactPoint,
-    Coordinator,
-    Match,
     Mentor,
     Person,
     Screening,
@@ -311,44 +307,6 @@ async def approve_mentor(
         )
     mentor.approval, mentor.approved_by, mentor.approved_at = Approval.APPROVED, coordinator_id, now
     return mentor
-
-
-async def mentor_rows(
-    session: AsyncSession, programme_id: int
-) -> Sequence[Row[Person, Mentor, str | None, int]]:
-    """The programme's mentors (not erased) with their company's name and how many open pairs
-    each has now; not yet approved first, then by first name."""
-    open_pairs = (
-        select(func.count())
-        .select_from(Match)
-        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(OPEN))
-        .scalar_subquery()
-    )
-    return (
-        await session.execute(
-            select(Person, Mentor, Company.name, open_pairs)
-            .join(Mentor, Mentor.person_id == Person.id)
-            .outerjoin(Company, Company.id == Mentor.company_id)
-            .where(Person.programme_id == programme_id, Person.status != PersonStatus.ERASED)
-            .order_by(Mentor.approval.desc(), Person.first_name, Person.id)
-        )
-    ).all()
-
-
-async def screenings_by_mentor(session: AsyncSession) -> dict[int, list[dict[str, Any]]]:
-    """Each mentor's screening checks in date order: what was checked, on which day, by whom
-    (the coordinator's name, else their e-mail)."""
-    rows = await session.execute(
-        select(Screening, Coordinator.name, Coordinator.email)
-        .outerjoin(Coordinator, Coordinator.id == Screening.checked_by)
-        .order_by(Screening.checked_on)
-    )
-    checked: dict[int, list[dict[str, Any]]] = {}
-    for s, name, email in rows:
-        checked.setdefault(s.mentor_id, []).append(
-            {"kind": s.check_kind, "on": s.checked_on, "by": name or email}
-        )
-    return checked
 
 
 async def set_capacity(session: AsyncSession, mentor_id: int, capacity: int) -> int:

@@ -7,6 +7,7 @@ from aiohttp import web
 
 from templates import TEMPLATE_DIR
 from web.dashboard import (
+    audit_log,
     companies,
     digest,
     login,
@@ -15,6 +16,7 @@ from web.dashboard import (
     overview,
     pairs,
     privacy,
+    search,
     settings,
     youths,
 )
@@ -40,6 +42,8 @@ def setup(app: web.Application) -> None:
         digest,
         privacy,
         settings,
+        search,
+        audit_log,
     ):
         app.add_routes(module.routes)
     app.router.add_get("/dashboard.css", stylesheet)

@@ -11,9 +11,11 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import Approval
 from mentoring.audit import record
 from mentoring.invitations import create_invitation, recent_invitations
-from mentoring.people import approve_mentor, mentor_rows, screenings_by_mentor, set_capacity
+from mentoring.mentor_list import mentor_page, screenings_of
+from mentoring.people import approve_mentor, set_capacity
 from mentoring.rules import MENTOR_CAPACITY
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
@@ -25,6 +27,7 @@ from web.dashboard.common import (
     render,
     route_id,
 )
+from web.dashboard.paging import filters_of, pager, paging_of
 from web.keys import RUNTIME, TELEGRAM_USERNAME
 
 routes = web.RouteTableDef()
@@ -40,10 +43,14 @@ def invitation_link(bot_username: str | None, code: str) -> str | None:
 async def mentors(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     _, today = now_and_today(request)
+    paging = paging_of(request)
+    filters = filters_of(request, {"approval": tuple(Approval), "area": None})
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        rows = await mentor_rows(db, programme.id)
-        checked = await screenings_by_mentor(db)
+        rows, total = await mentor_page(
+            db, programme.id, **filters, offset=paging.offset, limit=paging.size
+        )
+        checked = await screenings_of(db, [p.id for p, *_ in rows])
         invitations = await recent_invitations(db, programme.id)
     bot = request.app.get(TELEGRAM_USERNAME)
     return render(
@@ -65,6 +72,9 @@ async def mentors(request: web.Request) -> web.StreamResponse:
         today=today,
         now=runtime.clock(),
         has_bot=bool(bot),
+        filters=filters,
+        approvals=tuple(Approval),
+        pager=pager(request, paging, total, filters),
     )
 
 
