@@ -17,12 +17,13 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot import channel_rules
+from bot import channel_rules, parsing
 from bot.events import Incoming
 from bot.flows import (
     feedback,
     matching,
     meetings,
+    paused,
     privacy,
     service,
     signup_mentor,
@@ -55,6 +56,7 @@ FLOW_HANDLERS: dict[str, Handler] = {
     "outcome_survey": feedback.handle_outcome,
     "contact_later": feedback.handle_contact_later,
     "coordinator": service.handle_write,
+    paused.OFFER_FLOW: paused.handle_offer,
     "language": service.handle_language,
     "privacy_erase": privacy.handle_erase,
 }
@@ -106,7 +108,13 @@ async def handle(
         person is None
         and incoming.channel == "sms"
         and await guardians.handle_reply(
-            session, runtime.renderer, incoming.address, incoming.text or "", now=now
+            session,
+            runtime.renderer,
+            incoming.address,
+            incoming.text or "",
+            agrees=parsing.yes_no(incoming.text or "") is True,
+            now=now,
+            tz=runtime.settings.tz,
         )
     ):
         return True
@@ -163,13 +171,7 @@ async def _route(turn: Turn) -> None:
     command, rest = service.command(turn.text, incoming.option)
     if payload == "mentor":
         command = "mentor"  # Telegram's "/start mentor" deep link, during a youth sign-up too
-    allowed = ("start", "help", "mydata", "language", "erase", "withdraw")
-    if (
-        person.status == PersonStatus.PAUSED
-        and command not in allowed
-        and state.flow != privacy.FLOW
-    ):
-        turn.say("paused_reminder")
+    if person.status == PersonStatus.PAUSED and await paused.answer(turn, command):
         return
     if command is not None and await service.run(turn, command, rest):
         return

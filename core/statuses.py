@@ -101,6 +101,7 @@ class FollowUpState(StrEnum):
     PENDING = "pending"
     DONE = "done"
     DROPPED = "dropped"  # no longer made sense when due (the reason is logged)
+    HELD = "held"  # the pair is on hold (a guardian objected): kept, not acted on, until lifted
 
 
 class CheckinKind(StrEnum):

@@ -7,19 +7,22 @@ reaches `handle_reply` (the conversation engine routes an unknown SMS sender who
 guardian's here instead of starting a sign-up): "NEJ" records an objection, anything else gets
 the short how-to. Those answers carry no personal data and no person_id, so a paused youth does
 not hold them back (retention blanks them later: mentoring.privacy). The e-mail carries a signed
-objection link instead (web/guardian_links.py). An objection pauses the youth, so nothing more
-is sent, and tells the coordinator through the inbox.
+objection link instead (web/guardian_links.py). An objection pauses the youth, puts their pair on
+hold (mentoring/pair_hold.py: meetings cancelled, follow-ups held, the mentor told without the
+reason) and tells the coordinator with one inbox item. A guardian who answers JA after objecting
+lifts it again, as the coordinator can on the person's page.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import PersonStatus
-from mentoring import inbox, outbound
+from mentoring import inbox, outbound, pair_hold
 from mentoring.audit import record
 from mentoring.people import age_in
 from messaging.email_sender import base_url
@@ -109,34 +112,53 @@ async def youth_of_guardian(session: AsyncSession, phone: str) -> Youth | None:
 
 
 async def record_objection(
-    session: AsyncSession, youth: Youth, *, now: datetime, actor: str
+    session: AsyncSession,
+    renderer: Renderer,
+    youth: Youth,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    actor: str,
 ) -> bool:
-    """Pause the youth's programme and tell the coordinator; False if already objected."""
+    """Pause the youth's programme, hold their pair and tell the coordinator once; False if
+    already objected."""
     if youth.guardian_objected_at is not None:
         return False
     person = await session.get(Person, youth.person_id)
     if person is None:
         return False
     youth.guardian_objected_at = now
+    await inbox.put(session, person, inbox.Kind.GUARDIAN_OBJECTION, now=now)
     if person.status != PersonStatus.ERASED:
         person.status = PersonStatus.PAUSED
-    await inbox.put(session, person, inbox.Kind.GUARDIAN_OBJECTION, now=now)
+        await pair_hold.hold(session, renderer, person, now=now, tz=tz)
     await record(session, actor, "guardian.objected", "person", person.id)
     return True
 
 
 async def handle_reply(
-    session: AsyncSession, renderer: Renderer, phone: str, text: str, *, now: datetime
+    session: AsyncSession,
+    renderer: Renderer,
+    phone: str,
+    text: str,
+    *,
+    agrees: bool,
+    now: datetime,
+    tz: ZoneInfo,
 ) -> bool:
-    """An SMS from a guardian's number; False when the number is no guardian's."""
+    """An SMS from a guardian's number; False when the number is no guardian's. `agrees`: the
+    text is a yes (read in bot/), which lifts an earlier objection."""
     youth = await youth_of_guardian(session, phone)
     if youth is None:
         return False
     person = await session.get(Person, youth.person_id)
     language = person.language if person is not None else "da"
     if is_objection(text):
-        await record_objection(session, youth, now=now, actor="guardian")
+        await record_objection(session, renderer, youth, now=now, tz=tz, actor="guardian")
         template = "privacy_guardian_objected"
+    elif agrees and youth.guardian_objected_at is not None:
+        await pair_hold.lift(session, renderer, youth, now=now, tz=tz, actor="guardian")
+        template = "privacy_guardian_lifted"
     else:
         template = "privacy_guardian_help"
     await outbound.say_at(  # to the guardian, not the youth (who may now be paused)

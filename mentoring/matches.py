@@ -88,10 +88,12 @@ async def accept_match(
     match = await get_match(session, match_id)
     if match.status != MatchStatus.PROPOSED:
         raise DomainError("match_not_proposed")
+    youth = await session.get(Youth, match.youth_id)
+    if youth is not None and youth.guardian_objected_at is not None:
+        raise DomainError("pair_on_hold")  # the offer waits for the coordinator (pair_hold.py)
     programme = await session.get(Programme, match.programme_id)
     match.status, match.accepted_at = MatchStatus.ACTIVE, now
     match.starts_on, match.ends_on = today, for_programme(programme).pair_ends(today)
-    youth = await session.get(Youth, match.youth_id)
     if youth is not None:
         youth.waiting_since = None
     await followups.on_match_accepted(session, match, now, tz=tz)

@@ -14,7 +14,7 @@ from mentoring.errors import DomainError, NotFound
 from mentoring.matches import get_match
 from messaging.ical import cancel_key, invite_prefix
 from messaging.render import Renderer
-from storage.models import ConversationState, Match, Meeting, OutboxMessage, Person
+from storage.models import ConversationState, Match, Meeting, OutboxMessage, Person, Youth
 
 MAX_AHEAD = timedelta(days=120)
 
@@ -31,6 +31,14 @@ def _check_time(starts_at: datetime, now: datetime) -> None:
 def _party(match: Match, person_id: int) -> None:
     if not match.has(person_id):
         raise DomainError("not_your_match")
+
+
+async def refuse_if_on_hold(session: AsyncSession, match: Match) -> None:
+    """A pair whose youth's parent or guardian objected is on hold (mentoring/pair_hold.py):
+    nothing new is planned until the coordinator lifts it."""
+    youth = await session.get(Youth, match.youth_id)
+    if youth is not None and youth.guardian_objected_at is not None:
+        raise DomainError("pair_on_hold")
 
 
 async def get_meeting(session: AsyncSession, meeting_id: int) -> Meeting:
@@ -54,6 +62,7 @@ async def propose_meeting(
     if match.status != MatchStatus.ACTIVE:
         raise DomainError("match_not_active")
     _party(match, proposed_by)
+    await refuse_if_on_hold(session, match)
     _check_time(starts_at, now)
     meeting = Meeting(
         match_id=match_id,
@@ -77,6 +86,7 @@ async def confirm_meeting(
     meeting = await get_meeting(session, meeting_id)
     match = await get_match(session, meeting.match_id)
     _party(match, confirmed_by)
+    await refuse_if_on_hold(session, match)
     if meeting.status == MeetingStatus.CONFIRMED:
         return meeting
     if meeting.status != MeetingStatus.PROPOSED:

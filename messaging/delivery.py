@@ -71,6 +71,11 @@ PAUSED_ALLOWED = frozenset(
         "privacy_consent_withdrawn",
         "privacy_consent_none",
         "privacy_guardian_paused",
+        "write_ask",  # a paused person can always write to the coordinator (bot/flows/paused.py)
+        "write_sent",
+        "write_not_sent",
+        "question_back",
+        "offer_coordinator",
     }
 )
 

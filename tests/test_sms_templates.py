@@ -58,6 +58,7 @@ SAMPLES: dict[str, Any] = {
     "industry": "construction",
     "contacts": [{"channel": "sms", "address": "+4520123456"}],
     "met": False,
+    "cancelled": [WHEN, WHEN],  # the meetings a pair's hold cancelled (two ahead at most, usually)
     # Options as words (templates/messages/_choices.j2); most questions are yes/no.
     "choices": [{"key": "yes", "label": "Ja"}, {"key": "no", "label": "Nej"}],
 }

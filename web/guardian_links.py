@@ -40,7 +40,14 @@ async def _answer(request: web.Request, *, confirm: bool) -> web.Response:
             elif not confirm:
                 outcome = "ask"
             else:
-                await record_objection(session, youth, now=now, actor="guardian:link")
+                await record_objection(
+                    session,
+                    runtime.renderer,
+                    youth,
+                    now=now,
+                    tz=runtime.settings.tz,
+                    actor="guardian:link",
+                )
                 outcome = "objected"
             if person is not None:
                 language, name = person.language, person.first_name

@@ -24,6 +24,7 @@ from mentoring.meetings import (
     mark_held,
     open_meetings,
     propose_meeting,
+    refuse_if_on_hold,
     reschedule_meeting,
 )
 from mentoring.pairs import Match, active_match, match_by_id, partner_name
@@ -73,6 +74,7 @@ async def start_propose(turn: Turn, rest: str) -> None:
     if match is None:
         turn.say("no_active_match")
         return
+    await refuse_if_on_hold(turn.session, match)  # before any question: nothing to plan now
     turn.goto("meeting", "when", {"match_id": match.id})
     if rest:
         await handle_propose(turn)

@@ -4,7 +4,7 @@ coordinator, "I'm unsure", and the doors into meetings and hours."""
 from __future__ import annotations
 
 from bot import parsing
-from bot.flows import meetings, privacy
+from bot.flows import meetings, paused, privacy
 from bot.turn import Turn, opt
 from bot.understanding.reading import read
 from core.statuses import PersonStatus, Role
@@ -130,7 +130,8 @@ async def _start(turn: Turn) -> bool:
         and youth is not None
         and youth.guardian_objected_at
     ):
-        turn.say("privacy_guardian_paused")  # only the coordinator can resume after an objection
+        # Only the coordinator or the guardian can lift an objection; the coordinator is a tap away.
+        turn.say("privacy_guardian_paused", paused.write_button(turn))
         return True
     if turn.person.status == PersonStatus.PAUSED:
         turn.person.status = (

@@ -39,7 +39,7 @@ from mentoring.followups.planning import (
     on_youth_signed_up,
     plan_unmatched_survey,
 )
-from mentoring.followups.rows import drop_pending, due_within, on_day, schedule
+from mentoring.followups.rows import drop_pending, due_within, hold, on_day, release, schedule
 
 __all__ = [
     "Ctx",
@@ -47,6 +47,7 @@ __all__ = [
     "act",
     "drop_pending",
     "due_within",
+    "hold",
     "on_day",
     "on_match_accepted",
     "on_match_closed",
@@ -56,5 +57,6 @@ __all__ = [
     "on_pair_imported",
     "on_youth_signed_up",
     "plan_unmatched_survey",
+    "release",
     "schedule",
 ]

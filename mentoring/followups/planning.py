@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months, local_date, month_start
 from core.statuses import UPCOMING, MatchStatus, MeetingStatus
-from mentoring.followups.rows import drop_pending, on_day, schedule
+from mentoring.followups.rows import drop_pending, on_day, release, schedule
 from mentoring.quiet_hours import next_allowed
 from mentoring.rules import RULES, for_programme
 from storage.models import FollowUp, Match, Meeting, Programme
@@ -113,7 +113,8 @@ async def on_match_extended(session: AsyncSession, match: Match, *, tz: ZoneInfo
 async def on_match_closed(
     session: AsyncSession, match: Match, now: datetime, *, tz: ZoneInfo
 ) -> None:
-    """Everything pending for the pair stops; a pair that ran gets its outcome survey."""
+    """Everything pending (or held) for the pair stops; a pair that ran gets its outcome survey."""
+    await release(session, match.id)  # a pair ended while on hold: its survey is planned below
     await drop_pending(
         session, now, FollowUp.match_id == match.id, FollowUp.kind != "outcome_survey"
     )

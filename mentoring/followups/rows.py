@@ -31,7 +31,8 @@ async def schedule(
     person_id: int | None = None,
     payload: dict[str, Any] | None = None,
 ) -> FollowUp:
-    """Create the row for `key`, or move it while still pending; done or dropped rows stay."""
+    """Create the row for `key`, or move it while still pending (or held: it keeps its place for
+    when the pair's hold is lifted); done or dropped rows stay."""
     row = await session.scalar(select(FollowUp).where(FollowUp.key == key))
     if row is None:
         row = FollowUp(
@@ -46,7 +47,7 @@ async def schedule(
             payload=payload or {},
         )
         session.add(row)
-    elif row.state == FollowUpState.PENDING:
+    elif row.state in (FollowUpState.PENDING, FollowUpState.HELD):
         row.due_at = due_at
         if payload is not None:
             row.payload = payload
@@ -58,6 +59,29 @@ async def drop_pending(session: AsyncSession, now: datetime, *where: ColumnEleme
         update(FollowUp)
         .where(FollowUp.state == FollowUpState.PENDING, *where)
         .values(state=FollowUpState.DROPPED, done_at=now)
+        .execution_options(synchronize_session="fetch")
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def hold(session: AsyncSession, match_id: int) -> int:
+    """Every pending follow-up of the pair is held (not acted on) until `release`."""
+    return await _move_state(session, match_id, FollowUpState.PENDING, FollowUpState.HELD)
+
+
+async def release(session: AsyncSession, match_id: int) -> int:
+    """The pair's held follow-ups are pending again; the sweep decides, when each is due, whether
+    it still makes sense (a late one is sent if still meaningful, else dropped)."""
+    return await _move_state(session, match_id, FollowUpState.HELD, FollowUpState.PENDING)
+
+
+async def _move_state(
+    session: AsyncSession, match_id: int, old: FollowUpState, new: FollowUpState
+) -> int:
+    result = await session.execute(
+        update(FollowUp)
+        .where(FollowUp.match_id == match_id, FollowUp.state == old)
+        .values(state=new)
         .execution_options(synchronize_session="fetch")
     )
     return int(getattr(result, "rowcount", 0) or 0)

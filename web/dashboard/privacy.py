@@ -1,4 +1,5 @@
-"""A person's rights from the dashboard: the page with the JSON export (art. 15) and erasure.
+"""A person's rights from the dashboard: the page with the JSON export (art. 15) and erasure,
+and lifting the pause a parent or guardian's objection put on a youth (mentoring/pair_hold.py).
 
 Both are scoped to the current programme (another programme's person is "not found"), need a
 signed-in coordinator, and are written to the audit log; erasure is a POST with the CSRF token
@@ -13,7 +14,8 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
-from mentoring.people import Person, person_by_id
+from mentoring.pair_hold import lift
+from mentoring.people import Person, person_by_id, youth_by_id
 from mentoring.privacy import erase_person, export_person
 from web.auth import check_csrf, language_of, login_required
 from web.dashboard.common import SECURITY_HEADERS, me, programme_of, redirect_with, render, route_id
@@ -40,7 +42,9 @@ def _notice(request: web.Request, key: str) -> str:
 async def person_page(request: web.Request) -> web.StreamResponse:
     async with request.app[RUNTIME].sessions() as db:
         person = await _person(request, db)
-    return render(request, "web/person.html", person=person)
+        youth = await youth_by_id(db, person.id)
+    objected = youth.guardian_objected_at if youth is not None else None
+    return render(request, "web/person.html", person=person, objected_at=objected)
 
 
 @routes.get("/people/{id}/export.json")
@@ -73,3 +77,26 @@ async def erase(request: web.Request) -> web.StreamResponse:
             await erase_person(db, person.id, actor=me(request).actor, now=runtime.clock())
     await runtime.checkpoint()  # the erased rows leave the SQLite WAL now, not at some later point
     raise redirect_with(back, "ok", _notice(request, "person_erased"))
+
+
+@routes.post("/people/{id}/lift-objection")
+@login_required
+async def lift_objection(request: web.Request) -> web.StreamResponse:
+    """The coordinator has cleared things up with the family: the youth and the pair go on."""
+    await check_csrf(request)
+    back = f"/people/{route_id(request)}"
+    runtime = request.app[RUNTIME]
+    async with runtime.transaction() as db:
+        person = await _person(request, db)
+        youth = await youth_by_id(db, person.id)
+        lifted = youth is not None and await lift(
+            db,
+            runtime.renderer,
+            youth,
+            now=runtime.clock(),
+            tz=runtime.settings.tz,
+            actor=me(request).actor,
+        )
+    raise redirect_with(
+        back, "ok", _notice(request, "objection_lifted" if lifted else "no_objection")
+    )
