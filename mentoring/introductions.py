@@ -1,9 +1,10 @@
 """Starting the introduction of a new match: the mentor is asked to accept.
 
 The dashboard calls `introduce(session, renderer, match_id)` right after `create_match`, in the
-same transaction. The mentor sees the youth's first name, age, interests and area, nothing more,
-and answers yes or no (the `accept_match` flow in bot/ reads it). If the follow-up rules already
-scheduled their own offer for this match, it is marked done so the mentor is asked once.
+same transaction. The mentor sees the youth's first name, age, interests, what they want help
+with and area, nothing more, and answers yes or no (the `accept_match` flow in bot/ reads it).
+If the follow-up rules already scheduled their own offer for this match, it is marked done so
+the mentor is asked once.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from mentoring.matches import get_match
 from mentoring.outbound import Option
 from mentoring.people import age_in
 from mentoring.prompts import ask
+from mentoring.topics import known
 from messaging.render import Renderer
 from storage.models import FollowUp, OutboxMessage, Person, Youth
 
@@ -30,6 +32,8 @@ def youth_card(person: Person, youth: Youth, today_year: int) -> dict[str, Any]:
         "age": today_year - youth.birth_year,
         "interests": list(youth.interests),
         "interests_text": youth.interests_text,
+        "topics": known(youth.topics or []),  # what the youth wants help with
+        "topics_text": youth.topics_text,
         "area": youth.area or youth.postcode,
     }
 

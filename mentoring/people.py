@@ -14,6 +14,7 @@ from mentoring.errors import DomainError, NotFound
 from mentoring.followups.planning import on_youth_signed_up
 from mentoring.lookups import lookup, require_code
 from mentoring.rules import check_capacity
+from mentoring.topics import known as known_topics
 from storage.models import (
     Company,
     Consent,
@@ -36,6 +37,8 @@ class YouthForm:
     target_group: str | None = None
     interests: list[str] = field(default_factory=list)
     interests_text: str | None = None
+    topics: list[str] = field(default_factory=list)  # mentoring.topics.CHOICES
+    topics_text: str | None = None
     postcode: str | None = None
     area: str | None = None
     phone: str | None = None
@@ -181,6 +184,8 @@ async def register_youth(
             situation=form.situation,
             interests=list(form.interests),
             interests_text=(form.interests_text or None),
+            topics=known_topics(form.topics),
+            topics_text=(form.topics_text or None),
             postcode=check_postcode(form.postcode),
             area=form.area,
             guardian_name=form.guardian_name if age < 18 else None,

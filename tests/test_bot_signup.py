@@ -1,4 +1,4 @@
-"""Sign-up through the conversation engine: youths in at most 9 answers, mentors by invitation
+"""Sign-up through the conversation engine: youths in at most 10 answers, mentors by invitation
 or open sign-up, phone verification, and everything a person can get wrong on the way."""
 
 from __future__ import annotations
@@ -45,7 +45,7 @@ async def _youth_signup(chat: Chat, answers: list[str]) -> str:
     return last
 
 
-async def test_youth_signup_under_18_on_telegram_takes_nine_answers(runtime: Runtime) -> None:
+async def test_youth_signup_under_18_on_telegram_takes_ten_answers(runtime: Runtime) -> None:
     chat = Chat(runtime, channel="telegram", address="7001")
     welcome = await chat.text("/start")
     assert "Telegram-chats er ikke end-to-end-krypterede" in welcome
@@ -57,6 +57,7 @@ async def test_youth_signup_under_18_on_telegram_takes_nine_answers(runtime: Run
         (None, "17"),
         ("sit:school_under_18", None),
         (None, "1 3 og skateboard"),
+        (None, "1 7"),
         (None, "7100 Vejle"),
         ("skip", None),
         (None, "Mette Hansen 20 30 40 50"),
@@ -66,10 +67,11 @@ async def test_youth_signup_under_18_on_telegram_takes_nine_answers(runtime: Run
         answers += 1
     summary = chat.log[-1].body or ""
     assert "Interesser: IT og computere, Byggeri, skateboard" in summary
+    assert "Hjælp til: Jobsøgning, Sociale færdigheder" in summary
     assert "Forælder eller værge: Mette Hansen" in summary
     done = await chat.text(option="yes")
     answers += 1
-    assert answers <= 9
+    assert answers <= 10
     assert "Vi leder nu efter din mentor" in done
     async with runtime.sessions() as session:
         person = await session.scalar(select(Person).where(Person.first_name == "Sara"))
@@ -78,6 +80,7 @@ async def test_youth_signup_under_18_on_telegram_takes_nine_answers(runtime: Run
         assert youth is not None
         assert (youth.birth_year, youth.target_group, youth.postcode) == (2009, "g0", "7100")
         assert youth.interests == ["it", "construction"] and youth.interests_text == "skateboard"
+        assert youth.topics == ["job_search", "social_skills"] and youth.topics_text is None
         assert youth.guardian_phone == "+4520304050" and youth.guardian_informed_at is not None
         consent = await session.scalar(select(Consent).where(Consent.person_id == person.id))
         assert consent is not None and consent.kind == "share_with_mentor"
@@ -99,6 +102,8 @@ async def test_youth_signup_by_sms_shows_choices_as_words(runtime: Runtime) -> N
     situation = await chat.text("22")
     assert "1: Uden job" in situation and "Svar med et tal." in situation
     await chat.text("1")
+    topics = await chat.text("2")
+    assert "Hvad vil du gerne have hjælp til?" in topics and "8: Andet" in topics
     await chat.text("2")
     summary = await chat.text("8000")
     assert "Telefon: +4522334455" in summary
@@ -112,7 +117,7 @@ async def test_youth_signup_by_sms_shows_choices_as_words(runtime: Runtime) -> N
 
 async def test_youth_signup_verifies_a_phone_number_before_using_it(runtime: Runtime) -> None:
     chat = Chat(runtime, channel="telegram", address="7002")
-    for said in ["/start", "ja", "Emma", "20", "1", "2", "Vejle"]:
+    for said in ["/start", "ja", "Emma", "20", "1", "2", "1", "Vejle"]:
         await chat.send(said)
     ask = await chat.text("20 30 40 51")
     assert "kode på 4 cifre" in ask
@@ -272,7 +277,8 @@ async def test_youth_signup_guardian_by_email_and_a_clear_second_try(
     chat = Chat(runtime, address="sim-minor-email")
     await chat.text("/start")
     for option, said in [("yes", None), (None, "Sara"), (None, "17"),
-                         ("sit:school_under_18", None), (None, "1"), (None, "7100 Vejle"),
+                         ("sit:school_under_18", None), (None, "1"), (None, "2"),
+                         (None, "7100 Vejle"),
                          ("skip", None)]:  # fmt: skip
         asked = await chat.text(said, option=option)
     assert "Skriv deres navn og telefonnummer eller e-mail" in asked

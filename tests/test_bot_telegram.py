@@ -108,7 +108,7 @@ def phone(runtime: Runtime, bot: Bot, telegram_api: FakeTelegramAPI) -> Phone:
     return Phone(build_dispatcher(runtime), bot, runtime, telegram_api)
 
 
-async def test_telegram_youth_signs_up_with_buttons_in_nine_answers(
+async def test_telegram_youth_signs_up_with_buttons_in_ten_answers(
     phone: Phone, telegram_api: FakeTelegramAPI, runtime: Runtime
 ) -> None:
     welcome = await phone.say("/start")
@@ -123,12 +123,19 @@ async def test_telegram_youth_signs_up_with_buttons_in_nine_answers(
     await phone.say("19")
     await phone.tap("sit:unemployed")
     await phone.tap("i:it")
+    await phone.tap("t:job_search")
+    keyboard = telegram_api.sent("sendMessage", CHAT)[-1].payload["reply_markup"]
+    keys = [b["callback_data"] for row in keyboard["inline_keyboard"] for b in row]
+    assert "t:job_search" not in keys and keys[-1] == "t:done"
+    await phone.tap("t:social_skills")
+    assert "Hvor bor du?" in await phone.tap("t:done")
     await phone.say("Vejle")
     summary = await phone.tap("skip")
     assert "Interesser: IT og computere" in summary
+    assert "Hjælp til: Jobsøgning, Sociale færdigheder" in summary
     done = await phone.tap("yes")
     assert "Vi leder nu efter din mentor" in done
-    assert len(telegram_api.sent("answerCallbackQuery")) == 5  # every tap answered
+    assert len(telegram_api.sent("answerCallbackQuery")) == 8  # every tap answered
     async with runtime.sessions() as session:
         youth = await session.scalar(select(Youth))
         assert youth is not None and youth.situation == "unemployed" and youth.area == "Vejle"

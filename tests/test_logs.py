@@ -27,7 +27,8 @@ PASSWORD, TOKEN = "rigtig-hest-batteri-42", "42:SECRET-TOKEN-abc"
 OUR_LOGGERS = {"bot", "mentoring", "messaging", "web", "storage", "scheduler", "cli", "settings",
                "aiogram", "aiohttp"}  # fmt: skip
 SIGNUP = [("yes", None), (None, "Sara"), (None, "22"), ("sit:unemployed", None),
-          (None, "1 og hemmelig-hobby-xyz"), (None, "8000 Aarhus"), ("yes", None)]  # fmt: skip
+          (None, "1 og hemmelig-hobby-xyz"), (None, "1"), (None, "8000 Aarhus"),
+          ("yes", None)]  # fmt: skip
 
 
 async def test_logs_of_a_complete_flow_hold_no_bodies_secrets_or_contact_data(

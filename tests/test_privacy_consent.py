@@ -25,7 +25,7 @@ from web.app import create_app
 
 GUARDIAN = "+4520304050"
 BASE = "https://mentor.example.dk"
-UNDER_18 = ["yes", "Sara", "17", "sit:school_under_18", "1 3", "7100 Vejle", "skip",
+UNDER_18 = ["yes", "Sara", "17", "sit:school_under_18", "1 3", "1", "7100 Vejle", "skip",
             "Mette Hansen 20 30 40 50", "yes"]  # fmt: skip
 
 

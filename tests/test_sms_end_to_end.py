@@ -103,7 +103,8 @@ async def test_sms_end_to_end_sign_up_meeting_and_hours(
         await youth.text("Omar")
         assert "Svar med et tal." in await youth.text("22")
         await youth.text("1")
-        await youth.text("2")
+        assert "Hvad vil du gerne have hjælp til?" in await youth.text("2")
+        await youth.text("job og praktik")
         assert "Telefon: +4522334455" in await youth.text("8000")
         assert "Vi leder nu efter din mentor" in await youth.text("ja")
 

@@ -50,6 +50,8 @@ SAMPLES: dict[str, Any] = {
     "situation": "unemployed",
     "interests": ["construction", "retail"],
     "interests_text": "musik og computerspil",
+    "topics": ["job_search", "job_openings", "social_skills"],
+    "topics_text": None,
     "languages": ["da", "en"],
     "meetings": 4,
     "role": "Værkfører",

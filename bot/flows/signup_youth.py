@@ -1,6 +1,7 @@
-"""Youth sign-up in at most 9 answers: consent, name, age, situation, interests, area, other
-contact (optional), guardian (under 18 only), summary. The answers live in the conversation
-state until the summary is confirmed; then mentoring.people.register_youth stores them."""
+"""Youth sign-up in at most 10 answers: consent, name, age, situation, interests, what they want
+help with (topics), area, other contact (optional), guardian (under 18 only), summary. The
+answers live in the conversation state until the summary is confirmed; then
+mentoring.people.register_youth stores them."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import secrets
 
 from bot import parsing
 from bot.events import Option
-from bot.flows import summary_change
+from bot.flows import summary_change, topics
 from bot.turn import Turn, opt, yes_no_options
 from bot.understanding import answers
 from mentoring import contacts, guardians, inbox, outbound
@@ -33,7 +34,7 @@ from mentoring.places import find_place, programme_places
 FLOW = "signup_youth"
 NONE_OF_THESE = "sit:none"
 # The answers a youth can change at the summary, in the order they were asked.
-FIELDS = ("name", "age", "situation", "interests", "area", "guardian")
+FIELDS = ("name", "age", "situation", "interests", "topics", "area", "guardian")
 CONSENT_VERSION = "2026-11"
 
 
@@ -72,6 +73,8 @@ async def ask_step(turn: Turn, step: str) -> None:
         turn.ask(step, "signup_situation", await _situations(turn))
     elif step == "interests":
         turn.ask(step, "signup_interests", await _interests(turn))
+    elif step == "topics":
+        topics.ask(turn)
     elif step == "area":
         turn.ask(step, "signup_area")
     elif step == "contact":
@@ -146,6 +149,8 @@ async def handle(turn: Turn) -> None:
         turn.say("signup_situation_sent", coordinator=await coordinator_name(turn.session))
     elif step == "interests":
         await _interests_answer(turn)
+    elif step in ("topics", "topics_other"):
+        await topics.answer(turn, lambda t: _next(t, "area"))
     elif step == "area":
         own = await programme_places(turn.session, turn.person.programme_id)
         place = find_place(turn.text, own)
@@ -246,7 +251,7 @@ async def _interests_answer(turn: Turn) -> None:
         turn.miss("signup_interests", options)
         return
     turn.set(interests=chosen, interests_text=free)
-    await _next(turn, "area")
+    await _next(turn, "topics")
 
 
 async def _next(turn: Turn, step: str) -> None:
@@ -348,6 +353,8 @@ async def _finish(turn: Turn) -> None:
         situation=data["situation"],
         interests=list(data.get("interests") or []),
         interests_text=data.get("interests_text"),
+        topics=list(data.get("topics") or []),
+        topics_text=data.get("topics_text"),
         postcode=data.get("postcode"),
         area=data.get("area"),
         email=data.get("email"),

@@ -179,3 +179,33 @@ def name_and_age(text: str) -> tuple[str, int | None]:
     age = int(age_found.group(1)) if age_found else None
     name = re.split(r"\s*(?:,|\bog\b|\band\b|\bjeg\b|\bi'm\b|\b\d)", said, maxsplit=1)[0]
     return name.strip(" .!"), age
+
+
+def topics(text: str, codes: list[str]) -> tuple[list[str], str | None]:
+    """(topic codes chosen, the words no topic fits): "1 3" or "13" -> the first and third;
+    "hjælp til cv og at snakke med nye folk" -> job_search, social_skills; "min mor" -> own
+    words. A number names the option in `codes`' order; phrases come from the words catalogues."""
+    chosen: list[str] = []
+    rest: list[str] = []
+    phrases = words().topics
+    for part in _SPLIT.split(_SYMBOLS.sub(" ", text)):
+        said = part.strip(" .!?")
+        folded = fold(said)
+        if not folded or folded in words().skip:
+            continue
+        found: list[str] = []
+        if folded.isascii() and folded.isdigit():
+            digits = [folded] if int(folded) <= len(codes) else list(folded)  # "13": 1 and 3
+            found = [codes[int(d) - 1] for d in digits if 1 <= int(d) <= len(codes)]
+        else:
+            padded = f" {folded} "
+            for phrase in sorted(phrases, key=len, reverse=True):
+                if f" {phrase} " in padded and phrases[phrase] in codes:
+                    found.append(phrases[phrase])
+                    padded = padded.replace(f" {phrase} ", " | ")
+        for code in found:
+            if code not in chosen:
+                chosen.append(code)
+        if not found:
+            rest.append(said)
+    return chosen, (", ".join(rest)[:200] or None)

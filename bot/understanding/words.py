@@ -37,6 +37,7 @@ class Words:
     relations: dict[str, str]  # folded word -> who a guardian is ("mor" -> "mother")
     situations: dict[str, str]  # folded phrase -> situation code
     fields: dict[str, str]  # folded word -> sign-up step it names ("alder" -> "age")
+    topics: dict[str, str]  # folded phrase -> topic code ("cv" -> "job_search")
 
 
 def _catalogue(path: Path) -> dict[str, object]:
@@ -61,7 +62,7 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
     }
     menus: dict[str, list[tuple[str, str]]] = {}
     maps: dict[str, dict[str, str]] = {
-        k: {} for k in ("interests", "relations", "situations", "fields")
+        k: {} for k in ("interests", "relations", "situations", "fields", "topics")
     }
     for path in sorted(locale_dir.glob("*/words.yaml")):
         catalogue = _catalogue(path)
@@ -90,5 +91,6 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
         relations=maps["relations"],
         situations=maps["situations"],
         fields=maps["fields"],
+        topics=maps["topics"],
         **{key: frozenset(found) for key, found in sets.items()},
     )

@@ -14,6 +14,7 @@ from core.statuses import MATCHED, OPEN, UPCOMING, ConsentKind, MatchStatus, Per
 from mentoring import outbound
 from mentoring.followups.context import Ctx
 from mentoring.pairs import partner_name
+from mentoring.topics import known
 from storage.models import (
     CheckinAnswer,
     Consent,
@@ -78,6 +79,8 @@ async def question_for(ctx: Ctx, fu: FollowUp) -> Question | None:
                 "age": ctx.today.year - youth.birth_year if youth else None,
                 "interests": (youth.interests_text if youth else None) or "",
                 "area": (youth.area if youth else None) or "",
+                "topics": known(youth.topics or []) if youth else [],
+                "topics_text": youth.topics_text if youth else None,
             },
             YES_NO,
         )

@@ -31,6 +31,7 @@ from storage.models.people import (
     Youth,
 )
 from storage.models.programme import Company, JobOpening, Lookup, Outcome, Programme
+from storage.models.talk import PairTopic, RelayedMessage
 
 __all__ = [
     "NAMING",
@@ -58,8 +59,10 @@ __all__ = [
     "Mentor",
     "OutboxMessage",
     "Outcome",
+    "PairTopic",
     "Person",
     "Programme",
+    "RelayedMessage",
     "Screening",
     "Youth",
     "created_col",

@@ -78,6 +78,9 @@ class Youth(Base):
     situation: Mapped[str] = mapped_column(String(40))
     interests: Mapped[list[Any]] = mapped_column(default=list)
     interests_text: Mapped[str | None] = mapped_column(String(200))
+    # What the youth wants help with (codes of mentoring.topics.TOPICS), and "other" in their words.
+    topics: Mapped[list[Any]] = mapped_column(default=list)
+    topics_text: Mapped[str | None] = mapped_column(String(200))
     postcode: Mapped[str | None] = mapped_column(String(4))
     area: Mapped[str | None] = mapped_column(String(80))
     guardian_name: Mapped[str | None] = mapped_column(String(120))
