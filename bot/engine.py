@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import channel_rules, parsing
 from bot.events import Incoming
 from bot.flows import (
+    events,
     feedback,
     matching,
     meetings,
@@ -59,6 +60,7 @@ FLOW_HANDLERS: dict[str, Handler] = {
     paused.OFFER_FLOW: paused.handle_offer,
     "language": service.handle_language,
     "privacy_erase": privacy.handle_erase,
+    "event_rsvp": events.handle_rsvp,
 }
 
 

@@ -109,6 +109,29 @@ class CheckinKind(StrEnum):
     CLOSURE = "closure"  # on the end date
 
 
+class EventKind(StrEnum):
+    """What an event is for (issue #20): each kind is a sheet of the report."""
+
+    COMPANY_EVENT = "company_event"
+    TO_CARE_OR_NOT = "to_care_or_not"  # the big conference for companies
+    MENTOR_TRAINING = "mentor_training"
+    TASK_FORCE = "task_force"  # a Task Force meeting
+    STEERING_GROUP = "steering_group"  # a steering group meeting
+    CASEWORKER_INFO = "caseworker_info"  # an information meeting for caseworkers
+
+
+# Meetings of the two groups: they have minutes and decided actions.
+GROUP_MEETINGS: tuple[EventKind, ...] = (EventKind.TASK_FORCE, EventKind.STEERING_GROUP)
+
+
+class Rsvp(StrEnum):
+    """A guest's answer to an invitation."""
+
+    YES = "yes"
+    NO = "no"
+    MAYBE = "maybe"
+
+
 # The types templates compare with (`{% if p.role == Role.MENTOR %}`): the renderer makes each
 # a global under its name.
 TEMPLATE_GLOBALS: dict[str, type[StrEnum]] = {
@@ -122,5 +145,7 @@ TEMPLATE_GLOBALS: dict[str, type[StrEnum]] = {
         OutboxStatus,
         FollowUpState,
         CheckinKind,
+        EventKind,
+        Rsvp,
     )
 }

@@ -10,6 +10,7 @@ and the flows in bot/ that read the answers:
   checkin          {"match_id"}     how is it going 1-5, then an optional comment
   closure          {"match_id"}     feedback 1-5, comment, and whether to extend
   outcome_survey   {"youth_id"}     where the youth stands now (outcome lookup codes)
+  event_rsvp       {"guest_id"}     an invited mentor: coming to the event, yes or no
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ FLOWS = (
     "closure",
     "outcome_survey",
     "contact_later",
+    "event_rsvp",
 )
 
 

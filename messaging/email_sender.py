@@ -1,6 +1,7 @@
 """E-mail as an outbox channel: multipart text + HTML with reply instructions; a meeting that
 waits for this person's confirmation also carries an iCalendar invite and a one-click link, and
-a cancellation of a meeting whose invite went out carries its METHOD:CANCEL.
+a cancellation of a meeting whose invite went out carries its METHOD:CANCEL. An event invitation
+(its row's key names the guest) carries the event's calendar invite and the guest's RSVP link.
 
 Confirm links are signed (settings.signing_keys()) for one version of the meeting (its SEQUENCE);
 they expire when the meeting starts (at most LINK_TTL ahead); web/links.py confirms on a POST, once.
@@ -23,17 +24,28 @@ from messaging.ical import (
     Invite,
     build_invite,
     cancelled_meeting,
+    event_uid,
     invite_message_id,
+    invited_guest,
     meeting_uid,
 )
 from messaging.links import sign
 from messaging.render import Renderer
 from messaging.senders import PermanentFailure, Sent
 from settings import Settings
-from storage.models import ConversationState, Match, Meeting, OutboxMessage, Person
+from storage.models import (
+    ConversationState,
+    Event,
+    EventGuest,
+    Match,
+    Meeting,
+    OutboxMessage,
+    Person,
+)
 
 LINK_TTL = timedelta(days=14)
 MEETING_LENGTH = timedelta(hours=1)
+RSVP_PURPOSE = "event_rsvp"
 
 
 def base_url(settings: Settings) -> str:
@@ -45,6 +57,15 @@ def confirm_link(
 ) -> str:
     token = sign(settings.signing_keys(), {"m": meeting_id, "p": person_id, "s": sequence}, expires)
     return f"{base_url(settings)}/links/confirm/{token}"
+
+
+def event_rsvp_link(settings: Settings, event: Event, guest_id: int) -> str:
+    """The guest's yes / no / maybe page; it works until the event ends."""
+    expires = event.starts_at + timedelta(minutes=event.duration_minutes)
+    token = sign(
+        settings.signing_keys(), {"purpose": RSVP_PURPOSE, "e": event.id, "g": guest_id}, expires
+    )
+    return f"{base_url(settings)}/links/event/{token}"
 
 
 class EmailSender:
@@ -95,6 +116,32 @@ class EmailSender:
             name = other.first_name if other else ""
             return {"meeting": meeting, "other": name or "", "sequence": key[1]}
 
+    async def _event(self, message: OutboxMessage) -> tuple[Event, EventGuest, int] | None:
+        """The event and guest an invitation e-mail is for, at the invited SEQUENCE."""
+        key = invited_guest(message.dedupe_key)
+        if key is None:
+            return None
+        async with self.sessions() as session:
+            guest = await session.get(EventGuest, key[0])
+            event = await session.get(Event, guest.event_id) if guest else None
+            if guest is None or event is None or event.cancelled_at is not None:
+                return None
+            return event, guest, key[1]
+
+    def _event_invite(self, event: Event, sequence: int, address: str, name: str) -> Invite:
+        return Invite(
+            uid=event_uid(event.id, self._domain),
+            sequence=sequence,
+            starts_at=event.starts_at,
+            duration=timedelta(minutes=event.duration_minutes),
+            summary=event.title,
+            location=event.place,
+            organizer=(self.settings.mail_from, self.renderer.render(
+                "email/invite_organizer.txt.j2", self.settings.default_language)),
+            attendee=(address, name),
+            description=event.description or "",
+        )  # fmt: skip
+
     def _invite(
         self, meeting: Meeting, sequence: int, language: str, address: str, name: str, other: str
     ) -> Invite:
@@ -119,6 +166,7 @@ class EmailSender:
         language = person.language if person else self.settings.default_language
         found = await self._meeting(message.person_id) if message.awaiting_reply else None
         cancelled = await self._cancelled(message)
+        invited = await self._event(message)
         context: dict[str, Any] = {
             "body": message.body or "",
             "options": message.options,
@@ -127,8 +175,11 @@ class EmailSender:
             "confirm_url": None,
             "meeting": None,
             "cancelled": None,
+            "event": None,
+            "rsvp_url": None,
         }
         calendar: tuple[Meeting, int, str] | None = None  # meeting, SEQUENCE, METHOD
+        event_invite: Invite | None = None
         if found and person is not None:
             meeting: Meeting = found["meeting"]
             expires = min(meeting.starts_at, now + LINK_TTL)
@@ -143,6 +194,11 @@ class EmailSender:
             context["body"] = self.renderer.render(
                 "email/invite_cancelled.txt.j2", language, **context
             )
+        elif invited is not None:
+            event, guest, sequence = invited
+            context["event"] = event
+            context["rsvp_url"] = event_rsvp_link(self.settings, event, guest.id)
+            event_invite = self._event_invite(event, sequence, message.address, guest.name)
         subject = self.renderer.render("email/channel_subject.txt.j2", language, **context)
         email = EmailMessage()
         email["Subject"] = " ".join(subject.split())
@@ -164,5 +220,10 @@ class EmailSender:
             )
             if method == "REQUEST":
                 email["Message-ID"] = invite_message_id(meeting.id, sequence, self._domain)
+        if event_invite is not None:
+            ics = build_invite(event_invite, "REQUEST", now, self.settings.tz)
+            email.add_alternative(
+                ics.decode("utf-8"), subtype="calendar", params={"method": "REQUEST"}
+            )
         message_id = await self.mailer.send(email)
         return Sent(provider_id=message_id[:64])

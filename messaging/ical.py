@@ -58,6 +58,22 @@ def cancelled_meeting(key: str | None) -> tuple[int, int] | None:
     return (int(found[1]), int(found[2])) if found else None
 
 
+def event_uid(event_id: int, domain: str) -> str:
+    return f"event-{event_id}@{domain}"
+
+
+def event_invite_key(guest_id: int, sequence: int) -> str:
+    """The outbox dedupe key of an event invitation e-mail: once per guest and version of the
+    event; the e-mail channel reads the guest from it to attach the invite and the RSVP link."""
+    return f"event-invite:{guest_id}:{sequence}"
+
+
+def invited_guest(key: str | None) -> tuple[int, int] | None:
+    """(guest id, sequence) from an event_invite_key; None for any other key."""
+    found = re.fullmatch(r"event-invite:(\d+):(\d+)", key or "")
+    return (int(found[1]), int(found[2])) if found else None
+
+
 def referenced_meeting(*headers: str) -> int | None:
     """The meeting an e-mail answers: pass In-Reply-To first, then References (oldest first,
     so its last invite Message-ID is the newest)."""

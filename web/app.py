@@ -8,7 +8,16 @@ from aiohttp import web
 
 from core.runtime import Runtime
 from mentoring.delivery_news import dispatching
-from web import dashboard, dev_chat, email_inbound, guardian_links, health, links, sms
+from web import (
+    dashboard,
+    dev_chat,
+    email_inbound,
+    event_links,
+    guardian_links,
+    health,
+    links,
+    sms,
+)
 from web.keys import DISPATCHER, RUNTIME
 from web.limits import json_limits
 
@@ -27,6 +36,7 @@ def create_app(runtime: Runtime) -> web.Application:
     app.add_routes(health.routes)
     app.add_routes(links.routes)
     app.add_routes(guardian_links.routes)
+    app.add_routes(event_links.routes)
     dashboard.setup(app)
     sms.setup(app)
     email_inbound.setup(app, runtime)

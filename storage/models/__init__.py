@@ -1,7 +1,7 @@
 """The domain model as tables. Personal data is kept to the minimum the README names
 ("People").
 
-One module per subject (people, pairs, programme, messaging, coordination); every table is
+One module per subject (people, pairs, programme, messaging, coordination, events); every table is
 re-exported here, so `from storage.models import Match` works wherever it is written, and
 importing this package registers every table on `Base.metadata` (migrations compare against it).
 
@@ -18,6 +18,7 @@ from storage.models.coordination import (
     Lease,
     LoginThrottle,
 )
+from storage.models.events import Event, EventAction, EventGuest, GroupMember
 from storage.models.messaging import ConversationState, FollowUp, InboundKey, OutboxMessage
 from storage.models.pairs import CheckinAnswer, HoursReport, Match, Meeting
 from storage.models.people import (
@@ -45,7 +46,11 @@ __all__ = [
     "Coordinator",
     "DigestSend",
     "ErasureLog",
+    "Event",
+    "EventAction",
+    "EventGuest",
     "FollowUp",
+    "GroupMember",
     "HoursReport",
     "InboundKey",
     "InboxItem",

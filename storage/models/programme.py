@@ -87,6 +87,10 @@ class JobOpening(Base):
     kind: Mapped[str] = mapped_column(String(40))
     origin: Mapped[str | None] = mapped_column(String(40))  # mentor, event, outreach
     created_on: Mapped[date] = mapped_column(Date)
+    # The event it came out of (origin "event"), if any.
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("events.id", ondelete="SET NULL"), index=True
+    )
     filled_by: Mapped[int | None] = mapped_column(
         ForeignKey("youths.person_id", ondelete="SET NULL")
     )

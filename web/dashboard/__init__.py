@@ -1,5 +1,6 @@
 """The coordinator dashboard under `/`: login, overview, matching, pairs, mentors, companies,
-job openings, outcomes, inbox and the digest preview. `setup(app)` registers every route."""
+job openings, events, the Task Force and steering group, outcomes, inbox and the digest preview.
+`setup(app)` registers every route."""
 
 from __future__ import annotations
 
@@ -10,6 +11,8 @@ from web.dashboard import (
     audit_log,
     companies,
     digest,
+    events,
+    groups,
     login,
     mentors,
     outcomes,
@@ -38,6 +41,8 @@ def setup(app: web.Application) -> None:
         pairs,
         mentors,
         companies,
+        events,
+        groups,
         outcomes,
         digest,
         privacy,
