@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import Approval, Rsvp
+from core.statuses import Approval, PersonStatus, Rsvp
 from mentoring import outbound
 from mentoring.errors import DomainError
 from mentoring.events import add_guest, answer, ends_at, get_event
@@ -28,7 +28,15 @@ from mentoring.prompts import ask
 from mentoring.quiet_hours import next_allowed
 from messaging.ical import event_invite_key
 from messaging.render import Renderer
-from storage.models import ContactPoint, Event, EventGuest, GroupMember, Mentor, Person
+from storage.models import (
+    Company,
+    ContactPoint,
+    Event,
+    EventGuest,
+    GroupMember,
+    Mentor,
+    Person,
+)
 
 FLOW = "event_rsvp"
 
@@ -229,3 +237,26 @@ async def guest_language(session: AsyncSession, guest: EventGuest | None) -> str
         return None
     person = await session.get(Person, guest.person_id)
     return person.language if person else None
+
+
+async def invitable_mentors(
+    session: AsyncSession, programme_id: int, event_id: int
+) -> list[tuple[Person, str | None]]:
+    """Approved mentors not erased and not yet on the event's guest list, by first name, with
+    their company's name."""
+    invited = select(EventGuest.person_id).where(
+        EventGuest.event_id == event_id, EventGuest.person_id.is_not(None)
+    )
+    rows = await session.execute(
+        select(Person, Company.name)
+        .join(Mentor, Mentor.person_id == Person.id)
+        .outerjoin(Company, Company.id == Mentor.company_id)
+        .where(
+            Person.programme_id == programme_id,
+            Person.status != PersonStatus.ERASED,
+            Mentor.approval == Approval.APPROVED,
+            Person.id.not_in(invited),
+        )
+        .order_by(Person.first_name, Person.id)
+    )
+    return [(p, c) for p, c in rows.all()]

@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
-from sqlalchemy.orm import QueryableAttribute
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import QueryableAttribute
 
 from core.statuses import PersonStatus, Role
 from mentoring.addresses import normalise_email, normalise_phone

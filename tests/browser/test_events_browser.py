@@ -116,9 +116,9 @@ async def test_browser_task_force_meeting_minutes_and_action_list(live: Live) ->
     await log_in(page)
     await checked(page)
     await page.get_by_label("Gruppe", exact=True).select_option("task_force")
-    await page.get_by_label("Navn").fill("Birgitte Lund")
+    await page.get_by_label("Navn", exact=True).fill("Birgitte Lund")
     await page.get_by_label("Rolle").fill("Direktør")
-    await page.get_by_label("E-mail").fill("bl@lundbyg.dk")
+    await page.get_by_label("E-mail", exact=True).fill("bl@lundbyg.dk")
     await page.get_by_role("button", name="Tilføj medlemmet").click()
     await expect(page.get_by_role("status")).to_contain_text("Medlemmet er tilføjet")
     await expect(page.get_by_role("row", name=re.compile("Birgitte Lund"))).to_contain_text(

@@ -10,7 +10,7 @@ from aiohttp import web
 from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import GROUP_MEETINGS, Approval, EventKind
+from core.statuses import GROUP_MEETINGS, EventKind
 from mentoring import event_invitations as invitations
 from mentoring import events
 from mentoring.audit import record
@@ -18,7 +18,6 @@ from mentoring.errors import DomainError
 from mentoring.groups import GROUPS, actions_of, members_of
 from mentoring.lookups import lookup
 from mentoring.outcomes import companies_of
-from mentoring.people import mentor_rows
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
@@ -109,11 +108,9 @@ async def event_page(request: web.Request) -> web.StreamResponse:
         if event is None:
             raise web.HTTPNotFound()
         guests = await events.guests_of(db, event_id)
-        invited = {g.person_id for g in guests if g.person_id is not None}
         mentors = [
             {"person": p, "company": c}
-            for p, m, c, _ in await mentor_rows(db, programme.id)
-            if m.approval == Approval.APPROVED and p.id not in invited
+            for p, c in await invitations.invitable_mentors(db, programme.id, event_id)
         ]
         companies = await companies_of(db, programme.id)
         openings = await events.openings_of(db, event_id)
