@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from core.statuses import ENDED, MatchStatus, MeetingStatus
 from mentoring.digest import load_period_figures
 from mentoring.digest_model import Digest, local_day, local_midnight
 from mentoring.programmes import current_programme
+from mentoring.report_events import event_sheets
 from mentoring.report_sheets import (
     Sheet,
     attribution_sheet,
@@ -39,6 +40,7 @@ from mentoring.report_sheets import (
     targets_sheet,
 )
 from storage.attribution import Comparison, compare_matched_with_unmatched
+from storage.event_figures import EventFigures, event_figures
 from storage.queries import DigestFacts
 from storage.report_queries import average_scores, end_reasons
 from storage.targets import TargetFigures
@@ -148,7 +150,8 @@ def build_sheets(
             scores_sheet(extra.scores, w),
             attribution_sheet(extra.comparison, w),
         ]
-    return [*head, period, pairs, companies, openings]
+    tail = event_sheets(extra.events, w, runtime.settings.tz) if extra is not None else []
+    return [*head, period, pairs, companies, openings, *tail]
 
 
 @dataclass(frozen=True)
@@ -157,6 +160,7 @@ class ReportExtras:
     end_reasons: dict[str, int]
     scores: dict[str, tuple[float | None, int]]
     comparison: Comparison
+    events: list[EventFigures] = field(default_factory=list)
 
 
 async def build_report(
@@ -177,6 +181,12 @@ async def build_report(
             await end_reasons(session, programme.id, as_of),
             await average_scores(session, programme.id, as_of),
             await compare_matched_with_unmatched(session, programme, today, tz),
+            await event_figures(
+                session,
+                programme.id,
+                local_midnight(start, tz),
+                local_midnight(end + timedelta(days=1), tz),
+            ),
         )
     return digest, build_sheets(facts, digest, start, end, runtime, language, extra)
 

@@ -6,10 +6,11 @@ produced."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
+import openpyxl
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 from icalendar import Calendar
@@ -22,10 +23,11 @@ from core.runtime import Runtime
 from core.statuses import EventKind, FollowUpState, Rsvp
 from mentoring import event_invitations, events
 from mentoring.outcomes import register_company
+from mentoring.report import build_report, write_report
 from mentoring.sweep import sweep
 from messaging.email import Mailer
 from messaging.email_sender import EmailSender
-from storage.models import EventGuest, FollowUp, JobOpening, OutboxMessage
+from storage.models import EventGuest, FollowUp, JobOpening, Mentor, OutboxMessage
 from tests import factories
 from tests.conftest import COPENHAGEN
 from tests.email_helpers import email_runtime
@@ -255,3 +257,70 @@ async def guest_of_in(s: AsyncSession, event_id: int, person_id: int) -> int:
     )
     assert found is not None
     return found
+
+
+async def test_events_report_has_a_sheet_per_event_kind_with_participants_companies_openings(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """A company event: 3 guests invited, 1 walk-in; Henrik (Byg ApS), Karin (Vejle Stål) and
+    the walk-in Ole (Byg ApS) came, so 3 participants from 2 companies; 2 openings came of it.
+    The mentor training: nobody came, 1 invited. A cancelled event is left out."""
+    event_id, henrik, _ = await training(runtime)
+    async with runtime.transaction() as s:
+        programme = await factories.programme(s)
+        mentor = await s.get(Mentor, henrik)
+        assert mentor is not None and mentor.company_id is not None
+        byg = mentor.company_id
+        staal = await register_company(s, programme.id, "Vejle Stål A/S")
+        fair = await events.create_event(
+            s, programme.id,
+            events.EventFields(EventKind.COMPANY_EVENT, "Virksomhedsdag", NOW + timedelta(days=2)),
+            created_by=None,
+        )  # fmt: skip
+        gone = await events.create_event(
+            s, programme.id,
+            events.EventFields(EventKind.COMPANY_EVENT, "Aflyst", NOW + timedelta(days=3)),
+            created_by=None,
+        )  # fmt: skip
+        gone.cancelled_at = NOW
+        await event_invitations.invite_mentors(
+            s, runtime.renderer, fair.id, [henrik], now=NOW, tz=COPENHAGEN
+        )
+        await event_invitations.invite_mentors(
+            s, runtime.renderer, event_id, [henrik], now=NOW, tz=COPENHAGEN
+        )
+        karin = await event_invitations.invite_by_email(
+            s, runtime.renderer, fair.id, "Karin", "karin@staal.dk", now=NOW, company_id=staal.id
+        )
+        await event_invitations.invite_by_email(
+            s, runtime.renderer, fair.id, "Jens", "jens@staal.dk", now=NOW, company_id=staal.id
+        )
+        ole = await events.add_guest(s, fair, "Ole", company_id=byg)
+        await events.answer(s, karin.id, Rsvp.YES, NOW)
+        present = {karin.id, ole.id, await guest_of_in(s, fair.id, henrik)}
+        await events.record_attendance(s, fair.id, present)
+        for kind in ("praktik", "ordinary_job"):
+            await events.opening_from_event(s, fair.id, staal.id, kind, NOW.date())
+        fair_id = fair.id
+    _, sheets = await build_report(runtime, date(2026, 11, 1), date(2026, 12, 31))
+    by_key = {sheet.key: sheet for sheet in sheets}
+    assert [k for k in by_key if k.startswith("events_")] == [
+        "events_company_event",
+        "events_mentor_training",
+    ]
+    fair_sheet = by_key["events_company_event"]
+    assert fair_sheet.header[6:10] == [
+        "Deltagere", "Virksomheder til stede", "Jobåbninger skabt", "Mentorer rekrutteret",
+    ]  # fmt: skip
+    assert fair_sheet.rows == [
+        [fair_id, "Virksomhedsdag", date(2026, 11, 28), None, 3, 1, 3, 2, 2, 0]
+    ]
+    assert by_key["events_mentor_training"].rows == [
+        [event_id, "Mentortræning", date(2026, 12, 1), "Jobcentret, lokale 2", 1, 0, 0, 0, 0, 0]
+    ]
+    out = tmp_path / "udvalg.xlsx"
+    await write_report(runtime, date(2026, 11, 1), date(2026, 12, 31), out)
+    assert openpyxl.load_workbook(out).sheetnames[-2:] == [
+        "Virksomhedsarrangementer",
+        "Mentoruddannelser",
+    ]
