@@ -23,6 +23,7 @@ from core.runtime import Runtime
 from core.statuses import EventKind, FollowUpState, Rsvp
 from mentoring import event_invitations, events
 from mentoring.outcomes import register_company
+from mentoring.people import add_contact
 from mentoring.report import build_report, write_report
 from mentoring.sweep import sweep
 from messaging.email import Mailer
@@ -324,3 +325,25 @@ async def test_events_report_has_a_sheet_per_event_kind_with_participants_compan
         "Virksomhedsarrangementer",
         "Mentoruddannelser",
     ]
+
+
+async def test_events_training_invitation_on_telegram_in_english_answered_by_a_button(
+    runtime: Runtime,
+) -> None:
+    event_id, _, _ = await training(runtime)
+    async with runtime.transaction() as s:
+        amir = await factories.mentor(s, "Amir", language="en", company_name="Trans ApS")
+        await add_contact(s, amir, "telegram", "7001", verified=True)
+        amir_id = amir.id
+        await event_invitations.invite_mentors(
+            s, runtime.renderer, event_id, [amir_id], now=NOW, tz=COPENHAGEN
+        )
+    [invitation] = await outbox(runtime, amir_id)
+    assert invitation.channel == "telegram"
+    assert "You are invited to Mentortræning Tuesday 1 December at 16:00" in (
+        invitation.body or ""
+    )
+    assert [o["key"] for o in invitation.options] == ["yes", "no"]
+    await process(runtime, Incoming(channel="telegram", address="7001", option="no"))
+    assert (await guest_of(runtime, event_id, amir_id)).rsvp == Rsvp.NO
+    assert "Maybe next time" in ((await outbox(runtime, amir_id))[-1].body or "")
