@@ -81,6 +81,7 @@ def _read_password() -> str | None:
 
 
 async def cmd_coordinator_add(args: argparse.Namespace, runtime: Runtime) -> int:
+    from core.statuses import CoordinatorRole
     from mentoring.coordinators import add_coordinator
     from mentoring.errors import DomainError
     from storage.db import unit_of_work
@@ -90,11 +91,12 @@ async def cmd_coordinator_add(args: argparse.Namespace, runtime: Runtime) -> int
         return 2
     try:
         async with unit_of_work(runtime.sessions) as session:
-            await add_coordinator(session, args.email, password, name=args.name)
+            role = CoordinatorRole.VIEWER if args.viewer else CoordinatorRole.COORDINATOR
+            await add_coordinator(session, args.email, password, name=args.name, role=role)
     except DomainError as exc:
         _out(runtime.renderer.error(exc.key, runtime.settings.default_language, **exc.params))
         return 1
-    _out(f"Coordinator {args.email} added.")
+    _out(f"{'Viewer (read-only)' if args.viewer else 'Coordinator'} {args.email} added.")
     return 0
 
 
@@ -211,6 +213,11 @@ def build_parser() -> argparse.ArgumentParser:
     add = coord.add_parser("add", help="add a coordinator; password from a prompt or stdin")
     add.add_argument("email")
     add.add_argument("--name")
+    add.add_argument(
+        "--viewer",
+        action="store_true",
+        help="read-only: figures and lists without contact details (steering group, Task Force)",
+    )
     add.set_defaults(fn=cmd_coordinator_add)
     pwd = coord.add_parser("password", help="set a new password (stdin or prompt); signs out")
     pwd.add_argument("email")

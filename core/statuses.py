@@ -45,6 +45,14 @@ class Approval(StrEnum):
     REJECTED = "rejected"
 
 
+class CoordinatorRole(StrEnum):
+    """What a dashboard login may do: a coordinator everything; a viewer (the steering group,
+    the Task Force) reads figures and lists without contact details and changes nothing."""
+
+    COORDINATOR = "coordinator"
+    VIEWER = "viewer"
+
+
 class MatchStatus(StrEnum):
     PROPOSED = "proposed"  # waiting for the mentor to accept
     ACTIVE = "active"
@@ -140,6 +148,7 @@ TEMPLATE_GLOBALS: dict[str, type[StrEnum]] = {
         Role,
         PersonStatus,
         Approval,
+        CoordinatorRole,
         MatchStatus,
         MeetingStatus,
         OutboxStatus,

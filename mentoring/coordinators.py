@@ -6,6 +6,7 @@ from argon2 import PasswordHasher
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import CoordinatorRole
 from mentoring.addresses import normalise_email
 from mentoring.errors import DomainError
 from storage.models import Coordinator
@@ -15,14 +16,22 @@ hasher = PasswordHasher()
 
 
 async def add_coordinator(
-    session: AsyncSession, email: str, password: str, *, name: str | None = None
+    session: AsyncSession,
+    email: str,
+    password: str,
+    *,
+    name: str | None = None,
+    role: CoordinatorRole = CoordinatorRole.COORDINATOR,
 ) -> Coordinator:
+    """A dashboard login: a coordinator, or a read-only viewer (steering group, Task Force)."""
     address = normalise_email(email).lower()
     if len(password) < MIN_PASSWORD:
         raise DomainError("password_too_short", min=MIN_PASSWORD)
     if await session.scalar(select(Coordinator.id).where(Coordinator.email == address)):
         raise DomainError("coordinator_exists")
-    coordinator = Coordinator(email=address, name=name, password_hash=hasher.hash(password))
+    coordinator = Coordinator(
+        email=address, name=name, password_hash=hasher.hash(password), role=CoordinatorRole(role)
+    )
     session.add(coordinator)
     await session.flush()
     return coordinator

@@ -29,6 +29,7 @@ from sqlalchemy import Table, case, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from core.statuses import CoordinatorRole
 from mentoring.audit import record
 from mentoring.coordinators import MIN_PASSWORD, hasher
 from mentoring.errors import DomainError
@@ -58,6 +59,7 @@ class SessionHolder:
     email: str
     name: str | None
     language: str
+    role: CoordinatorRole = CoordinatorRole.COORDINATOR
 
 
 @cache
@@ -194,7 +196,7 @@ async def session_holder(
         row = await db.get(Coordinator, coordinator_id)
     if row is None or row.session_version != version:
         return None
-    return SessionHolder(row.id, row.email, row.name, row.language)
+    return SessionHolder(row.id, row.email, row.name, row.language, CoordinatorRole(row.role))
 
 
 async def end_sessions(session: AsyncSession, coordinator_id: int, actor: str) -> None:

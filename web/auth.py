@@ -21,6 +21,7 @@ from urllib.parse import quote, urlsplit
 from aiohttp import web
 from itsdangerous import BadData, URLSafeSerializer
 
+from core.statuses import CoordinatorRole
 from mentoring.logins import session_holder
 from storage.types import storable
 from web.keys import RUNTIME
@@ -49,10 +50,15 @@ class SignedIn:
     email: str
     name: str | None
     language: str
+    role: CoordinatorRole = CoordinatorRole.COORDINATOR
 
     @property
     def actor(self) -> str:
         return f"coordinator:{self.id}"
+
+    @property
+    def viewer(self) -> bool:
+        return self.role == CoordinatorRole.VIEWER
 
 
 SESSION = web.RequestKey("web_session", WebSession)
@@ -149,6 +155,32 @@ def language_of(request: web.Request) -> str:
     return default if default in LANGUAGES else "da"
 
 
+# What a viewer may open: figures and lists without contact details, and only to read. Every
+# other route (a person's page, the inbox, search, imports, the audit log, every POST) answers
+# 403 to a viewer, so a page added later is closed to viewers until it is listed here.
+VIEWER_PAGES = frozenset(
+    {
+        "/",
+        "/youths",
+        "/pairs",
+        "/mentors",
+        "/companies",
+        "/openings",
+        "/outcomes",
+        "/digest",
+        "/digest/preview",
+        "/digest/report",
+        "/targets",
+    }
+)
+
+
+def _open_to_viewers(request: web.Request) -> bool:
+    route = request.match_info.route.resource
+    path = route.canonical if route is not None else request.path
+    return request.method in ("GET", "HEAD") and path in VIEWER_PAGES
+
+
 def login_required(handler: Handler) -> Handler:
     """Pages need a signed-in coordinator (else: the login page); POSTs need the CSRF token."""
 
@@ -163,7 +195,10 @@ def login_required(handler: Handler) -> Handler:
         if holder is None:  # signed out everywhere, locked, a new password, or removed
             target = request.path_qs if request.method == "GET" else "/"
             raise web.HTTPSeeOther(f"/login?next={quote(target, safe='')}")
-        request[COORDINATOR] = SignedIn(holder.id, holder.email, holder.name, holder.language)
+        signed_in = SignedIn(holder.id, holder.email, holder.name, holder.language, holder.role)
+        request[COORDINATOR] = signed_in
+        if signed_in.viewer and not _open_to_viewers(request):
+            raise web.HTTPForbidden(text="Read-only access: this page is for coordinators.")
         if request.method == "POST":
             await check_csrf(request)
         return await handler(request)

@@ -3,6 +3,8 @@ coordinator, "I'm unsure", and the doors into meetings and hours."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from bot import parsing
 from bot.flows import meetings, paused, privacy
 from bot.turn import Turn, opt
@@ -12,6 +14,7 @@ from mentoring import inbox
 from mentoring.audit import record
 from mentoring.coordinators import coordinator_name
 from mentoring.hours import minutes_reported
+from mentoring.inbox_queue import answer_day
 from mentoring.meetings import meeting_count
 from mentoring.pairs import open_match_for, partner_name
 from mentoring.people import Youth, contact_points_of, has_consent, mentor_by_id, youth_by_id
@@ -113,9 +116,15 @@ async def any_point(turn: Turn) -> bool:
 async def write_now(turn: Turn, body: str) -> None:
     """'SKRIV <besked>' in one text: to the coordinator at once, then back to where they were."""
     await inbox.put(turn.session, turn.person, inbox.Kind.MESSAGE, now=turn.now, body=body)
-    turn.say("write_sent")
+    turn.say("write_sent", **_answer_by(turn))
     if turn.state.flow not in (None, "coordinator"):
         await _reprompt(turn)
+
+
+def _answer_by(turn: Turn) -> dict[str, Any]:
+    """When the coordinator will answer (mentoring.inbox_queue.answer_day), for write_sent."""
+    day = answer_day(turn.now, turn.tz)
+    return {"answer_day": day, "answer_today": day == turn.today}
 
 
 def _member(turn: Turn) -> bool:
@@ -177,7 +186,7 @@ async def handle_write(turn: Turn) -> None:
         turn.miss("write_ask")
         return
     await inbox.put(turn.session, turn.person, inbox.Kind.MESSAGE, now=turn.now, body=turn.text)
-    turn.say("write_sent")
+    turn.say("write_sent", **_answer_by(turn))
     await back(turn)
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, created_col
@@ -24,6 +24,10 @@ class Coordinator(Base):
     # Carried in the session cookie; logout, a new password and a lock-out bump it, which ends
     # every session signed in before (mentoring.logins).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # coordinator (everything) or viewer (figures and lists, read-only): web.auth guards it.
+    role: Mapped[str] = mapped_column(
+        String(12), default="coordinator", server_default="coordinator"
+    )
     created_at: Mapped[datetime] = created_col()
 
 
@@ -69,6 +73,11 @@ class InboxItem(Base):
     created_at: Mapped[datetime] = created_col()
     handled_at: Mapped[datetime | None]
     alerted_at: Mapped[datetime | None]
+    # The work queue: who takes it, and the day it comes back when put off (mentoring.inbox).
+    assigned_to: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="SET NULL")
+    )
+    snoozed_until: Mapped[date | None] = mapped_column(Date)
 
 
 class AuditEntry(Base):

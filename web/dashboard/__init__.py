@@ -13,6 +13,7 @@ from web.dashboard import (
     digest,
     events,
     groups,
+    inbox,
     login,
     mentors,
     outcomes,
@@ -49,6 +50,7 @@ def setup(app: web.Application) -> None:
         settings,
         search,
         audit_log,
+        inbox,
     ):
         app.add_routes(module.routes)
     app.router.add_get("/dashboard.css", stylesheet)

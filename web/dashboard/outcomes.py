@@ -1,4 +1,4 @@
-"""Outcomes (register or correct where a youth stands) and the coordinator's inbox."""
+"""Outcomes: register or correct where a youth stands."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring import inbox as inbox_items
 from mentoring.audit import record
 from mentoring.lookups import lookup
 from mentoring.outcomes import matched_youths, outcome_rows, register_outcome
@@ -19,7 +18,6 @@ from web.dashboard.common import (
     now_and_today,
     programme_of,
     render,
-    route_id,
     text_field,
 )
 from web.keys import RUNTIME
@@ -75,32 +73,3 @@ async def add_outcome(request: web.Request) -> web.StreamResponse:
         return "outcome_registered", {}
 
     return await act(request, "/outcomes", action)
-
-
-@routes.get("/inbox")
-@login_required
-async def inbox(request: web.Request) -> web.StreamResponse:
-    runtime = request.app[RUNTIME]
-    async with runtime.sessions() as db:
-        programme = await programme_of(request, db)
-        rows = await inbox_items.items(db, programme.id)
-    return render(
-        request,
-        "web/inbox.html",
-        items=[{"item": i, "name": n, "role": r} for i, n, r in rows],
-    )
-
-
-@routes.post("/inbox/{id}/handled")
-@login_required
-async def handled(request: web.Request) -> web.StreamResponse:
-    item_id = route_id(request)
-    await check_csrf(request)
-    now, _ = now_and_today(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        item = await inbox_items.mark_handled(db, item_id, now=now)
-        await record(db, who.actor, "inbox_handled", "inbox_item", item_id, kind=item.kind)
-        return "inbox_handled", {}
-
-    return await act(request, "/inbox", action)
