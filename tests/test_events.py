@@ -340,9 +340,7 @@ async def test_events_training_invitation_on_telegram_in_english_answered_by_a_b
         )
     [invitation] = await outbox(runtime, amir_id)
     assert invitation.channel == "telegram"
-    assert "You are invited to Mentortræning Tuesday 1 December at 16:00" in (
-        invitation.body or ""
-    )
+    assert "You are invited to Mentortræning Tuesday 1 December at 16:00" in (invitation.body or "")
     assert [o["key"] for o in invitation.options] == ["yes", "no"]
     await process(runtime, Incoming(channel="telegram", address="7001", option="no"))
     assert (await guest_of(runtime, event_id, amir_id)).rsvp == Rsvp.NO
