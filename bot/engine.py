@@ -4,8 +4,9 @@
 the simulator): de-duplicate, apply the channel's own rules (SMS STOP/START and pictures, e-mail
 replies: `bot.channel_rules`), find or create the sender, refuse CPR numbers and media, run
 service commands (help, stop, my data, language, write to the coordinator, "I'm unsure", meeting,
-hours) or the step of the flow the person is in, queue every reply through `mentoring.outbound`
-in the receiver's language for their channel, then commit. Options are stored on the outbox row as
+hours, status, BESKED to the other side of the pair) or the step of the flow the person is in,
+queue every reply through `mentoring.outbound` in the receiver's language for their channel,
+then commit. Options are stored on the outbox row as
 `[{"key": str, "label": str}]` and passed to templates as `choices` (SMS shows them as words).
 """
 
@@ -26,6 +27,7 @@ from bot.flows import (
     meetings,
     paused,
     privacy,
+    relay,
     service,
     signup_mentor,
     signup_youth,
@@ -61,6 +63,7 @@ FLOW_HANDLERS: dict[str, Handler] = {
     "language": service.handle_language,
     "privacy_erase": privacy.handle_erase,
     "event_rsvp": events.handle_rsvp,
+    relay.FLOW: lambda turn: relay.handle(turn, service.idle),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import parsing
-from bot.flows import meetings, paused, privacy
+from bot.flows import meetings, paused, privacy, relay, status
 from bot.turn import Turn, opt
 from bot.understanding.reading import read
 from core.statuses import PersonStatus, Role
@@ -19,12 +19,20 @@ from mentoring.meetings import meeting_count
 from mentoring.pairs import open_match_for, partner_name
 from mentoring.people import Youth, contact_points_of, has_consent, mentor_by_id, youth_by_id
 
-OPTION_COMMANDS = {"write": "write", "help": "help", "lang:da": "danish", "lang:en": "english"}
+OPTION_COMMANDS = {
+    "write": "write",
+    "help": "help",
+    "lang:da": "danish",
+    "lang:en": "english",
+    "relay": "relay",
+}
 
 
 def command(text: str, option: str | None) -> tuple[str | None, str]:
     """('meeting', 'tirsdag 15.00 Café X') for 'MØDE tirsdag 15.00 Café X' (words catalogues)."""
     if option is not None:
+        if option.startswith("relay:"):  # the Svar button under a relayed message names the pair
+            return "relay", ""
         return OPTION_COMMANDS.get(option), ""
     reading = read(text)
     return (reading.intent, reading.rest) if reading.command else (None, "")
@@ -76,6 +84,8 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
         await _unsure(turn)
     elif name == "mentor":
         return await become_mentor(turn)
+    elif name == "relay" and not await relay.start(turn, rest):
+        await _no_pair_message(turn, rest)  # no running pair: as before, to the coordinator
     elif not _member(turn):
         return False
     elif name == "meeting":
@@ -86,7 +96,16 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
         await meetings.start_move(turn)
     elif name == "hours":
         await meetings.start_hours(turn, rest)
+    elif name == "status":
+        await status.show(turn)
     return True
+
+
+async def _no_pair_message(turn: Turn, rest: str) -> None:
+    if rest:
+        await write_now(turn, rest)
+    else:
+        await run(turn, "write", "")
 
 
 async def become_mentor(turn: Turn) -> bool:
@@ -278,6 +297,11 @@ async def idle(turn: Turn) -> None:
         if "meeting" in intents:
             await meetings.start_propose(turn, turn.text)
             return
+        if "status" in intents:
+            await status.show(turn)
+            return
+        if not intents and await relay.offer(turn):
+            return  # "jeg kommer 10 min for sent": offered to the other side, not "forstod ikke"
     if "help" in intents or "greeting" in intents:
         turn.say("help", role=turn.person.role)
         return
