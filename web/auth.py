@@ -171,6 +171,11 @@ VIEWER_PAGES = frozenset(
         "/digest/preview",
         "/digest/report",
         "/targets",
+        # Events and the groups: the events list (titles and counts), the groups' action list
+        # and their targets page; never the guests, the members' contact details or a change.
+        "/events",
+        "/actions",
+        "/group-targets",
     }
 )
 
