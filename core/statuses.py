@@ -158,3 +158,20 @@ TEMPLATE_GLOBALS: dict[str, type[StrEnum]] = {
         Rsvp,
     )
 }
+
+
+class OpeningStatus(StrEnum):
+    """A job opening's state. `proposed` is a mentor's lead awaiting the coordinator: it counts
+    for the job_openings target only once confirmed (then `open`)."""
+
+    PROPOSED = "proposed"
+    OPEN = "open"
+    FILLED = "filled"
+    WITHDRAWN = "withdrawn"
+
+
+class PartnerKind(StrEnum):
+    """The partnership agreement a company is covered by (none: outside the partnerships)."""
+
+    CODE_OF_CARE = "code_of_care"
+    OTHER = "other"

@@ -18,9 +18,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import add_months, month_start
 from core.runtime import Runtime
 from core.statuses import MeetingStatus
+from mentoring.companies import register_company
 from mentoring.coordinators import add_coordinator
 from mentoring.matches import accept_match, close_match, create_match
-from mentoring.outcomes import register_company, register_job_opening, register_outcome
+from mentoring.openings import register_job_opening
+from mentoring.outcomes import register_outcome
 from mentoring.people import (
     SHARE_CONSENT,
     MentorForm,
@@ -183,7 +185,7 @@ async def load_demo(runtime: Runtime, seed: int = 2026) -> dict[str, int]:
                     name,
                     cvr=cvr,
                     industry=industry,
-                    outside_partnership=i % 3 != 0,
+                    partner_kind="code_of_care" if i % 3 == 0 else None,
                     source=rng.choice(["mentor", "event", "outreach"]),
                     first_contact_on=today - timedelta(days=rng.randint(10, 160)),
                 )

@@ -458,6 +458,7 @@ async def _in_full(
         week_start=sums[0],
         week_end=sums[1],
         unanswered_before=facts_as_of - RULES.unanswered_after,
+        tz=tz,
     )
     figures = await measure_targets(session, facts.programme, as_of, today, tz)
     return facts, figures, build_digest(facts, figures, week, as_of, tz)

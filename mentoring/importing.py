@@ -20,9 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.runtime import Runtime
 from mentoring import guardians, target_imports
 from mentoring.addresses import normalise_email, normalise_phone
+from mentoring.companies import register_company
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
-from mentoring.outcomes import register_company
 from mentoring.people import MentorForm, YouthForm, register_mentor, register_youth
 from mentoring.programmes import current_programme
 from storage.models import Company, ContactPoint, Mentor, Youth

@@ -79,7 +79,7 @@ def build_sheets(
     in_period = [p for p in facts.pairs if within(p.accepted_at)]
     ended = [p for p in facts.pairs if p.status in ENDED and within(p.ended_at)]
     held = [m for m in facts.meetings if m.status == MeetingStatus.HELD and within(m.starts_at)]
-    contacted = [c for c in facts.companies if start <= c.contacted_on <= end]
+    contacted = [c for c in facts.companies if c.contacted_on and start <= c.contacted_on <= end]
     created = [o for o in facts.openings if start <= o.created_on <= end]
     period = Sheet(
         "period",

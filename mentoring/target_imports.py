@@ -19,16 +19,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import MATCHED, MatchStatus
 from mentoring import followups
+from mentoring.companies import normalise_cvr, register_company
 from mentoring.errors import DomainError
 from mentoring.lookups import require_code
-from mentoring.outcomes import (
-    SOURCES,
-    STATUSES,
-    is_closure_record,
-    normalise_cvr,
-    register_company,
-    register_job_opening,
-)
+from mentoring.openings import ORIGINS, register_job_opening
+from mentoring.outcomes import SOURCES, STATUSES, is_closure_record
 from storage.models import Company, JobOpening, Match, Mentor, Outcome, Programme, Youth
 
 if TYPE_CHECKING:
@@ -44,6 +39,8 @@ PAIR_STATUSES = MATCHED  # a pair imported from another system was formed
 DAY_FIRST = re.compile(r"(\d{1,2})[-.](\d{1,2})[-.](\d{4})")
 YES = {"yes", "ja", "true", "1", "y", "j", "x"}
 NO = {"no", "nej", "false", "0", "n", ""}
+# A partner column's words for a partnership kind ("ja" alone: another partnership agreement).
+PARTNER_KINDS = {"code_of_care": "code_of_care", "coc": "code_of_care", "other": "other"}
 
 
 class AlreadyThere(Exception):
@@ -225,9 +222,10 @@ async def company_row(
     session: AsyncSession, programme_id: int, row: dict[str, str], runtime: Runtime
 ) -> None:
     name, cvr = _text(row, "name"), _text(row, "cvr")
-    partner = _text(row, "partner").lower()
-    if partner not in YES | NO:
-        raise DomainError("import_bad_value", column="partner", value=partner, allowed="ja, nej")
+    partner = _text(row, "partner").lower().replace(" ", "_")
+    if partner not in YES | NO | set(PARTNER_KINDS):
+        raise DomainError("import_bad_value", column="partner", value=partner,
+                          allowed="ja, nej, code_of_care")  # fmt: skip
     number = normalise_cvr(cvr) if cvr else None
     found = await session.scalar(
         select(Company.id).where(
@@ -242,7 +240,7 @@ async def company_row(
         programme_id,
         name,
         cvr=number,
-        outside_partnership=partner not in YES,
+        partner_kind=PARTNER_KINDS.get(partner, "other" if partner in YES else None),
         source=_text(row, "source") or None,
         first_contact_on=_date(row, "contacted_on", required=False),
     )
@@ -269,9 +267,11 @@ async def opening_row(
     )
     if found is not None:
         raise AlreadyThere
-    await register_job_opening(
-        session, company_id, kind, created_on, origin=_text(row, "origin") or None
-    )
+    origin = _text(row, "origin").lower() or None
+    if origin is not None and origin not in ORIGINS:
+        raise DomainError("import_bad_value", column="origin", value=origin,
+                          allowed=", ".join(ORIGINS))  # fmt: skip
+    await register_job_opening(session, company_id, kind, created_on, origin=origin)
 
 
 # Kinds whose handler checks everything before it adds a row (no savepoint needed).

@@ -6,13 +6,14 @@ statements whatever its size.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy import and_, func, select, true
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import MATCHED, MatchStatus, MeetingStatus, Role
+from core.statuses import MATCHED, MatchStatus, MeetingStatus, OpeningStatus, Role
+from storage.company_ledger import company_days
 from storage.digest_sql import (
     SHOWN,
     DigestWindow,
@@ -24,10 +25,8 @@ from storage.digest_sql import (
     flag,
     pair_row,
     points_at_or_before,
-    utc_midnight,
 )
 from storage.models import (
-    Company,
     HoursReport,
     JobOpening,
     Match,
@@ -167,39 +166,17 @@ async def hours_and_signups(
 async def companies_and_openings(
     session: AsyncSession, programme_id: int, w: DigestWindow
 ) -> tuple[Any, Any]:
-    """Companies contacted outside the partnership and job openings: in all, this week and last.
-    A company's contact day falls back on its creation (UTC) day."""
-
-    def contacted_within(start: date | None, end: date) -> Any:
-        on, created = Company.first_contact_on, Company.created_at
-        if start is None:
-            return or_(on < end, and_(on.is_(None), created < utc_midnight(end)))
-        return or_(
-            between(on, start, end),
-            and_(on.is_(None), between(created, utc_midnight(start), utc_midnight(end))),
-        )
-
+    """Companies contacted outside the partnership (in all, up to today) and companies first
+    contacted this week and last (any), by `storage.company_ledger`'s first contact; job
+    openings (a mentor's unconfirmed lead left out): in all, this week and last."""
+    days = (await company_days(session, programme_id, w.tz, until=w.today)).values()
     next_monday = w.monday + timedelta(days=7)
     last_monday = w.monday - timedelta(days=7)
     companies = (
-        await session.execute(
-            select(
-                func.coalesce(
-                    func.sum(
-                        flag(
-                            and_(
-                                Company.outside_partnership.is_(True),
-                                contacted_within(None, w.today + timedelta(days=1)),
-                            )
-                        )
-                    ),
-                    0,
-                ),
-                func.coalesce(func.sum(flag(contacted_within(w.monday, next_monday))), 0),
-                func.coalesce(func.sum(flag(contacted_within(last_monday, w.monday))), 0),
-            ).where(Company.programme_id == programme_id)
-        )
-    ).one()
+        sum(1 for d in days if d.outside and d.first),
+        sum(1 for d in days if d.first and w.monday <= d.first < next_monday),
+        sum(1 for d in days if d.first and last_monday <= d.first < w.monday),
+    )
     openings = (
         await session.execute(
             select(
@@ -210,7 +187,10 @@ async def companies_and_openings(
                 func.coalesce(
                     func.sum(flag(between(JobOpening.created_on, last_monday, w.monday))), 0
                 ),
-            ).where(JobOpening.programme_id == programme_id)
+            ).where(
+                JobOpening.programme_id == programme_id,
+                JobOpening.status != OpeningStatus.PROPOSED,
+            )
         )
     ).one()
     return companies, openings

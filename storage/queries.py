@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +27,7 @@ from core.statuses import (
     PersonStatus,
     Role,
 )
+from storage.company_ledger import company_days
 from storage.models import (
     AuditEntry,
     Company,
@@ -103,7 +105,7 @@ class CompanyFacts:
     company_id: int
     name: str
     outside_partnership: bool
-    contacted_on: date
+    contacted_on: date | None  # first contact (storage.company_ledger); None: not yet
     source: str | None
 
 
@@ -114,6 +116,8 @@ class OpeningFacts:
     kind: str
     created_on: date
     filled_by: int | None
+    origin: str | None = None
+    status: str = "open"
 
 
 @dataclass
@@ -153,6 +157,7 @@ async def digest_facts(
     week_start: datetime,
     week_end: datetime,
     unanswered_before: datetime,
+    tz: ZoneInfo,
 ) -> DigestFacts:
     """Every pair, meeting and person behind the figures (the committee report), in 16
     statements whose result sets grow with the programme. A message sent by
@@ -368,21 +373,14 @@ async def digest_facts(
     )
     unanswered = {int(p or 0): int(n) for p, n in unanswered_rows.all()}
 
-    company_rows = await session.execute(
-        select(
-            Company.id,
-            Company.name,
-            Company.outside_partnership,
-            Company.first_contact_on,
-            Company.created_at,
-            Company.source,
-        )
+    names = await session.execute(
+        select(Company.id, Company.name, Company.source)
         .where(Company.programme_id == programme_id)
         .order_by(Company.name, Company.id)
     )
+    days = await company_days(session, programme_id, tz)
     companies = [
-        CompanyFacts(i, name, bool(out), first or created.date(), src)
-        for i, name, out, first, created, src in company_rows.all()
+        CompanyFacts(i, name, days[i].outside, days[i].first, src) for i, name, src in names.all()
     ]
     opening_rows = await session.execute(
         select(
@@ -391,6 +389,8 @@ async def digest_facts(
             JobOpening.kind,
             JobOpening.created_on,
             JobOpening.filled_by,
+            JobOpening.origin,
+            JobOpening.status,
         )
         .where(JobOpening.programme_id == programme_id)
         .order_by(JobOpening.created_on, JobOpening.id)

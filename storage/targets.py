@@ -16,15 +16,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months
-from core.statuses import ENDED, MATCHED, MatchStatus
-from storage.models import Company, JobOpening, Match, Outcome, Programme, Youth
+from core.statuses import ENDED, MATCHED, MatchStatus, OpeningStatus
+from storage.company_ledger import company_days
+from storage.models import JobOpening, Match, Outcome, Programme, Youth
 
 TARGET_GROUPS = ("g0", "g1", "g2", "student")
 # Early ends that are good news (the youth started a job or an education): shown on their own line.
@@ -180,42 +181,27 @@ async def _observations(
     return found
 
 
-def _utc_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=UTC)
-
-
 async def _companies_and_openings(
-    session: AsyncSession, programme: Programme, first: date, last: date
+    session: AsyncSession, programme: Programme, first: date, last: date, tz: ZoneInfo
 ) -> tuple[tuple[int, ...], tuple[int, ...]]:
-    """Companies outside the partnerships first contacted in [first, last] (the contact day
-    falls back on the creation day), and openings created in [first, last]."""
-    contacted = or_(
-        and_(Company.first_contact_on >= first, Company.first_contact_on <= last),
-        and_(
-            Company.first_contact_on.is_(None),
-            Company.created_at >= _utc_midnight(first),
-            Company.created_at < _utc_midnight(last + timedelta(days=1)),
-        ),
-    )
-    companies = await session.scalars(
-        select(Company.id)
-        .where(
-            Company.programme_id == programme.id,
-            Company.outside_partnership.is_(True),
-            contacted,
-        )
-        .order_by(Company.id)
+    """Companies outside the partnerships first contacted in [first, last] (the first contact
+    as `storage.company_ledger` derives it: registration, contact log or first mentor), and
+    openings created in [first, last], a mentor's lead only once the coordinator confirmed it."""
+    days = await company_days(session, programme.id, tz, until=last)
+    companies = tuple(
+        sorted(c for c, d in days.items() if d.outside and d.first and first <= d.first)
     )
     openings = await session.scalars(
         select(JobOpening.id)
         .where(
             JobOpening.programme_id == programme.id,
+            JobOpening.status != OpeningStatus.PROPOSED,
             JobOpening.created_on >= first,
             JobOpening.created_on <= last,
         )
         .order_by(JobOpening.id)
     )
-    return tuple(companies), tuple(openings)
+    return companies, tuple(openings)
 
 
 def _outcome_figures(
@@ -260,7 +246,7 @@ async def measure_targets(
     observed = await _observations(session, programme.id, today)
     last_day = min(programme.ends_on, today)
     companies, openings = await _companies_and_openings(
-        session, programme, programme.starts_on, last_day
+        session, programme, programme.starts_on, last_day, tz
     )
 
     groups = {p.youth_id: p.group for p in pairs}

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import PartnerKind
 from storage.models import (
     AuditEntry,
     Company,
@@ -345,7 +346,10 @@ async def build_programme(session: AsyncSession) -> Built:
         ("Brugsen Vejle", False, date(2026, 9, 10)),
     ]:
         company = Company(
-            programme_id=prog.id, name=name, outside_partnership=outside, first_contact_on=contacted
+            programme_id=prog.id,
+            name=name,
+            partner_kind=None if outside else PartnerKind.OTHER,
+            first_contact_on=contacted,
         )
         session.add(company)
         companies.append(company)

@@ -6,8 +6,8 @@ from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mentoring.companies import register_company
 from mentoring.matches import accept_match, create_match
-from mentoring.outcomes import register_company
 from mentoring.people import MentorForm, YouthForm, register_mentor, register_youth
 from mentoring.programmes import current_programme
 from storage.models import Match, Person, Programme

@@ -300,7 +300,7 @@ async def test_dashboard_company_job_opening_and_outcome_are_registered(dash: Da
     assert 'role="alert"' in bad
     async with dash.runtime.sessions() as s:
         company = await s.scalar(select(Company).where(Company.name == "Bager Hansen"))
-    assert company is not None and company.outside_partnership
+    assert company is not None and company.partner_kind is None
     await dash.post(
         "/openings", {"company_id": str(company.id), "kind": "praktik", "origin": "mentor"}
     )
@@ -319,7 +319,10 @@ async def test_dashboard_company_job_opening_and_outcome_are_registered(dash: Da
     assert "Nej, rettet senere" in page
     async with dash.runtime.sessions() as s:
         categories = list(await s.scalars(select(Outcome.category).order_by(Outcome.id)))
-    assert categories == ["praktik", "education"]
+        filled = await s.get(JobOpening, opening.id)
+    # Filling the praktik opening recorded Omar's outcome and linked it to the opening.
+    assert categories == ["praktik", "praktik", "education"]
+    assert filled is not None and filled.status == "filled" and filled.outcome_id is not None
     assert (await audited(dash.runtime))[1:] == [
         "company_registered",
         "job_opening_registered",

@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from mentoring.companies import register_company
 from mentoring.errors import DomainError
 from mentoring.hours import report_hours
 from mentoring.matches import close_match, create_match
@@ -18,7 +19,8 @@ from mentoring.meetings import (
     propose_meeting,
     reschedule_meeting,
 )
-from mentoring.outcomes import register_company, register_job_opening, register_outcome
+from mentoring.openings import register_job_opening
+from mentoring.outcomes import register_outcome
 from mentoring.people import YouthForm, register_youth
 from storage.models import ContactPoint, Youth
 from tests import factories

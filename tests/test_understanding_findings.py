@@ -10,8 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.runtime import Runtime
+from mentoring.companies import register_company
 from mentoring.coordinators import add_coordinator
-from mentoring.outcomes import register_company
 from mentoring.places import Place, find_place, parse_local
 from storage.models import (
     Company,

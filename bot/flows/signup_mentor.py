@@ -14,10 +14,10 @@ from bot.turn import Turn, opt, yes_no_options
 from bot.understanding import answers
 from mentoring.addresses import tidy_name
 from mentoring.audit import record
+from mentoring.companies import company_by_cvr, normalise_cvr, register_company
 from mentoring.conversations import invitation_by_id
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
-from mentoring.outcomes import company_by_cvr, normalise_cvr, register_company
 from mentoring.people import MentorForm, approve_mentor, register_mentor
 from mentoring.places import find_place, programme_places
 from mentoring.rules import MENTOR_CAPACITY

@@ -19,6 +19,7 @@ from storage.models.coordination import (
     LoginThrottle,
 )
 from storage.models.events import Event, EventAction, EventGuest, GroupMember
+from storage.models.ledger import CompanyContact, ContactLogEntry, OutreachSource
 from storage.models.messaging import ConversationState, FollowUp, InboundKey, OutboxMessage
 from storage.models.pairs import CheckinAnswer, HoursReport, Match, Meeting
 from storage.models.people import (
@@ -40,7 +41,9 @@ __all__ = [
     "Base",
     "CheckinAnswer",
     "Company",
+    "CompanyContact",
     "Consent",
+    "ContactLogEntry",
     "ContactPoint",
     "ConversationState",
     "Coordinator",
@@ -64,6 +67,7 @@ __all__ = [
     "Mentor",
     "OutboxMessage",
     "Outcome",
+    "OutreachSource",
     "PairTopic",
     "Person",
     "Programme",

@@ -32,6 +32,10 @@ class Person(Base):
     )
     created_at: Mapped[datetime] = created_col()
     erased_at: Mapped[datetime | None]
+    # The outreach source they signed up through (a code or link; None: came on their own).
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outreach_sources.id", ondelete="SET NULL"), index=True
+    )
 
     contacts: Mapped[list[ContactPoint]] = relationship(
         back_populates="person", cascade="all, delete-orphan", lazy="raise"
@@ -92,6 +96,9 @@ class Youth(Base):
     guardian_objected_at: Mapped[datetime | None]
     waiting_since: Mapped[datetime | None]
     external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # Unemployed (no job or education) for more than one continuous year, as the youth says at
+    # sign-up or the coordinator sets it; None: not asked. Never the jobcenter's case data.
+    unemployed_over_year: Mapped[bool | None]
 
 
 class Mentor(Base):

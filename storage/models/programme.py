@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy import Date, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from storage.models.base import Base, created_col
+from core.statuses import OpeningStatus, PartnerKind
+from storage.models.base import Base, created_col, enum_type
 from storage.types import JSONType
 
 
@@ -71,21 +72,37 @@ class Company(Base):
     name: Mapped[str] = mapped_column(String(200))
     cvr: Mapped[str | None] = mapped_column(String(8))
     industry: Mapped[str | None] = mapped_column(String(40))
-    # Outside the partnership agreements unless marked a partner (mentors' companies included).
-    outside_partnership: Mapped[bool] = mapped_column(default=True)
+    # Outside the partnership agreements unless an agreement covered the day of its first
+    # contact (mentors' companies included); no from date: covered from the start.
+    partner_kind: Mapped[PartnerKind | None] = mapped_column(enum_type(PartnerKind, 20))
+    partner_from: Mapped[date | None] = mapped_column(Date)
+    partner_to: Mapped[date | None] = mapped_column(Date)
     source: Mapped[str | None] = mapped_column(String(40))  # mentor, event, outreach, partner
+    # A contact before the log began (imported, or given when registered); the first contact
+    # is the earliest of this, the contact log and the company's mentors' sign-ups.
     first_contact_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = created_col()
 
 
 class JobOpening(Base):
+    """An opening at a company. `created_on` is the day it was registered, or for a mentor's
+    lead (`proposed`) the day the coordinator confirmed it."""
+
     __tablename__ = "job_openings"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     programme_id: Mapped[int] = mapped_column(ForeignKey("programmes.id"), index=True)
     company_id: Mapped[int] = mapped_column(ForeignKey("companies.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    origin: Mapped[str | None] = mapped_column(String(40))  # mentor, event, outreach
+    origin: Mapped[str | None] = mapped_column(String(40))  # mentor, event, outreach, partner
+    status: Mapped[OpeningStatus] = mapped_column(
+        enum_type(OpeningStatus, 12), default=OpeningStatus.OPEN, server_default="open"
+    )
+    title: Mapped[str | None] = mapped_column(String(120))
+    # The mentor who brought it (a lead from the chat, or the coordinator's note).
+    mentor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("mentors.person_id", ondelete="SET NULL")
+    )
     created_on: Mapped[date] = mapped_column(Date)
     # The event it came out of (origin "event"), if any.
     event_id: Mapped[int | None] = mapped_column(
@@ -95,6 +112,8 @@ class JobOpening(Base):
         ForeignKey("youths.person_id", ondelete="SET NULL")
     )
     filled_on: Mapped[date | None] = mapped_column(Date)
+    # The outcome recorded for the youth who filled it.
+    outcome_id: Mapped[int | None] = mapped_column(ForeignKey("outcomes.id", ondelete="SET NULL"))
 
 
 class Outcome(Base):

@@ -1,27 +1,40 @@
-"""Companies (contacted, outside the partnership agreements, CVR) and their job openings."""
+"""The companies' ledger: the list (with the "no contact for 60 days" and "contacted, no mentor
+or opening yet" filters), registering a company, and a company's page (name, CVR, partnership,
+contact persons, contact log, merging a duplicate into it)."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
-from mentoring.lookups import lookup
-from mentoring.outcomes import (
-    active_youths,
-    companies_of,
-    fill_job_opening,
-    opening_rows,
+from mentoring.companies import (
+    CHANNELS,
+    FILTERS,
+    QUIET_DAYS,
+    add_contact_person,
+    companies_by_name,
+    company_of,
+    company_rows,
+    contact_log,
+    contact_persons,
+    log_contact,
+    merge_companies,
     register_company,
-    register_job_opening,
+    update_company,
 )
+from mentoring.errors import NotFound
+from mentoring.lookups import lookup
+from storage.company_ledger import company_days
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
     date_field,
     int_field,
+    me,
     now_and_today,
     programme_of,
     render,
@@ -32,7 +45,11 @@ from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
 SOURCES = ("outreach", "event", "mentor", "partner")
-ORIGINS = ("mentor", "event", "outreach")
+PARTNER_KINDS = ("code_of_care", "other")
+
+
+def _optional_date(form: dict[str, str], name: str) -> date | None:
+    return date_field(form, name) if form.get(name, "").strip() else None
 
 
 @routes.get("/companies")
@@ -40,16 +57,22 @@ ORIGINS = ("mentor", "event", "outreach")
 async def companies(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     _, today = now_and_today(request)
+    show = request.query.get("show")
+    show = show if show in FILTERS else None
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        rows = await companies_of(db, programme.id, by_first_contact=True)
+        rows = await company_rows(db, programme.id, today, runtime.settings.tz, show)
         industries = list(await lookup(db, "interest"))
     return render(
         request,
         "web/companies.html",
-        companies=rows,
+        rows=rows,
+        show=show,
+        filters=FILTERS,
+        quiet_days=QUIET_DAYS,
         industries=industries,
         sources=SOURCES,
+        partner_kinds=PARTNER_KINDS,
         today=today,
     )
 
@@ -58,7 +81,6 @@ async def companies(request: web.Request) -> web.StreamResponse:
 @login_required
 async def add_company(request: web.Request) -> web.StreamResponse:
     form = await check_csrf(request)
-    _, today = now_and_today(request)
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
         programme = await programme_of(request, db)
@@ -68,9 +90,10 @@ async def add_company(request: web.Request) -> web.StreamResponse:
             text_field(form, "name"),
             cvr=form.get("cvr", "").strip() or None,
             industry=form.get("industry") or None,
-            outside_partnership=form.get("partner") != "yes",
+            partner_kind=form.get("partner_kind") or None,
+            partner_from=_optional_date(form, "partner_from"),
             source=form.get("source") if form.get("source") in SOURCES else None,
-            first_contact_on=date_field(form, "first_contact_on", today),
+            first_contact_on=_optional_date(form, "first_contact_on"),
         )
         await record(db, who.actor, "company_registered", "company", company.id)
         return "company_registered", {}
@@ -78,62 +101,101 @@ async def add_company(request: web.Request) -> web.StreamResponse:
     return await act(request, "/companies", action)
 
 
-@routes.get("/openings")
+@routes.get("/companies/{id}")
 @login_required
-async def openings(request: web.Request) -> web.StreamResponse:
+async def company_page(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
+    company_id = route_id(request)
     _, today = now_and_today(request)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        rows = await opening_rows(db, programme.id)
-        companies = await companies_of(db, programme.id)
-        youths = await active_youths(db, programme.id)
-        kinds = list(await lookup(db, "job_kind"))
+        try:
+            company = await company_of(db, programme.id, company_id)
+        except NotFound:
+            raise web.HTTPNotFound() from None
+        days = (await company_days(db, programme.id, runtime.settings.tz))[company.id]
+        others = [c for c in await companies_by_name(db, programme.id) if c.id != company.id]
+        page: dict[str, Any] = {
+            "company": company,
+            "days": days,
+            "contacts": await contact_persons(db, company.id),
+            "log": await contact_log(db, company.id),
+            "others": others,
+            "industries": list(await lookup(db, "interest")),
+        }
     return render(
         request,
-        "web/openings.html",
-        openings=[{"opening": o, "company": c, "filled_by": y} for o, c, y in rows],
-        companies=companies,
-        youths=youths,
-        kinds=kinds,
-        origins=ORIGINS,
+        "web/company.html",
+        **page,
+        partner_kinds=PARTNER_KINDS,
+        channels=CHANNELS,
         today=today,
+        me_name=me(request).name or me(request).email,
     )
 
 
-@routes.post("/openings")
-@login_required
-async def add_opening(request: web.Request) -> web.StreamResponse:
-    form = await check_csrf(request)
+def _company_action(request: web.Request, form: dict[str, str], kind: str) -> Any:
+    """The action behind one of the company page's forms."""
+    company_id = route_id(request)
     _, today = now_and_today(request)
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        opening = await register_job_opening(
-            db,
-            int_field(form, "company_id"),
-            text_field(form, "kind"),
-            date_field(form, "created_on", today),
-            origin=form.get("origin") if form.get("origin") in ORIGINS else None,
-        )
-        await record(db, who.actor, "job_opening_registered", "job_opening", opening.id)
-        return "opening_registered", {}
+        programme = await programme_of(request, db)
+        company = await company_of(db, programme.id, company_id)
+        if kind == "edit":
+            changed = await update_company(
+                db,
+                company,
+                name=text_field(form, "name"),
+                cvr=form.get("cvr", "").strip() or None,
+                industry=form.get("industry") or None,
+                partner_kind=form.get("partner_kind") or None,
+                partner_from=_optional_date(form, "partner_from"),
+                partner_to=_optional_date(form, "partner_to"),
+            )
+            await record(db, who.actor, "company_changed", "company", company.id, fields=changed)
+            return "company_changed", {}
+        if kind == "contact":
+            contact = await add_contact_person(
+                db,
+                company,
+                text_field(form, "contact_name"),
+                role_title=form.get("role_title") or None,
+                phone=form.get("phone", "").strip() or None,
+                email=form.get("email", "").strip() or None,
+            )
+            await record(db, who.actor, "company_contact_added", "company", company.id,
+                         contact_id=contact.id)  # fmt: skip
+            return "company_contact_added", {}
+        if kind == "log":
+            entry = await log_contact(
+                db,
+                company,
+                date_field(form, "contacted_on", today),
+                by_name=form.get("by_name", "").strip() or who.name or who.email,
+                channel=text_field(form, "channel"),
+                outcome=form.get("outcome"),
+                next_step=form.get("next_step"),
+                next_step_on=_optional_date(form, "next_step_on"),
+                coordinator_id=who.id,
+            )
+            await record(db, who.actor, "company_contact_logged", "company", company.id,
+                         entry_id=entry.id)  # fmt: skip
+            return "company_contact_logged", {}
+        duplicate = await company_of(db, programme.id, int_field(form, "duplicate_id"))
+        name = duplicate.name
+        merged = await merge_companies(db, company, duplicate)
+        await record(db, who.actor, "company_merged", "company", company.id,
+                     removed=merged.removed, mentors=merged.mentors, openings=merged.openings,
+                     contacts=merged.contacts, log=merged.log)  # fmt: skip
+        return "company_merged", {"company": name}
 
-    return await act(request, "/openings", action)
+    return action
 
 
-@routes.post("/openings/{id}/fill")
+@routes.post("/companies/{id}/{form:(edit|contact|log|merge)}")
 @login_required
-async def fill_opening(request: web.Request) -> web.StreamResponse:
-    opening_id = route_id(request)
+async def company_post(request: web.Request) -> web.StreamResponse:
     form = await check_csrf(request)
-    _, today = now_and_today(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        youth_id = int_field(form, "youth_id")
-        await fill_job_opening(db, opening_id, youth_id, date_field(form, "filled_on", today))
-        await record(
-            db, who.actor, "job_opening_filled", "job_opening", opening_id, youth_id=youth_id
-        )
-        return "opening_filled", {}
-
-    return await act(request, "/openings", action)
+    back = f"/companies/{route_id(request)}"
+    return await act(request, back, _company_action(request, form, request.match_info["form"]))

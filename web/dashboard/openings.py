@@ -1,0 +1,110 @@
+"""Job openings: registering one (company, kind, origin, the mentor who brought it), and its
+life: a mentor's lead confirmed or turned down, an opening filled by a youth or withdrawn."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from mentoring.audit import record
+from mentoring.companies import companies_by_name
+from mentoring.lookups import lookup
+from mentoring.openings import (
+    ORIGINS,
+    active_youths,
+    confirm_job_opening,
+    fill_job_opening,
+    mentors_of_programme,
+    opening_rows,
+    register_job_opening,
+    withdraw_job_opening,
+)
+from web.auth import SignedIn, check_csrf, login_required
+from web.dashboard.common import (
+    act,
+    date_field,
+    int_field,
+    now_and_today,
+    programme_of,
+    render,
+    route_id,
+    text_field,
+)
+from web.keys import RUNTIME
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/openings")
+@login_required
+async def openings(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    _, today = now_and_today(request)
+    async with runtime.sessions() as db:
+        programme = await programme_of(request, db)
+        rows = await opening_rows(db, programme.id)
+        page: dict[str, Any] = {
+            "companies": await companies_by_name(db, programme.id),
+            "youths": await active_youths(db, programme.id),
+            "mentors": await mentors_of_programme(db, programme.id),
+            "kinds": list(await lookup(db, "job_kind")),
+        }
+    return render(
+        request,
+        "web/openings.html",
+        openings=[{"opening": o, "company": c, "filled_by": y, "mentor": m} for o, c, y, m in rows],
+        origins=ORIGINS,
+        today=today,
+        **page,
+    )
+
+
+@routes.post("/openings")
+@login_required
+async def add_opening(request: web.Request) -> web.StreamResponse:
+    form = await check_csrf(request)
+    _, today = now_and_today(request)
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        opening = await register_job_opening(
+            db,
+            int_field(form, "company_id"),
+            text_field(form, "kind"),
+            date_field(form, "created_on", today),
+            origin=form.get("origin") or None,
+            mentor_id=int_field(form, "mentor_id") if form.get("mentor_id") else None,
+            title=form.get("title") or None,
+        )
+        await record(db, who.actor, "job_opening_registered", "job_opening", opening.id)
+        return "opening_registered", {}
+
+    return await act(request, "/openings", action)
+
+
+@routes.post("/openings/{id}/{step:(fill|confirm|withdraw)}")
+@login_required
+async def opening_step(request: web.Request) -> web.StreamResponse:
+    opening_id = route_id(request)
+    step = request.match_info["step"]
+    form = await check_csrf(request)
+    _, today = now_and_today(request)
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        if step == "fill":
+            youth_id = int_field(form, "youth_id")
+            await fill_job_opening(db, opening_id, youth_id, date_field(form, "filled_on", today),
+                                   coordinator_id=who.id)  # fmt: skip
+            await record(db, who.actor, "job_opening_filled", "job_opening", opening_id,
+                         youth_id=youth_id)  # fmt: skip
+            return "opening_filled", {}
+        if step == "confirm":
+            await confirm_job_opening(db, opening_id, today)
+            await record(db, who.actor, "job_opening_confirmed", "job_opening", opening_id)
+            return "opening_confirmed", {}
+        await withdraw_job_opening(db, opening_id)
+        await record(db, who.actor, "job_opening_withdrawn", "job_opening", opening_id)
+        return "opening_withdrawn", {}
+
+    return await act(request, "/openings", action)
