@@ -275,6 +275,11 @@ async def company_rows(
     return rows
 
 
+async def days_of(session: AsyncSession, company: Company, tz: ZoneInfo) -> CompanyDays:
+    """The company's first and last contact, whether it counts as outside, mentors, openings."""
+    return (await company_days(session, company.programme_id, tz))[company.id]
+
+
 async def companies_by_name(session: AsyncSession, programme_id: int) -> Sequence[Company]:
     """The programme's companies by name (the pickers)."""
     return (

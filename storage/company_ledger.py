@@ -12,7 +12,7 @@ The targets, the digest, the report and the companies page all read these, so th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -44,58 +44,54 @@ def covered(company: Company, day: date) -> bool:
 async def company_days(
     session: AsyncSession, programme_id: int, tz: ZoneInfo, *, until: date | None = None
 ) -> dict[int, CompanyDays]:
-    """Every company of the programme, by id, with contacts on or before `until` (all: None)."""
-    companies = list(
-        await session.scalars(select(Company).where(Company.programme_id == programme_id))
+    """Every company of the programme, by id, with contacts on or before `until` (all: None);
+    one statement (correlated subqueries), whatever the number of companies."""
+    log_day = ContactLogEntry.contacted_on
+    logs = select(ContactLogEntry.contacted_on).where(ContactLogEntry.company_id == Company.id)
+    mentors = (
+        select(Person.created_at)
+        .join(Mentor, Mentor.person_id == Person.id)
+        .where(Mentor.company_id == Company.id)
     )
-    log = select(
-        ContactLogEntry.company_id,
-        func.min(ContactLogEntry.contacted_on),
-        func.max(ContactLogEntry.contacted_on),
-    ).join(Company, Company.id == ContactLogEntry.company_id)
-    log = log.where(Company.programme_id == programme_id)
     if until is not None:
-        log = log.where(ContactLogEntry.contacted_on <= until)
-    logged = {
-        c: (lo, hi) for c, lo, hi in await session.execute(log.group_by(ContactLogEntry.company_id))
-    }
-    mentor_rows = await session.execute(
-        select(Mentor.company_id, func.min(Person.created_at), func.max(Person.created_at),
-               func.count())
-        .join(Person, Person.id == Mentor.person_id)
-        .where(Person.programme_id == programme_id, Mentor.company_id.is_not(None))
-        .group_by(Mentor.company_id)
-    )  # fmt: skip
-    mentors = {
-        c: (lo.astimezone(tz).date(), hi.astimezone(tz).date(), n) for c, lo, hi, n in mentor_rows
-    }
-    openings = dict(
-        (c, n)
-        for c, n in await session.execute(
-            select(JobOpening.company_id, func.count())
-            .where(
-                JobOpening.programme_id == programme_id,
-                JobOpening.status != OpeningStatus.PROPOSED,
-            )
-            .group_by(JobOpening.company_id)
-        )
+        logs = logs.where(log_day <= until)
+        end = datetime.combine(until + timedelta(days=1), time(0), tzinfo=tz)
+        mentors = mentors.where(Person.created_at < end)
+    opening_count = (
+        select(func.count())
+        .where(JobOpening.company_id == Company.id, JobOpening.status != OpeningStatus.PROPOSED)
+        .scalar_subquery()
+    )
+    rows = await session.execute(
+        select(
+            Company,
+            logs.with_only_columns(func.min(log_day)).scalar_subquery(),
+            logs.with_only_columns(func.max(log_day)).scalar_subquery(),
+            mentors.with_only_columns(func.min(Person.created_at)).scalar_subquery(),
+            mentors.with_only_columns(func.max(Person.created_at)).scalar_subquery(),
+            select(func.count())
+            .select_from(Mentor)
+            .where(Mentor.company_id == Company.id)
+            .scalar_subquery(),
+            opening_count,
+        ).where(Company.programme_id == programme_id)
     )
     days: dict[int, CompanyDays] = {}
-    for company in companies:
-        seen = [d for d in (company.first_contact_on, *logged.get(company.id, ())) if d]
-        if company.id in mentors:
-            lo, hi, _ = mentors[company.id]
-            seen += [lo, hi]
+    for company, log_first, log_last, mentor_first, mentor_last, n_mentors, n_open in rows:
+        seen = [d for d in (company.first_contact_on, log_first, log_last) if d]
+        seen += [_day(m, tz) for m in (mentor_first, mentor_last) if m]
         if until is not None:
             seen = [d for d in seen if d <= until]
         first = min(seen, default=None)
         outside = not covered(company, first) if first else company.partner_kind is None
         days[company.id] = CompanyDays(
-            company.id,
-            first,
-            max(seen, default=None),
-            outside,
-            mentors.get(company.id, (None, None, 0))[2],
-            openings.get(company.id, 0),
+            company.id, first, max(seen, default=None), outside, int(n_mentors), int(n_open)
         )
     return days
+
+
+def _day(moment: datetime, tz: ZoneInfo) -> date:
+    """A stored instant's local day (SQLite hands back naive UTC from an aggregate)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(tz).date()

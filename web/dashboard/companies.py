@@ -21,6 +21,7 @@ from mentoring.companies import (
     company_rows,
     contact_log,
     contact_persons,
+    days_of,
     log_contact,
     merge_companies,
     register_company,
@@ -28,7 +29,6 @@ from mentoring.companies import (
 )
 from mentoring.errors import NotFound
 from mentoring.lookups import lookup
-from storage.company_ledger import company_days
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
@@ -113,7 +113,7 @@ async def company_page(request: web.Request) -> web.StreamResponse:
             company = await company_of(db, programme.id, company_id)
         except NotFound:
             raise web.HTTPNotFound() from None
-        days = (await company_days(db, programme.id, runtime.settings.tz))[company.id]
+        days = await days_of(db, company, runtime.settings.tz)
         others = [c for c in await companies_by_name(db, programme.id) if c.id != company.id]
         page: dict[str, Any] = {
             "company": company,
