@@ -26,6 +26,8 @@ from storage.models import (
     Company,
     CompanyContact,
     ContactLogEntry,
+    EventGuest,
+    GroupMember,
     JobOpening,
     Mentor,
 )
@@ -218,7 +220,8 @@ async def merge_companies(session: AsyncSession, keep: Company, duplicate: Compa
     if keep.cvr and duplicate.cvr and keep.cvr != duplicate.cvr:
         raise DomainError("cvr_differ", kept=keep.cvr, other=duplicate.cvr)
     moved = []
-    for model in (Mentor, JobOpening, CompanyContact, ContactLogEntry):
+    # Event guests and group members follow too (their company, not counted in Merged).
+    for model in (Mentor, JobOpening, CompanyContact, ContactLogEntry, EventGuest, GroupMember):
         result = await session.execute(
             update(model)
             .where(model.company_id == duplicate.id)
@@ -226,6 +229,7 @@ async def merge_companies(session: AsyncSession, keep: Company, duplicate: Compa
             .execution_options(synchronize_session=False)
         )
         moved.append(result.rowcount or 0)  # type: ignore[attr-defined]
+    moved = moved[:4]
     cvr = duplicate.cvr
     keep.industry = keep.industry or duplicate.industry
     keep.source = keep.source or duplicate.source

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.statuses import EventKind, Rsvp
 from mentoring.addresses import normalise_email
 from mentoring.errors import DomainError, NotFound
-from mentoring.outcomes import register_job_opening
+from mentoring.openings import register_job_opening
 from storage.models import Company, Event, EventGuest, JobOpening
 
 __all__ = ["Event", "EventGuest", "EventKind", "Rsvp"]

@@ -22,7 +22,7 @@ from bot.events import Incoming
 from core.runtime import Runtime
 from core.statuses import EventKind, FollowUpState, Rsvp
 from mentoring import event_invitations, events
-from mentoring.outcomes import register_company
+from mentoring.companies import register_company
 from mentoring.people import add_contact
 from mentoring.report import build_report, write_report
 from mentoring.sweep import sweep

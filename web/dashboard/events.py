@@ -14,10 +14,10 @@ from core.statuses import GROUP_MEETINGS, EventKind
 from mentoring import event_invitations as invitations
 from mentoring import events
 from mentoring.audit import record
+from mentoring.companies import companies_by_name
 from mentoring.errors import DomainError
 from mentoring.groups import GROUPS, actions_of, members_of
 from mentoring.lookups import lookup
-from mentoring.outcomes import companies_of
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
@@ -112,7 +112,7 @@ async def event_page(request: web.Request) -> web.StreamResponse:
             {"person": p, "company": c}
             for p, c in await invitations.invitable_mentors(db, programme.id, event_id)
         ]
-        companies = await companies_of(db, programme.id)
+        companies = await companies_by_name(db, programme.id)
         openings = await events.openings_of(db, event_id)
         kinds = list(await lookup(db, "job_kind"))
         actions = await actions_of(db, event_id=event_id)

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring import groups
 from mentoring.audit import record
-from mentoring.outcomes import companies_of
+from mentoring.companies import companies_by_name
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
@@ -39,7 +39,7 @@ async def members(request: web.Request) -> web.StreamResponse:
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
         rows = await groups.members_of(db, programme.id)
-        companies = await companies_of(db, programme.id)
+        companies = await companies_by_name(db, programme.id)
     return render(
         request, "web/groups.html", members=rows, companies=companies, groups=groups.GROUPS
     )
