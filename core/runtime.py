@@ -6,8 +6,8 @@ function parameters), never kept in a module global.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from contextlib import AbstractAsyncContextManager
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -20,6 +20,7 @@ from storage.db import (
     checkpoint,
     create_engine,
     once_more_if_disconnected,
+    separate_engine,
     session_factory,
     unit_of_work,
 )
@@ -51,14 +52,21 @@ class Runtime:
         an inbound event opens where it arrives, and hands to the domain."""
         return unit_of_work(self.sessions)
 
-    async def retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
-        """Run a unit of work, once more if its database connection had dropped
-        (storage.db.once_more_if_disconnected): what a webhook wraps its transaction in."""
-        return await once_more_if_disconnected(attempt)
+    @asynccontextmanager
+    async def separate_sessions(self) -> AsyncIterator[async_sessionmaker[AsyncSession]]:
+        """Sessions on connections of their own (storage.db.separate_engine), for the outbox
+        dispatcher: its outcome commits never queue behind the web requests' transactions."""
+        async with separate_engine(self.engine) as engine:
+            yield session_factory(engine)
 
     async def checkpoint(self) -> None:
         """Empty the SQLite WAL into the database (storage.db.checkpoint), after an erasure."""
         await checkpoint(self.engine)
+
+    async def retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Run a unit of work, once more if its database connection had dropped
+        (storage.db.once_more_if_disconnected): what a webhook wraps its transaction in."""
+        return await once_more_if_disconnected(attempt)
 
     async def close(self) -> None:
         await self.engine.dispose()

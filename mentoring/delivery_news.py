@@ -53,11 +53,13 @@ NEWS = DomainNews()
 async def dispatching(
     runtime: Runtime, config: DispatcherConfig | None = None
 ) -> AsyncIterator[Dispatcher]:
-    """A started dispatcher for the configured channels (the web app runs one)."""
-    async with running(
-        runtime.sessions, runtime.settings, runtime.renderer, NEWS, runtime.clock, config
-    ) as dispatcher:
-        yield dispatcher
+    """A started dispatcher for the configured channels (the web app runs one), on
+    connections of its own so its outcomes never wait behind the web requests."""
+    async with (
+        runtime.separate_sessions() as sessions,
+        running(sessions, runtime.settings, runtime.renderer, NEWS, runtime.clock, config) as d,
+    ):
+        yield d
 
 
 async def run_alone(runtime: Runtime, lease: timedelta, until_empty: bool) -> None:

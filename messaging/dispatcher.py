@@ -9,17 +9,17 @@
   under the provider's limit. A 429's retry_after holds the whole channel.
 - Retries temporary failures with backoff, dead-letters after the policy, marks contact points
   on permanent failures, never sends to a contact that is not "ok" or a paused person.
-- Records outcomes off the sending path with group commit: a few executemany statements per
-  group of `flush_max // 2` outcomes (or every `flush_interval`), one group committing while
-  the next fills.
+- Records outcomes off the sending path with group commit: one transaction per group (every
+  `flush_interval`, or as soon as half a channel's window is waiting), one group committing while
+  the next fills, on a connection of the dispatcher's own (`Runtime.separate_sessions`), so a
+  commit never queues behind the web requests' transactions.
 
-Crash safety: a message can only be sent twice if it was sent but its outcome not yet committed
-when the process died. A request starts only after `_room` saw fewer than `flush_max`
-unrecorded outcomes (counted over all channels); at most `concurrency` per channel are in flight,
-and one more per channel may wait for a slot after that check. So at most
-`flush_max - 1 + concurrency + 1` per channel (76 with the defaults), plus `concurrency + 1` for
-each further channel, reached only at hundreds of messages a second: in practice it is the few
-sent in the last `flush_interval` (100 ms; at Telegram's 30/s, three).
+Crash safety: a message can only be sent twice if its request started but its outcome was not
+yet committed when the process died. Each channel has a send window (`window`, 24): a request
+starts only when it takes a place in it, and the place is freed only when the outcome is
+committed. So at most `window` messages per channel can go out twice after a kill -9, however
+slow the database is at that moment (a slow commit pauses sending instead of widening the gap);
+in practice the few sent in the last `flush_interval` (100 ms) and the commit after it.
 
 Run it inside the web app (web/app.py starts it) or alone: `mentorbot dispatch`; what its
 outcomes mean for people (contact states, dead letters in the coordinator's inbox) is passed
@@ -126,9 +126,11 @@ class DispatcherConfig:
     pacing: dict[str, Pacing]
     lease: timedelta = LEASE
     batch_max: int = 200
-    concurrency: int = 16  # requests in flight per channel (Telegram at 30/s: ~0.5 s round trips)
+    # Per channel: requests started whose outcome is not yet committed (so also the most in
+    # flight). Telegram at 30/s with ~0.5 s round trips keeps ~15 in flight, plus ~5 waiting for
+    # their group commit; it is also the most one channel can send twice after a kill -9.
+    window: int = 24
     flush_interval: float = 0.1
-    flush_max: int = 60  # unrecorded outcomes at which sending pauses; groups of half that
     poll_interval: float = 1.0
     send_timeout: float = 30.0
     policy: RetryPolicy = field(default_factory=RetryPolicy)
@@ -165,12 +167,13 @@ class Dispatcher:
         self.clock = clock
         self.pacers = {ch: Pacer(config.pacing.get(ch, Pacing(rate=1.0))) for ch in self.senders}
         self._wake = {ch: asyncio.Event() for ch in self.senders}
-        self._requests = {ch: asyncio.Semaphore(config.concurrency) for ch in self.senders}
-        self._buffer: list[Outcome] = []
-        self._committing = 0  # outcomes in the group commit under way
+        self._windows = {ch: asyncio.Semaphore(config.window) for ch in self.senders}
+        # Outcomes waiting for their group commit; the channel when the outcome holds a place
+        # in that channel's window (a sent or tried message), None for a row given back unsent.
+        self._buffer: list[tuple[Outcome, str | None]] = []
         self._flush_now = asyncio.Event()
-        self._flushed = asyncio.Event()
         self._flush_lock = asyncio.Lock()
+        self._sending_done = asyncio.Event()  # the channel loops and their requests are over
         # One write transaction at a time from this dispatcher: on SQLite a claim and a group
         # commit side by side would wait for each other in the busy handler's coarse sleeps.
         self._write_lock = asyncio.Lock()
@@ -182,11 +185,6 @@ class Dispatcher:
     def now(self) -> datetime:
         """The clock, but never behind the wall clock that stamped new rows as due."""
         return max(self.clock(), utcnow())
-
-    @property
-    def unrecorded(self) -> int:
-        """Outcomes not yet committed: after a crash, these messages would be sent again."""
-        return len(self._buffer) + self._committing
 
     def wake(self) -> None:
         """Something was just committed to the outbox: look now instead of at the next poll."""
@@ -233,6 +231,7 @@ class Dispatcher:
             if self._in_flight:
                 await asyncio.gather(*self._in_flight, return_exceptions=True)
             self._stopping.set()
+            self._sending_done.set()
             self._flush_now.set()
             await asyncio.gather(flusher, return_exceptions=True)
             await self._flush()
@@ -295,7 +294,6 @@ class Dispatcher:
     async def _send_batch(self, channel: str, batch: Batch) -> None:
         """Start sending each message of the batch in its slot."""
         pacer, sender = self.pacers[channel], self.senders[channel]
-        requests = self._requests[channel]
         horizon = self.config.lease.total_seconds() / 2
         for message in batch.messages:
             if self._stopping.is_set():  # give the rest back for the next process
@@ -307,16 +305,12 @@ class Dispatcher:
                 continue
             if delay > 0:
                 await self._pause(delay)
-            await self._room()
-            if self._stopping.is_set():
+            await self._take_place(channel)
+            if self._stopping.is_set() or self.now() - batch.claimed_at > self.config.lease * 0.75:
+                self._windows[channel].release()  # stopping, or the lease is nearly over
                 self._give_back(message, batch.claimed_at)
                 continue
-            await requests.acquire()
-            if self.now() - batch.claimed_at > self.config.lease * 0.75:  # lease nearly over
-                requests.release()
-                self._give_back(message, batch.claimed_at)
-                continue
-            task = asyncio.create_task(self._deliver(sender, pacer, message, requests))
+            task = asyncio.create_task(self._deliver(channel, sender, pacer, message))
             self._in_flight.add(task)
             task.add_done_callback(self._in_flight.discard)
 
@@ -328,16 +322,19 @@ class Dispatcher:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._stopping.wait(), seconds)
 
-    async def _room(self) -> None:
-        """Back-pressure: wait while `flush_max` outcomes are unrecorded (bounds a crash's cost)."""
-        while self.unrecorded >= self.config.flush_max and not self._stopping.is_set():
+    async def _take_place(self, channel: str) -> None:
+        """A place in the channel's send window; a full window is committed at once to free it
+        (the bound on what a crash can send twice: ARCHITECTURE.md, "A message out")."""
+        window = self._windows[channel]
+        if window.locked():
             self._flush_now.set()
-            self._flushed.clear()
-            await self._flushed.wait()
+        await window.acquire()
 
     async def _deliver(
-        self, sender: Sender, pacer: Pacer, message: OutboxMessage, requests: asyncio.Semaphore
+        self, channel: str, sender: Sender, pacer: Pacer, message: OutboxMessage
     ) -> None:
+        """Send one message; its window place is freed when its outcome is committed."""
+        recorded = False
         try:
             outcome = await attempt(
                 sender, message, self.now(), self.config.policy, self.config.send_timeout
@@ -346,21 +343,23 @@ class Dispatcher:
                 pacer.hold(outcome.retry_after)
             if outcome.status == OutboxStatus.SENT:
                 self.sent += 1
-            self._add(outcome)
+            self._add(outcome, channel)
+            recorded = True
         finally:
-            requests.release()
+            if not recorded:
+                self._windows[channel].release()
 
     def _give_back(self, message: OutboxMessage, due: datetime) -> None:
         """Unsent and untried: pending again from `due`, its attempts unchanged."""
-        self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=due))
+        self._add(Outcome(message.id, "pending", message.attempts, next_attempt_at=due), None)
 
-    def _add(self, outcome: Outcome) -> None:
-        self._buffer.append(outcome)
-        if len(self._buffer) >= self.config.flush_max // 2:
+    def _add(self, outcome: Outcome, channel: str | None) -> None:
+        self._buffer.append((outcome, channel))
+        if len(self._buffer) >= self.config.window // 2:
             self._flush_now.set()
 
     async def _flusher(self) -> None:
-        while not self._stopping.is_set():
+        while not self._sending_done.is_set():
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._flush_now.wait(), self.config.flush_interval)
             self._flush_now.clear()
@@ -370,19 +369,18 @@ class Dispatcher:
         async with self._flush_lock:
             batch, self._buffer = self._buffer, []
             if not batch:
-                self._flushed.set()
                 return
-            self._committing = len(batch)
             try:
                 async with self._transaction() as conn:
-                    await record(conn, batch, self.now(), self.news)
+                    await record(conn, [outcome for outcome, _ in batch], self.now(), self.news)
             except (SQLAlchemyError, OSError):
                 log.exception("outbox outcomes not recorded; retrying", extra={"n": len(batch)})
                 self._buffer[:0] = batch
                 await asyncio.sleep(self.config.flush_interval)
-            finally:
-                self._committing = 0
-                self._flushed.set()
+                return
+            for _, channel in batch:
+                if channel is not None:
+                    self._windows[channel].release()
 
 
 async def open_senders(

@@ -6,6 +6,12 @@ for it in order, instead of several connections polling SQLite's lock with the b
 sleeps (up to 100 ms each), which made a lock hand-over cost far more than the transaction. The
 busy timeout still covers other processes (a CLI command next to `serve`).
 
+A task whose short transactions must not wait behind the web requests' (the outbox
+dispatcher's outcomes: what is sent but not yet recorded is sent again after a crash) gets an
+engine of its own (`separate_engine`). On SQLite its commit then waits only for the one
+transaction holding the write lock, not for the queue behind the shared connection; the web side
+meets the dispatcher's few commits a second in the busy handler instead.
+
 PostgreSQL connections are tested before use only when they sat idle for a while: a connection
 used a moment ago is alive, and testing every checkout (pool_pre_ping) costs a round trip per
 transaction (about 15 % of an inbound text's CPU time in the inbound benchmark).
@@ -134,6 +140,23 @@ async def once_more_if_disconnected(attempt: Callable[[], Awaitable[T]]) -> T:
             "database connection dropped; retrying once", extra={"error": type(exc.orig).__name__}
         )
         return await attempt()
+
+
+@asynccontextmanager
+async def separate_engine(engine: AsyncEngine, connections: int = 2) -> AsyncIterator[AsyncEngine]:
+    """A second engine on `engine`'s database with a small pool of its own (one connection on
+    SQLite), disposed on exit. An in-memory SQLite database exists only on its own connection,
+    so it is shared as it is."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        yield engine
+        return
+    kwargs = {} if is_sqlite(str(url)) else {"pool_size": connections, "max_overflow": 0}
+    own = create_engine(url.render_as_string(hide_password=False), **kwargs)
+    try:
+        yield own
+    finally:
+        await own.dispose()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
