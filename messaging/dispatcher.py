@@ -299,13 +299,16 @@ class Dispatcher:
             if self._stopping.is_set():  # give the rest back for the next process
                 self._give_back(message, batch.claimed_at)
                 continue
+            # The place first, then the slot: a wait for a place must not push a send past the
+            # slot it reserved (two sends closer than the pace: a 429).
+            await self._take_place(channel)
             delay = pacer.reserve(message.address)
             if delay > horizon:  # e.g. many to one chat: give it back rather than hold the lease
+                self._windows[channel].release()
                 self._give_back(message, self.now() + timedelta(seconds=delay))
                 continue
             if delay > 0:
                 await self._pause(delay)
-            await self._take_place(channel)
             if self._stopping.is_set() or self.now() - batch.claimed_at > self.config.lease * 0.75:
                 self._windows[channel].release()  # stopping, or the lease is nearly over
                 self._give_back(message, batch.claimed_at)
