@@ -70,25 +70,35 @@ def _week_points(start: date, today: date) -> list[date]:
     return [*points, today]
 
 
-def _calls_due(p: PairFacts, today: date, tz: ZoneInfo) -> list[str]:
+# Why a pair is due a call, the most pressing first (the line names the first that applies).
+CALL_WHY = ("worrying_checkin", "first_month", "no_call_month")
+
+
+def _calls_due(p: PairFacts, today: date, tz: ZoneInfo) -> dict[str, str]:
+    """The sides due a call, each with why: a worrying check-in answer since the side's last
+    call; in the first month, fewer calls than due by now; after it, no call for a month."""
     if p.starts_on is None:
-        return []
+        return {}
     first_month_end = add_months(p.starts_on, 1)
     since_start = (today - p.starts_on).days
-    due = []
+    due = {}
     for side in ("youth", "mentor"):
-        dates = sorted(local_day(at, tz) for at, s in p.calls if s in (side, "both"))
-        if today < first_month_end:
+        made = sorted(at for at, s in p.calls if s in (side, "both"))
+        dates = [local_day(at, tz) for at in made]
+        if any(s == side and (not made or at > made[-1]) for at, s in p.worries):
+            due[side] = "worrying_checkin"
+        elif today < first_month_end:
             needed = (since_start >= RULES.first_call_day) + (since_start >= RULES.second_call_day)
             if len([d for d in dates if d < first_month_end]) < needed:
-                due.append(side)
+                due[side] = "first_month"
         elif not dates or add_months(dates[-1], 1) <= today:
-            due.append(side)
+            due[side] = "no_call_month"
     return due
 
 
-def _call(p: PairFacts | PairRow, sides: list[str] | tuple[str, ...], today: date) -> Dated:
-    return Dated(_ref(p), today, 0, sides[0] if len(sides) == 1 else "both")
+def _call(p: PairFacts | PairRow, due: dict[str, str], today: date) -> Dated:
+    side = next(iter(due)) if len(due) == 1 else "both"
+    return Dated(_ref(p), today, 0, side, min(due.values(), key=CALL_WHY.index))
 
 
 def _risk_reasons(
@@ -264,7 +274,7 @@ def build_digest(
             continue
         surveys[p.youth_id] = _survey(p, today, tz)
 
-    calls = [_call(p, sides, today) for p in active if (sides := _calls_due(p, today, tz))]
+    calls = [_call(p, due, today) for p in active if (due := _calls_due(p, today, tz))]
     hours_month = [(_ref(p), p.minutes_by_month.get(month, 0) / 60) for p in active]
 
     accepted_days = sorted(
@@ -340,6 +350,7 @@ def digest_window(
         one_call_from=today - timedelta(days=RULES.first_call_day),
         two_calls_from=today - timedelta(days=RULES.second_call_day),
         call_stale_before=local_midnight(month_after + timedelta(1), tz),
+        worrying_score=RULES.worrying_score,
         ending_until=today + timedelta(RULES.ending_within_days),
         survey_ended_before=local_midnight(
             _last_day_before(today, RULES.outcome_after_months) + timedelta(1), tz
@@ -408,7 +419,7 @@ def summarise(
         ending_soon=Shown((_ending(p, today) for p in s.ending_soon.rows), s.ending_soon.total),
         surveys=Shown((_survey(p, today, tz) for p in s.surveys.rows), s.surveys.total),
         calls_due=Shown(
-            (_call(p, p.call_sides, today) for p in s.calls_due.rows), s.calls_due.total
+            (_call(p, dict(p.call_sides), today) for p in s.calls_due.rows), s.calls_due.total
         ),
         inbox=Shown(_listed(s.inbox.rows, today, tz), s.inbox.total),
         savings=Savings(figures["self_supporting"].numerator, prog.yearly_cost_per_youth_dkk),
@@ -459,6 +470,7 @@ async def _in_full(
         week_end=sums[1],
         unanswered_before=facts_as_of - RULES.unanswered_after,
         tz=tz,
+        worrying_score=RULES.worrying_score,
     )
     figures = await measure_targets(session, facts.programme, as_of, today, tz)
     return facts, figures, build_digest(facts, figures, week, as_of, tz)

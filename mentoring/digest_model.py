@@ -117,6 +117,7 @@ class Dated:
     on: date
     days: int
     detail: str | None = None  # survey: due/unanswered; call: youth/mentor/both
+    why: str | None = None  # call: worrying_checkin, first_month or no_call_month (CALL_WHY)
 
 
 @dataclass(frozen=True)

@@ -37,6 +37,7 @@ from storage.models import (
     Match,
     Meeting,
     Mentor,
+    Note,
     OutboxMessage,
     Person,
     Programme,
@@ -94,6 +95,12 @@ async def export_person(session: AsyncSession, person_id: int) -> dict[str, Any]
     data["hours"] = [
         _row(h)
         for h in await session.scalars(select(HoursReport).where(HoursReport.match_id.in_(ids)))
+    ]
+    data["notes"] = [
+        _row(n)
+        for n in await session.scalars(
+            select(Note).where((Note.person_id == person_id) | Note.match_id.in_(ids))
+        )
     ]
     return data
 
@@ -158,6 +165,11 @@ async def erase_person(session: AsyncSession, person_id: int, *, actor: str, now
     )
     await session.execute(update(Meeting).where(Meeting.match_id.in_(match_ids)).values(place=None))
     await session.execute(update(Match).where(Match.id.in_(match_ids)).values(decline_reason=None))
+    # The coordinator's notes on the person and on their pairs are about them: they go.
+    for note in await session.scalars(
+        select(Note).where((Note.person_id == person_id) | Note.match_id.in_(match_ids))
+    ):
+        await session.delete(note)
     await session.merge(ErasureLog(person_id=person_id, erased_at=now))
     await record(session, actor, "person.erased", "person", person_id)
 

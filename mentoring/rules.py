@@ -89,6 +89,9 @@ class Rules:
     # first call from this day and a second from that; after, when its last is a month old.
     first_call_day: int = 7
     second_call_day: int = 21
+    # A check-in or closure scored at or below this worries: the coordinator is told (inbox) and
+    # the side that gave it is due a call until one is logged after the answer.
+    worrying_score: int = 2
 
     @property
     def meeting_reminder(self) -> dict[str, timedelta]:

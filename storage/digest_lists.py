@@ -32,6 +32,7 @@ from storage.digest_sql import (
 )
 from storage.models import (
     AuditEntry,
+    CheckinAnswer,
     ContactPoint,
     HoursReport,
     InboxItem,
@@ -44,6 +45,10 @@ from storage.models import (
     Youth,
 )
 from storage.queries import CALL_ACTION, PersonFacts
+
+# Why a side is due a call, as the SQL codes it (0: not due).
+CALL_DUE = {"first_month": 1, "no_call_month": 2, "worrying_checkin": 3}
+CALL_WHY = {code: why for why, code in CALL_DUE.items()}
 
 
 async def _last_meeting(session: AsyncSession, as_of: datetime) -> Any:
@@ -103,9 +108,10 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
     side = func.coalesce(AuditEntry.details["side"].as_string(), "both")
     needed = flag(Match.starts_on <= w.one_call_from) + flag(Match.starts_on <= w.two_calls_from)
 
-    def call_due(who: str) -> Any:
-        """In the first month, fewer calls than needed so far; after it, no call in the last
-        month (the call rule, with one look-up a side)."""
+    def call_due(who: str, person: Any) -> Any:
+        """Whether a side is due a call, as a CALL_DUE code: a worrying check-in answer since
+        its last call; in the first month, fewer calls than needed so far; after it, no call in
+        the last month (the call rule, with a few look-ups a side)."""
         calls = (
             AuditEntry.entity == "match",
             AuditEntry.entity_id == Match.id,
@@ -115,9 +121,22 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         )
         made = select(func.count()).where(*calls).scalar_subquery()
         recent = select(AuditEntry.id).where(*calls, AuditEntry.at >= w.call_stale_before)
+        last = select(func.max(AuditEntry.at)).where(*calls).scalar_subquery()
+        worry = select(CheckinAnswer.id).where(
+            CheckinAnswer.match_id == Match.id,
+            CheckinAnswer.person_id == person,
+            CheckinAnswer.score <= w.worrying_score,
+            CheckinAnswer.answered_at <= w.as_of,
+            or_(last.is_(None), CheckinAnswer.answered_at > last),
+        )
         return case(
-            (Match.starts_on > w.first_month_after, flag(made < needed)),
-            else_=flag(~recent.exists()),
+            (worry.exists(), CALL_DUE["worrying_checkin"]),
+            (
+                Match.starts_on > w.first_month_after,
+                case((made < needed, CALL_DUE["first_month"]), else_=0),
+            ),
+            (~recent.exists(), CALL_DUE["no_call_month"]),
+            else_=0,
         )
 
     facts = (
@@ -132,8 +151,8 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
             last_meeting.label("last_meeting_at"),
             minutes.label("minutes"),
             unanswered.label("unanswered"),
-            call_due("youth").label("youth_due"),
-            call_due("mentor").label("mentor_due"),
+            call_due("youth", Match.youth_id).label("youth_due"),
+            call_due("mentor", Match.mentor_id).label("mentor_due"),
         )
         .where(
             Match.programme_id == programme_id,
@@ -230,7 +249,9 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
     head = rows[0] if rows else None
 
     def active_row(a: Any) -> PairRow:
-        sides = tuple(s for s, d in (("youth", a.youth_due), ("mentor", a.mentor_due)) if d)
+        sides = tuple(
+            (s, CALL_WHY[d]) for s, d in (("youth", a.youth_due), ("mentor", a.mentor_due)) if d
+        )
         return pair_row(
             a,
             starts_on=a.starts_on,

@@ -49,6 +49,7 @@ class DigestWindow:
     one_call_from: date  # started on or before: one call is due in the first month
     two_calls_from: date  # ... two calls
     call_stale_before: datetime  # a side whose last call is before this is due a call
+    worrying_score: int  # a check-in answer scored at most this since a side's last call: due
     ending_until: date
     survey_ended_before: datetime  # pairs that ended before this are due their survey
     week_points: tuple[datetime, ...]  # matches over time: counted before each of these
@@ -75,7 +76,7 @@ class PairRow:
     last_meeting_at: datetime | None = None
     minutes: int = 0  # this month's
     unanswered: int = 0
-    call_sides: tuple[str, ...] = ()  # sides due a call
+    call_sides: tuple[tuple[str, str], ...] = ()  # sides due a call: (side, why)
 
 
 @dataclass(frozen=True)

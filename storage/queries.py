@@ -30,6 +30,7 @@ from core.statuses import (
 from storage.company_ledger import company_days
 from storage.models import (
     AuditEntry,
+    CheckinAnswer,
     Company,
     ContactPoint,
     FollowUp,
@@ -70,6 +71,8 @@ class PairFacts:
     last_meeting_at: datetime | None = None
     minutes_by_month: dict[date, int] = field(default_factory=dict)
     calls: list[tuple[datetime, str]] = field(default_factory=list)  # (when, side)
+    # worrying check-in answers (a score at or below the programme's line): (when, side)
+    worries: list[tuple[datetime, str]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -158,8 +161,9 @@ async def digest_facts(
     week_end: datetime,
     unanswered_before: datetime,
     tz: ZoneInfo,
+    worrying_score: int,
 ) -> DigestFacts:
-    """Every pair, meeting and person behind the figures (the committee report), in 16
+    """Every pair, meeting and person behind the figures (the committee report), in 17
     statements whose result sets grow with the programme. A message sent by
     `unanswered_before` and still awaiting its reply counts as unanswered (the domain's rule)."""
     programme = (await session.scalars(select(Programme).where(Programme.id == programme_id))).one()
@@ -243,6 +247,18 @@ async def digest_facts(
     for match_id, at, details in calls.all():
         if match_id in pairs:
             pairs[match_id].calls.append((at, str((details or {}).get("side", "both"))))
+
+    worries = await session.execute(
+        select(CheckinAnswer.match_id, CheckinAnswer.answered_at, CheckinAnswer.person_id).where(
+            CheckinAnswer.match_id.in_(prog_matches),
+            CheckinAnswer.score <= worrying_score,
+            CheckinAnswer.answered_at <= as_of,
+        )
+    )
+    for match_id, at, person_id in worries.all():
+        if match_id in pairs:
+            side = "youth" if person_id == pairs[match_id].youth_id else "mentor"
+            pairs[match_id].worries.append((at, side))
 
     last_start = week_start - timedelta(days=7)
     meeting_rows = await session.execute(

@@ -13,6 +13,7 @@ from mentoring.checkin_answers import CheckinAnswer, answer_row
 from mentoring.lookups import lookup
 from mentoring.matches import get_match
 from mentoring.outcomes import register_outcome
+from mentoring.rules import RULES
 
 SCORE_WORDS = {
     "dårligt": 1,
@@ -72,7 +73,7 @@ async def _score_step(turn: Turn, kind: str) -> bool:
     await get_match(turn.session, int(turn.data["match_id"]))
     row = await _answer(turn, kind)
     row.score = score
-    if score <= 2:
+    if score <= RULES.worrying_score:
         match = await get_match(turn.session, row.match_id)
         await inbox.put(turn.session, turn.person, inbox.Kind.LOW_SCORE, now=turn.now, match=match)
     turn.ask("comment", "comment_ask", (opt("skip", "label_skip"),), score=score)

@@ -17,6 +17,7 @@ from storage.models.coordination import (
     InboxItem,
     Lease,
     LoginThrottle,
+    Note,
 )
 from storage.models.events import Event, EventAction, EventGuest, GroupMember
 from storage.models.ledger import CompanyContact, ContactLogEntry, OutreachSource
@@ -65,6 +66,7 @@ __all__ = [
     "Match",
     "Meeting",
     "Mentor",
+    "Note",
     "OutboxMessage",
     "Outcome",
     "OutreachSource",

@@ -80,6 +80,26 @@ class InboxItem(Base):
     snoozed_until: Mapped[date | None] = mapped_column(Date)
 
 
+class Note(Base):
+    """A coordinator's note on a person or a pair (a call's note too): who wrote it and when.
+    Erased with the person (mentoring.privacy); a pair's notes go with the pair's people."""
+
+    __tablename__ = "notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(
+        ForeignKey("people.id", ondelete="CASCADE"), index=True
+    )
+    match_id: Mapped[int | None] = mapped_column(
+        ForeignKey("matches.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("coordinators.id", ondelete="SET NULL")
+    )
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = created_col()
+
+
 class AuditEntry(Base):
     __tablename__ = "audit_log"
     # An entity's history, e.g. the coordinator's calls to a pair (the digest's calls due).

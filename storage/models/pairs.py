@@ -40,6 +40,8 @@ class Match(Base):
     decline_reason: Mapped[str | None] = mapped_column(String(200))
     at_risk_reason: Mapped[str | None] = mapped_column(String(40))
     unsure_flag_at: Mapped[datetime | None]
+    # Paused by the coordinator (an illness, exams): no reminders or nudges until resumed.
+    paused_at: Mapped[datetime | None]
 
     def other(self, person_id: int) -> int:
         """The other side of the pair: the mentor for its youth, the youth for its mentor."""

@@ -9,6 +9,7 @@ from aiohttp import web
 from templates import TEMPLATE_DIR
 from web.dashboard import (
     audit_log,
+    calls,
     companies,
     digest,
     events,
@@ -39,6 +40,7 @@ def setup(app: web.Application) -> None:
     for module in (
         login,
         overview,
+        calls,
         youths,
         pairs,
         mentors,

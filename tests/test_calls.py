@@ -1,0 +1,116 @@
+"""The coordinator logs calls from the overview's call list (and the pair page): each line says
+why the pair is due, and the list empties as the calls are logged."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+
+from core.clock import local_date
+from mentoring.checkin_answers import answer_row
+from mentoring.digest import load_week_in_full
+from mentoring.digest_model import iso_week
+from mentoring.matches import accept_match, create_match
+from storage.models import AuditEntry, Match, Note
+from storage.queries import CALL_ACTION
+from tests import test_dashboard
+from tests.conftest import COPENHAGEN, NOW
+from tests.test_dashboard import Dashboard
+
+dash = test_dashboard.dash  # the dashboard over real HTTP, on both databases
+
+CALL_LINE = re.compile(r'<li id="call-(\d+)">\s*<p><a [^>]*>([^<]*)</a>:\s*(.*?)</p>', re.S)
+
+
+async def _pair(dash: Dashboard, youth: int, mentor: int, accepted: datetime) -> int:
+    async with dash.runtime.transaction() as s:
+        match = await create_match(s, youth, mentor, now=accepted, tz=COPENHAGEN)
+        await accept_match(
+            s, match.id, now=accepted, today=local_date(accepted, COPENHAGEN), tz=COPENHAGEN
+        )
+        return match.id
+
+
+async def _call_list(dash: Dashboard) -> dict[int, str]:
+    """The overview's call list: pair id -> its line (who to call, and why)."""
+    page = await (await dash.client.get("/")).text()
+    return {int(i): " ".join(why.split()) for i, _, why in CALL_LINE.findall(page)}
+
+
+async def _log(dash: Dashboard, match_id: int, side: str, note: str = "") -> str:
+    return await dash.post(
+        f"/pairs/{match_id}/call", {"side": side, "note": note, "back": "/#calls"}
+    )
+
+
+async def test_call_list_says_why_and_empties_as_calls_are_logged(dash: Dashboard) -> None:
+    await dash.login()
+    # Sara and Henrik started 8 days ago: in the first month, a first call to each is due
+    # from day 7. Omar and Lone started 40 days ago and were never called.
+    new = await _pair(dash, dash.data.sara, dash.data.henrik, NOW - timedelta(days=8))
+    old = await _pair(dash, dash.data.omar, dash.data.lone, NOW - timedelta(days=40))
+    assert await _call_list(dash) == {
+        new: "ring til begge (første måned: to opkald til hver)",
+        old: "ring til begge (intet opkald i en måned)",
+    }
+
+    page = await _log(dash, new, "both", note="Sara har fået praktikplads i januar")
+    assert "Opkaldet til begge er noteret." in page
+    assert await _call_list(dash) == {old: "ring til begge (intet opkald i en måned)"}
+
+    await _log(dash, old, "youth")
+    assert await _call_list(dash) == {old: "ring til mentoren (intet opkald i en måned)"}
+    page = await _log(dash, old, "mentor")
+    assert await _call_list(dash) == {}
+    assert "Ingen opkald lige nu." in page
+
+    async with dash.runtime.sessions() as s:
+        calls = (
+            await s.execute(
+                select(AuditEntry.entity_id, AuditEntry.details, AuditEntry.actor, AuditEntry.at)
+                .where(AuditEntry.action == CALL_ACTION)
+                .order_by(AuditEntry.id)
+            )
+        ).all()
+        notes = (await s.scalars(select(Note))).all()
+    actor = f"coordinator:{dash.data.coordinator_id}"
+    assert [(c[0], c[1], c[2], c[3]) for c in calls] == [
+        (new, {"side": "both"}, actor, NOW),
+        (old, {"side": "youth"}, actor, NOW),
+        (old, {"side": "mentor"}, actor, NOW),
+    ]
+    assert [(n.match_id, n.body, n.author_id) for n in notes] == [
+        (new, "Sara har fået praktikplads i januar", dash.data.coordinator_id)
+    ]
+
+
+async def test_a_worrying_check_in_makes_that_side_due_a_call_until_one_is_logged(
+    dash: Dashboard,
+) -> None:
+    await dash.login()
+    pair = await _pair(dash, dash.data.sara, dash.data.henrik, NOW - timedelta(days=45))
+    await _log(dash, pair, "both")  # called today: nobody due
+    assert await _call_list(dash) == {}
+
+    later = NOW + timedelta(hours=1)  # an hour after the call, Sara answers the check-in
+    dash.runtime.clock = lambda: later  # type: ignore[method-assign]
+    async with dash.runtime.transaction() as s:
+        row = await answer_row(
+            s, None, match_id=pair, person_id=dash.data.sara, kind="checkin", now=later
+        )
+        row.score = 2  # "it is not going well"
+    line = {pair: "ring til den unge (et bekymrende svar i et check-in siden sidste opkald)"}
+    assert await _call_list(dash) == line
+    async with dash.runtime.sessions() as s:  # the full-facts digest (the report) agrees
+        _, full = await load_week_in_full(
+            s, (await s.get(Match, pair)).programme_id,  # type: ignore[union-attr]
+            iso_week(later.date()), later, COPENHAGEN,
+        )  # fmt: skip
+    assert [(c.pair.match_id, c.detail, c.why) for c in full.calls_due] == [
+        (pair, "youth", "worrying_checkin")
+    ]
+
+    await _log(dash, pair, "youth")
+    assert await _call_list(dash) == {}
