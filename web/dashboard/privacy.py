@@ -18,7 +18,7 @@ from mentoring.pair_hold import lift
 from mentoring.people import Person, person_by_id, youth_by_id
 from mentoring.privacy import erase_person, export_person
 from web.auth import check_csrf, language_of, login_required
-from web.dashboard.common import SECURITY_HEADERS, me, programme_of, redirect_with, render, route_id
+from web.dashboard.common import SECURITY_HEADERS, me, programme_of, redirect_with, route_id
 from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
@@ -35,16 +35,6 @@ async def _person(request: web.Request, db: AsyncSession) -> Person:
 def _notice(request: web.Request, key: str) -> str:
     renderer = request.app[RUNTIME].renderer
     return renderer.render("web/privacy_notice.j2", language_of(request), key=key).strip()
-
-
-@routes.get("/people/{id}")
-@login_required
-async def person_page(request: web.Request) -> web.StreamResponse:
-    async with request.app[RUNTIME].sessions() as db:
-        person = await _person(request, db)
-        youth = await youth_by_id(db, person.id)
-    objected = youth.guardian_objected_at if youth is not None else None
-    return render(request, "web/person.html", person=person, objected_at=objected)
 
 
 @routes.get("/people/{id}/export.json")
