@@ -87,7 +87,6 @@ async def add_person_note(request: web.Request) -> web.StreamResponse:
     return await act(request, f"/people/{person_id}#notes", action)
 
 
-
 @routes.post("/people/{id}/situation")
 @login_required
 async def situation(request: web.Request) -> web.StreamResponse:
