@@ -40,9 +40,7 @@ async def _call_list(dash: Dashboard) -> dict[int, str]:
 
 
 async def _log(dash: Dashboard, match_id: int, side: str, note: str = "") -> str:
-    return await dash.post(
-        f"/pairs/{match_id}/call", {"side": side, "note": note, "back": "/#calls"}
-    )
+    return await dash.post(f"/pairs/{match_id}/call", {"side": side, "note": note, "back": "/"})
 
 
 async def test_call_list_says_why_and_empties_as_calls_are_logged(dash: Dashboard) -> None:

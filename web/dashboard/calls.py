@@ -9,15 +9,10 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.calls import log_call
-from web.auth import SignedIn, check_csrf, login_required
+from web.auth import SignedIn, check_csrf, login_required, safe_next
 from web.dashboard.common import act, now_and_today, route_id, text_field
 
 routes = web.RouteTableDef()
-
-
-def local_path(value: str, default: str) -> str:
-    """Where to go back to: a path on this site only (never another host)."""
-    return value if value.startswith("/") and not value.startswith("//") else default
 
 
 @routes.post("/pairs/{id}/call")
@@ -26,7 +21,7 @@ async def call(request: web.Request) -> web.StreamResponse:
     match_id = route_id(request)
     form = await check_csrf(request)
     now, _ = now_and_today(request)
-    back = local_path(form.get("back", ""), f"/pairs/{match_id}")
+    back = safe_next(form.get("back") or f"/pairs/{match_id}")
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
         side = text_field(form, "side")
