@@ -31,6 +31,7 @@ from bot.flows import (
     service,
     signup_mentor,
     signup_youth,
+    topics,
 )
 from bot.turn import Turn
 from bot.understanding.reading import read
@@ -64,6 +65,7 @@ FLOW_HANDLERS: dict[str, Handler] = {
     "privacy_erase": privacy.handle_erase,
     "event_rsvp": events.handle_rsvp,
     relay.FLOW: lambda turn: relay.handle(turn, service.idle),
+    topics.TAG_FLOW: lambda turn: topics.handle_tag(turn, service.idle),
 }
 
 

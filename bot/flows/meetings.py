@@ -9,6 +9,7 @@ from typing import Any
 
 from bot import parsing
 from bot.events import Option
+from bot.flows import topics
 from bot.parsing_dates import When, localise, parse_when
 from bot.turn import Turn, opt, yes_no_options
 from core.clock import local_date
@@ -500,14 +501,16 @@ async def _report(
     }
     if previous is None:
         turn.say("hours_total", **figures)
-        return
-    meeting = await get_meeting(turn.session, int(meeting_id or 0))
-    match = await match_by_id(turn.session, match_id)
-    partner = await partner_name(turn.session, match, turn.person.id) if match else ""
-    turn.say(
-        "hours_same_meeting",
-        at=meeting.starts_at,
-        previous=previous / 60,
-        partner=partner if by_other else None,
-        **figures,
-    )
+    else:
+        meeting = await get_meeting(turn.session, int(meeting_id or 0))
+        match = await match_by_id(turn.session, match_id)
+        partner = await partner_name(turn.session, match, turn.person.id) if match else ""
+        turn.say(
+            "hours_same_meeting",
+            at=meeting.starts_at,
+            previous=previous / 60,
+            partner=partner if by_other else None,
+            **figures,
+        )
+    if meeting_id is not None:
+        topics.ask_tag(turn, match_id, meeting_id)  # what did you talk about? (one tap)

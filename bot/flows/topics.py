@@ -107,3 +107,39 @@ async def answer(turn: Turn, then: Next) -> None:
         )
         return
     await then(turn)
+
+
+def tag_options() -> tuple[Option, ...]:
+    return (*options(), opt("skip", "label_skip"))
+
+
+def ask_tag(turn: Turn, match_id: int, meeting_id: int) -> None:
+    """After a meeting's hours: what did you talk about? One tap (Telegram) or numbers (SMS)."""
+    turn.goto(TAG_FLOW, "ask", {"match_id": match_id, "meeting_id": meeting_id})
+    turn.say("topics_tag_ask", tag_options())
+
+
+async def handle_tag(turn: Turn, afresh: Next) -> None:
+    """Flow `topics_tag`: the topics talked about at the meeting; a skip ends it, and a text that
+    names no topic is read `afresh` (the engine passes service.idle), so nobody is stuck here."""
+    data = dict(turn.data)
+    if turn.incoming.option == "skip" or parsing.is_skip(turn.text):
+        turn.goto(None, None, {})
+        turn.say("topics_tag_skipped")
+        return
+    said, _ = read(turn)
+    if not said or understood(turn.text, turn.now, turn.tz).intents:
+        # "kan vi mødes tirsdag kl 15?" is a meeting, not topics 1 and 5: read it afresh
+        turn.goto(None, None, {})
+        await afresh(turn)
+        return
+    await rules.tag(
+        turn.session,
+        int(data["match_id"]),
+        said,
+        by=turn.person.id,
+        now=turn.now,
+        meeting_id=int(data["meeting_id"]),
+    )
+    turn.goto(None, None, {})
+    turn.say("topics_tagged", topics=said, topics_text=None)

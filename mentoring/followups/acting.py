@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from core.clock import local_date, month_start
 from core.statuses import PLANNED, UNDELIVERED, UPCOMING, MatchStatus, MeetingStatus, OutboxStatus
 from mentoring import inbox, outbound
+from mentoring.followups import topic_suggestions
 from mentoring.followups.context import DONE, Ctx, Result, dropped
 from mentoring.followups.events import act_reminder as _act_event_reminder
 from mentoring.followups.planning import AT_RISK_NO_MEETING, plan_hours_check, plan_no_meeting_check
@@ -339,6 +340,7 @@ HANDLERS: dict[str, Handler] = {
     "ladder": _act_ladder,
     "sms_resend": _act_sms_resend,
     "event_reminder": _act_event_reminder,
+    "topic_suggestion": topic_suggestions.act,
 }
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months, local_date, month_start
 from core.statuses import UPCOMING, MatchStatus, MeetingStatus
+from mentoring.followups import topic_suggestions
 from mentoring.followups.rows import drop_pending, on_day, release, schedule
 from mentoring.quiet_hours import next_allowed
 from mentoring.rules import RULES, for_programme
@@ -61,6 +62,7 @@ async def on_match_accepted(
     if hours_day < match.ends_on:
         await plan_hours_check(session, match, hours_day, tz)
     await _plan_end(session, match, match.ends_on, tz)
+    await topic_suggestions.plan(session, match, match.starts_on + topic_suggestions.EVERY, tz)
 
 
 async def _plan_checkins(session: AsyncSession, match: Match, tz: ZoneInfo) -> None:
@@ -100,6 +102,7 @@ async def on_pair_imported(
         await plan_hours_check(session, match, hours_day, tz)
     if match.ends_on >= today:
         await _plan_end(session, match, match.ends_on, tz)
+        await topic_suggestions.plan(session, match, today + topic_suggestions.EVERY, tz)
     else:  # past its end date already: the daily closing rule takes it (pair_closing.py)
         await _plan_survey(session, match, match.ends_on, tz)
 
