@@ -144,23 +144,65 @@ async def cmd_import(args: argparse.Namespace, runtime: Runtime) -> int:
 
 
 async def cmd_followups(args: argparse.Namespace, runtime: Runtime) -> int:
+    """The follow-ups due in the next N days as a table (when, who, what, why), or --json."""
+    import json
     from datetime import timedelta
 
-    from mentoring.followups import due_within
+    from mentoring.followups.listing import planned
 
     if args.days < 0:
         _out("--days must be 0 or more.")
         return 2
-    now = runtime.clock()
+    now, tz = runtime.clock(), runtime.settings.tz
+    language = runtime.settings.default_language
     async with runtime.sessions() as session:
-        rows = await due_within(session, now, now + timedelta(days=args.days), limit=10_000)
-    tz = runtime.settings.tz
-    for row in rows:
-        late = " (overdue)" if row.due_at <= now else ""
-        due = row.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
-        _out(f"{due}  {row.kind:<20} {row.key}{late}")
-    _out(f"{len(rows)} follow-ups due in the next {args.days} days.")
+        rows = await planned(
+            session,
+            runtime.renderer,
+            now=now,
+            until=now + timedelta(days=args.days),
+            tz=tz,
+            language=language,
+        )
+    if args.json:
+        _out(
+            json.dumps(
+                [
+                    {
+                        "when": r.due_at.astimezone(tz).isoformat(),
+                        "overdue": r.overdue,
+                        "who": r.who,
+                        "role": r.role,
+                        "what": r.what,
+                        "why": r.why,
+                        "kind": r.kind,
+                        "key": r.key,
+                    }
+                    for r in rows
+                ],
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
+        return 0
+    table = [("WHEN", "WHO", "WHAT", "WHY")] + [
+        (
+            r.due_at.astimezone(tz).strftime("%Y-%m-%d %H:%M") + (" !" if r.overdue else ""),
+            f"{r.who or '-'} ({r.role})",
+            _cut(r.what, 60),
+            r.why,
+        )
+        for r in rows
+    ]
+    widths = [max(len(row[i]) for row in table) for i in range(3)]
+    for row in table:
+        _out("  ".join(cell.ljust(widths[i]) for i, cell in enumerate(row[:3])) + "  " + row[3])
+    _out(f"{len(rows)} follow-ups due in the next {args.days} days (! = overdue).")
     return 0
+
+
+def _cut(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 async def cmd_digest(args: argparse.Namespace, runtime: Runtime) -> int:
@@ -246,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fol = sub.add_parser("followups", help="list the follow-ups due in the next N days")
     fol.add_argument("--days", type=int, default=7)
+    fol.add_argument("--json", action="store_true", help="one JSON list, for scripts")
     fol.set_defaults(fn=cmd_followups)
 
     ops_commands.register(sub)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -115,6 +116,17 @@ async def test_scheduler_cli_followups_lists_what_is_due(
     result = mentorbot("followups", "--days", "4", env=env, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
-    assert [line.split()[2] for line in lines[:2]] == ["match_offer", "accept_reminder"]
-    assert lines[-1] == "2 follow-ups due in the next 4 days."
+    assert lines[0].split() == ["WHEN", "WHO", "WHAT", "WHY"]
+    offer, reminder = lines[1], lines[2]
+    assert "Henrik (mentor)" in offer and "Vi har fundet en ung" in offer
+    assert "et foreslået match venter på mentorens ja" in offer
+    assert "Henrik (mentor)" in reminder and "mentoren har ikke svaret" in reminder
+    assert lines[-1] == "2 follow-ups due in the next 4 days (! = overdue)."
+    as_json = mentorbot("followups", "--days", "4", "--json", env=env, cwd=tmp_path)
+    rows = json.loads(as_json.stdout)
+    assert [(r["who"], r["role"], r["kind"]) for r in rows] == [
+        ("Henrik", "mentor", "match_offer"),
+        ("Henrik", "mentor", "accept_reminder"),
+    ]
+    assert rows[0]["what"].startswith("Hej Sara! Vi har fundet en ung")
     assert mentorbot("followups", "--days", "-1", env=env, cwd=tmp_path).returncode == 2
