@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import channel_rules, parsing
 from bot.events import Incoming
 from bot.flows import (
+    consent_by_hand,
     events,
     feedback,
     matching,
@@ -59,6 +60,7 @@ FLOW_HANDLERS: dict[str, Handler] = {
     "closure": feedback.handle_closure,
     "outcome_survey": feedback.handle_outcome,
     "contact_later": feedback.handle_contact_later,
+    "confirm_consent": consent_by_hand.handle,
     "coordinator": service.handle_write,
     paused.OFFER_FLOW: paused.handle_offer,
     "language": service.handle_language,

@@ -11,6 +11,7 @@ and the flows in bot/ that read the answers:
   closure          {"match_id"}     feedback 1-5, comment, and whether to extend
   outcome_survey   {"youth_id"}     where the youth stands now (outcome lookup codes)
   event_rsvp       {"guest_id"}     an invited mentor: coming to the event, yes or no
+  confirm_consent  {}               a youth signed up by hand: yes to sharing with a mentor
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ FLOWS = (
     "outcome_survey",
     "contact_later",
     "event_rsvp",
+    "confirm_consent",
 )
 
 

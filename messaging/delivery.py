@@ -46,7 +46,10 @@ SEND_TIMEOUT = 30.0
 
 # Sent to an unverified SMS number: only the code that verifies it (a typo in a number
 # never sends a stranger our messages). Other rows to that number wait until it is verified.
-UNVERIFIED_SMS_ALLOWED = frozenset({"verify_code", "sms_opted_out", "sms_opted_in"})
+# A youth the coordinator signed up by hand is asked to confirm by SMS: their answer proves it.
+UNVERIFIED_SMS_ALLOWED = frozenset(
+    {"verify_code", "sms_opted_out", "sms_opted_in", "added_by_hand_invite"}
+)
 # Sent even to an opted-out number: the one confirmation of the STOP that opted it out.
 OPTED_OUT_ALLOWED = frozenset({"sms_opted_out"})
 # Sent to a paused person: only answers to what they just wrote (the engine lets a paused person

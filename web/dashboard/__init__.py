@@ -26,6 +26,7 @@ from web.dashboard import (
     privacy,
     search,
     settings,
+    youth_new,
     youths,
 )
 
@@ -59,6 +60,7 @@ def setup(app: web.Application) -> None:
         search,
         audit_log,
         inbox,
+        youth_new,
     ):
         app.add_routes(module.routes)
     app.router.add_get("/dashboard.css", stylesheet)

@@ -15,6 +15,7 @@ from core.statuses import Approval
 from mentoring.audit import record
 from mentoring.invitations import create_invitation, recent_invitations
 from mentoring.mentor_list import mentor_page, screenings_of
+from mentoring.mentor_rejection import reject_mentor
 from mentoring.people import approve_mentor, set_capacity
 from mentoring.rules import MENTOR_CAPACITY
 from web.auth import SignedIn, check_csrf, login_required
@@ -26,6 +27,7 @@ from web.dashboard.common import (
     programme_of,
     render,
     route_id,
+    text_field,
 )
 from web.dashboard.paging import filters_of, pager, paging_of
 from web.keys import RUNTIME, TELEGRAM_USERNAME
@@ -134,3 +136,22 @@ async def invite(request: web.Request) -> web.StreamResponse:
         return "invitation_created", {}
 
     return await act(request, "/mentors#invitations", action)
+
+
+@routes.post("/mentors/{id}/reject")
+@login_required
+async def reject(request: web.Request) -> web.StreamResponse:
+    """Not approved after screening: the reason is kept in the audit log, the mentor is told
+    politely (without the reason)."""
+    mentor_id = route_id(request)
+    form = await check_csrf(request)
+    runtime = request.app[RUNTIME]
+    now, _ = now_and_today(request)
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        reason = text_field(form, "reason")
+        await reject_mentor(db, runtime.renderer, mentor_id, reason, coordinator=who.name, now=now)
+        await record(db, who.actor, "mentor_rejected", "mentor", mentor_id, reason=reason)
+        return "mentor_rejected", {}
+
+    return await act(request, "/mentors", action)
