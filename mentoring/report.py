@@ -39,6 +39,7 @@ from mentoring.report_sheets import (
     target_rows,
     targets_sheet,
 )
+from mentoring.report_topics import TopicFigures, topic_figures, topic_sheets
 from storage.attribution import Comparison, compare_matched_with_unmatched
 from storage.event_figures import EventFigures, event_figures
 from storage.queries import DigestFacts
@@ -151,6 +152,9 @@ def build_sheets(
             attribution_sheet(extra.comparison, w),
         ]
     tail = event_sheets(extra.events, w, runtime.settings.tz) if extra is not None else []
+    if extra is not None:
+        pair_names = {p.match_id: (p.youth_name, p.mentor_name) for p in facts.pairs}
+        tail += topic_sheets(extra.topics, pair_names, w)
     return [*head, period, pairs, companies, openings, *tail]
 
 
@@ -161,6 +165,7 @@ class ReportExtras:
     scores: dict[str, tuple[float | None, int]]
     comparison: Comparison
     events: list[EventFigures] = field(default_factory=list)
+    topics: TopicFigures = field(default_factory=TopicFigures)
 
 
 async def build_report(
@@ -182,6 +187,12 @@ async def build_report(
             await average_scores(session, programme.id, as_of),
             await compare_matched_with_unmatched(session, programme, today, tz),
             await event_figures(
+                session,
+                programme.id,
+                local_midnight(start, tz),
+                local_midnight(end + timedelta(days=1), tz),
+            ),
+            await topic_figures(
                 session,
                 programme.id,
                 local_midnight(start, tz),
