@@ -38,7 +38,7 @@ from bot.turn import Turn
 from bot.understanding.reading import read
 from core.runtime import Runtime
 from core.statuses import PersonStatus, Role
-from mentoring import contacts, conversations, guardians, outbound
+from mentoring import contacts, conversations, guardians, outbound, signup_codes
 from mentoring.conversations import ConversationState, Person
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
@@ -165,6 +165,14 @@ async def _route(turn: Turn) -> None:
         return
     payload = incoming.start_payload
     if person.role == Role.UNKNOWN and state.flow is None:
+        source = await signup_codes.source_for(turn.session, payload or incoming.text)
+        if source is not None:  # a sign-up code: an event's, a caseworker's, a poster's
+            signup_codes.came_through(person, source)
+            if source.audience == Role.MENTOR:
+                await signup_mentor.start(turn, None)
+            else:
+                await signup_youth.start(turn)
+            return
         invitation = (
             await conversations.open_invitation(turn.session, payload, turn.now)
             if payload

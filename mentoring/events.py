@@ -19,6 +19,7 @@ from core.statuses import EventKind, Rsvp
 from mentoring.addresses import normalise_email
 from mentoring.errors import DomainError, NotFound
 from mentoring.openings import register_job_opening
+from mentoring.signup_codes import give_event_a_code
 from storage.models import Company, Event, EventGuest, JobOpening
 
 __all__ = ["Event", "EventGuest", "EventKind", "Rsvp"]
@@ -80,6 +81,7 @@ async def create_event(
     )
     session.add(event)
     await session.flush()
+    await give_event_a_code(session, event, created_by)
     return event
 
 

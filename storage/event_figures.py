@@ -3,8 +3,8 @@
 Per event, as of the moment the report is made: invited = guests an invitation was sent to;
 coming = guests whose latest answer is yes; participants = guests ticked as present; companies =
 distinct companies of the guests present; openings = job openings registered as produced by the
-event (`job_openings.event_id`), whatever their status; mentors = mentors who signed up through
-the event's sign-up code (`outreach_sources.event_id`, where that exists).
+event (`job_openings.event_id`), whatever their status; mentors = people who signed up as
+mentors with the event's sign-up code (`events.source_id` = `people.source_id`).
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from datetime import datetime
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import Rsvp
-from storage.models import Event, EventGuest, JobOpening
+from core.statuses import Role, Rsvp
+from storage.models import Event, EventGuest, JobOpening, Person
 
 
 @dataclass(frozen=True)
@@ -56,6 +56,12 @@ async def event_figures(
         .group_by(JobOpening.event_id)
         .subquery()
     )
+    mentors = (
+        select(Person.source_id.label("source_id"), func.count().label("mentors"))
+        .where(Person.role == Role.MENTOR, Person.source_id.is_not(None))
+        .group_by(Person.source_id)
+        .subquery()
+    )
     rows = await session.execute(
         select(
             Event,
@@ -64,9 +70,11 @@ async def event_figures(
             func.coalesce(guests.c.participants, 0),
             func.coalesce(guests.c.companies, 0),
             func.coalesce(openings.c.openings, 0),
+            func.coalesce(mentors.c.mentors, 0),
         )
         .outerjoin(guests, guests.c.event_id == Event.id)
         .outerjoin(openings, openings.c.event_id == Event.id)
+        .outerjoin(mentors, mentors.c.source_id == Event.source_id)
         .where(
             Event.programme_id == programme_id,
             Event.cancelled_at.is_(None),
@@ -76,8 +84,6 @@ async def event_figures(
         .order_by(Event.starts_at, Event.id)
     )
     return [
-        EventFigures(
-            e.id, e.kind, e.title, e.starts_at, e.place, int(i), int(y), int(p), int(c), int(o), 0
-        )
-        for e, i, y, p, c, o in rows.all()
+        EventFigures(e.id, e.kind, e.title, e.starts_at, e.place, *(int(n) for n in counts))
+        for e, *counts in rows.all()
     ]

@@ -21,7 +21,7 @@ from bot.engine import process
 from bot.events import Incoming
 from core.runtime import Runtime
 from core.statuses import EventKind, FollowUpState, Rsvp
-from mentoring import event_invitations, events
+from mentoring import event_invitations, events, signup_codes
 from mentoring.companies import register_company
 from mentoring.people import add_contact
 from mentoring.report import build_report, write_report
@@ -32,6 +32,7 @@ from storage.models import EventGuest, FollowUp, JobOpening, Mentor, OutboxMessa
 from tests import factories
 from tests.conftest import COPENHAGEN
 from tests.email_helpers import email_runtime
+from tests.fakes.chat import Chat
 from tests.runtime import FakeClock
 from tests.smtp_server import smtp_server
 from web.app import create_app
@@ -345,3 +346,25 @@ async def test_events_training_invitation_on_telegram_in_english_answered_by_a_b
     await process(runtime, Incoming(channel="telegram", address="7001", option="no"))
     assert (await guest_of(runtime, event_id, amir_id)).rsvp == Rsvp.NO
     assert "Maybe next time" in ((await outbox(runtime, amir_id))[-1].body or "")
+
+
+async def test_events_mentor_who_texts_the_event_code_signs_up_and_counts_as_recruited(
+    runtime: Runtime,
+) -> None:
+    event_id, _, _ = await training(runtime)
+    async with runtime.sessions() as s:
+        code = await signup_codes.code_of(s, await events.get_event(s, event_id))
+    assert code is not None and len(code) == 6
+    chat = Chat(runtime, channel="sms", address="+4529998877")
+    assert "koordinatoren kontakter dig" in await chat.text(code.lower())  # typed in lowercase
+    for said in ["Pia", "Bageriet", "Ejer", "2", "8000", "1", "dansk", "Weekender"]:
+        await chat.send(said)
+    assert "godkende dig som mentor" in await chat.text("ja")
+    youth = Chat(runtime, channel="sms", address="+4520001122")
+    await youth.text("hej")  # an ordinary first text is no code
+    async with runtime.transaction() as s:
+        event = await events.get_event(s, event_id)
+        assert [p.first_name for p in await signup_codes.recruited_by(s, event)] == ["Pia"]
+    _, sheets = await build_report(runtime, date(2026, 11, 1), date(2026, 12, 31))
+    [training_sheet] = [sheet for sheet in sheets if sheet.key == "events_mentor_training"]
+    assert training_sheet.rows[0][-1] == 1  # mentors recruited

@@ -30,6 +30,11 @@ class Event(Base):
     # A group meeting's minutes (plain text, written by the coordinator).
     minutes: Mapped[str | None] = mapped_column(Text)
     sequence: Mapped[int] = mapped_column(default=0)
+    # The event's sign-up code (an outreach source of kind "event" for mentors): who signs up
+    # with it counts as recruited by the event.
+    source_id: Mapped[int | None] = mapped_column(
+        ForeignKey("outreach_sources.id", ondelete="SET NULL")
+    )
     cancelled_at: Mapped[datetime | None]
     created_by: Mapped[int | None] = mapped_column(ForeignKey("coordinators.id"))
     created_at: Mapped[datetime] = created_col()

@@ -42,6 +42,7 @@ async def test_browser_event_invitations_answers_attendance_and_an_opening(live:
     await expect(page.get_by_role("status")).to_contain_text("Arrangementet er oprettet")
     await expect(page).to_have_url(re.compile(r"/events/\d+$"))
     await expect(page.get_by_text("tirsdag d. 1. december kl. 16.00").first).to_be_visible()
+    await expect(page.get_by_text("Tilmeldingskode for mentorer")).to_be_visible()
     await checked(page)
 
     await page.get_by_label("Henrik").check()

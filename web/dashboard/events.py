@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import GROUP_MEETINGS, EventKind
 from mentoring import event_invitations as invitations
-from mentoring import events
+from mentoring import events, signup_codes
 from mentoring.audit import record
 from mentoring.companies import companies_by_name
 from mentoring.errors import DomainError
@@ -29,7 +29,7 @@ from web.dashboard.common import (
     route_id,
     text_field,
 )
-from web.keys import RUNTIME
+from web.keys import RUNTIME, TELEGRAM_USERNAME
 
 routes = web.RouteTableDef()
 
@@ -117,6 +117,9 @@ async def event_page(request: web.Request) -> web.StreamResponse:
         kinds = list(await lookup(db, "job_kind"))
         actions = await actions_of(db, event_id=event_id)
         members = await members_of(db, programme.id)
+        code = await signup_codes.code_of(db, event)
+        recruited = await signup_codes.recruited_by(db, event)
+    bot = request.app.get(TELEGRAM_USERNAME)
     return render(
         request,
         "web/event.html",
@@ -134,6 +137,9 @@ async def event_page(request: web.Request) -> web.StreamResponse:
         members=members,
         is_open=event.cancelled_at is None and events.ends_at(event) > now,
         today=today,
+        code=code,
+        code_link=f"https://t.me/{bot}?start={code}" if bot and code else None,
+        recruited=recruited,
     )
 
 
