@@ -17,7 +17,6 @@ from core.clock import Clock, system_clock
 from messaging.render import Renderer
 from settings import Settings
 from storage.db import (
-    checkpoint,
     create_engine,
     once_more_if_disconnected,
     separate_engine,
@@ -58,10 +57,6 @@ class Runtime:
         dispatcher: its outcome commits never queue behind the web requests' transactions."""
         async with separate_engine(self.engine) as engine:
             yield session_factory(engine)
-
-    async def checkpoint(self) -> None:
-        """Empty the SQLite WAL into the database (storage.db.checkpoint), after an erasure."""
-        await checkpoint(self.engine)
 
     async def retrying(self, attempt: Callable[[], Awaitable[T]]) -> T:
         """Run a unit of work, once more if its database connection had dropped

@@ -25,7 +25,7 @@ from core.statuses import ENDED, OPEN, SENT, UNDELIVERED, OutboxStatus, PersonSt
 from mentoring.audit import record
 from mentoring.errors import NotFound
 from mentoring.logins import purge_throttles
-from storage.db import checkpoint, unit_of_work
+from storage.db import checkpoint, checkpoint_after_commit, unit_of_work
 from storage.models import (
     CheckinAnswer,
     Consent,
@@ -111,6 +111,7 @@ async def erase_person(session: AsyncSession, person_id: int, *, actor: str, now
     if person is None:
         raise NotFound("person", person_id)
     person.first_name, person.status, person.erased_at = None, PersonStatus.ERASED, now
+    checkpoint_after_commit(session)  # out of the SQLite WAL as soon as this commits
     youth = await session.get(Youth, person_id)
     addresses = set(
         await session.scalars(

@@ -163,8 +163,24 @@ def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
 
 
+CHECKPOINT_AFTER_COMMIT = "checkpoint_after_commit"
+
+
+def checkpoint_after_commit(session: AsyncSession) -> None:
+    """Empty the SQLite WAL as soon as this session's unit of work commits: it erased someone,
+    and the WAL would keep their rows' old page images until the next checkpoint."""
+    session.info[CHECKPOINT_AFTER_COMMIT] = True
+
+
 @asynccontextmanager
 async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One session per unit of work: commit on success, roll back on any error."""
-    async with sessions() as session, session.begin():
-        yield session
+    """One session per unit of work: commit on success, roll back on any error; checkpoint
+    after the commit when the work asked for it (`checkpoint_after_commit`), whatever route it
+    came by (the chat, an SMS, the dashboard, a restore)."""
+    async with sessions() as session:
+        async with session.begin():
+            yield session
+        if session.info.pop(CHECKPOINT_AFTER_COMMIT, False) and isinstance(
+            session.bind, AsyncEngine
+        ):
+            await checkpoint(session.bind)

@@ -65,7 +65,6 @@ async def erase(request: web.Request) -> web.StreamResponse:
         person = await _person(request, db)
         if person.erased_at is None:
             await erase_person(db, person.id, actor=me(request).actor, now=runtime.clock())
-    await runtime.checkpoint()  # the erased rows leave the SQLite WAL now, not at some later point
     raise redirect_with(back, "ok", _notice(request, "person_erased"))
 
 
