@@ -15,6 +15,7 @@ from mentoring.digest import PairFacts
 from mentoring.digest_model import Reason
 from mentoring.lookups import lookup
 from mentoring.matches import close_match, extend_match
+from mentoring.pair_talk import talk_by_pair
 from mentoring.today import pairs_now
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, now_and_today, programme_of, render, route_id, text_field
@@ -53,6 +54,7 @@ async def pairs(request: web.Request) -> web.StreamResponse:
         programme = await programme_of(request, db)
         facts, digest = await pairs_now(db, programme.id, now, tz)
         reasons = list(await lookup(db, "end_reason"))
+        talk = await talk_by_pair(db, [p.match_id for p in facts.pairs])
     risks = {r.pair.match_id: r.reasons for r in digest.at_risk}
     month = month_start(today)
     rows = sorted(
@@ -70,6 +72,7 @@ async def pairs(request: web.Request) -> web.StreamResponse:
         monthly_hours=programme.monthly_hours,
         past_end=digest.past_end,
         today=today,
+        talk=talk,
     )
 
 
