@@ -322,7 +322,8 @@ async def test_events_report_has_a_sheet_per_event_kind_with_participants_compan
     ]
     out = tmp_path / "udvalg.xlsx"
     await write_report(runtime, date(2026, 11, 1), date(2026, 12, 31), out)
-    assert openpyxl.load_workbook(out).sheetnames[-2:] == [
+    names = openpyxl.load_workbook(out).sheetnames
+    assert [n for n in names if n in ("Virksomhedsarrangementer", "Mentoruddannelser")] == [
         "Virksomhedsarrangementer",
         "Mentoruddannelser",
     ]
