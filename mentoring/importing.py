@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +28,7 @@ from mentoring.people import MentorForm, YouthForm, register_mentor, register_yo
 from mentoring.programmes import current_programme
 from storage.models import Company, ContactPoint, Mentor, Youth
 
+PROGRESS_EVERY = 200  # rows between progress reports that yield to other requests
 REQUIRED = {
     "youths": {"first_name", "birth_year", "situation"},
     "mentors": {"first_name", "company"},
@@ -150,8 +152,15 @@ def _refuse_cpr(row: dict[str, str]) -> None:
 
 
 async def import_csv(
-    runtime: Runtime, kind: str, path: Path, *, dry_run: bool = False
+    runtime: Runtime,
+    kind: str,
+    path: Path,
+    *,
+    dry_run: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> ImportResult:
+    """Import (or with `dry_run`, only check) the file; `progress(line, lines)` is called as
+    the rows are read, for the dashboard's progress bar."""
     result = ImportResult()
     language = runtime.settings.default_language
 
@@ -170,10 +179,15 @@ async def import_csv(
         result.rejected.append((1, reason("import_missing_columns", columns=sorted(missing))))
         return result
     handle = {"youths": _youth_row, "mentors": _mentor_row, **target_imports.HANDLERS}[kind]
+    lines = len(text.splitlines())
     async with runtime.sessions() as session, session.begin():
         programme = await current_programme(session, runtime.clock().date())
         for row in reader:
             line = reader.line_num
+            if progress is not None:
+                progress(line, lines)
+                if line % PROGRESS_EVERY == 0:
+                    await asyncio.sleep(0)  # let the status page be answered meanwhile
             try:
                 _refuse_cpr(row)
                 if kind in target_imports.CHECKED_FIRST:

@@ -14,6 +14,7 @@ from web.dashboard import (
     digest,
     events,
     groups,
+    imports,
     inbox,
     login,
     mentors,
@@ -61,6 +62,8 @@ def setup(app: web.Application) -> None:
         audit_log,
         inbox,
         youth_new,
+        imports,
     ):
         app.add_routes(module.routes)
+    imports.prepare(app)
     app.router.add_get("/dashboard.css", stylesheet)
