@@ -13,7 +13,8 @@ instance). The sweep gets a short grace time (60 s): it catches up on late rows 
 a missed minute needs no replay. Jobs live in memory, so a scheduler that starts computes its
 next runs from the start time: when a process becomes the leader it first runs `catch_up_job`
 once, which sends the due week's digest to every recipient who has not had it (each send is
-recorded per week and recipient, so nobody gets it twice) and runs the retention purge.
+recorded per week and recipient, so nobody gets it twice; only this week's, and only once a send
+has been recorded before: `mentoring.digest_mail.catch_up_digest`) and runs the retention purge.
 
 Only one process runs the scheduler: the one holding the leader lock (storage.leader). Others
 keep trying every LEADER_CHECK seconds and take over when the leader goes away.

@@ -200,18 +200,37 @@ async def _mark_sent(runtime: Runtime, week: str, address: str) -> None:
         )
 
 
-def due_week(now: datetime, tz: ZoneInfo) -> str:
-    """The week whose digest should have gone out by `now`: the one the last Monday 07:00
-    (DIGEST_WEEKDAY, DIGEST_HOUR, local time) sent, or would have."""
+def _due_moment(now: datetime, tz: ZoneInfo) -> datetime:
+    """The last Monday 07:00 (DIGEST_WEEKDAY, DIGEST_HOUR, local time) at or before `now`."""
     local = now.astimezone(tz)
     monday = local.date() - timedelta(days=(local.weekday() - DIGEST_WEEKDAY) % 7)
     due = datetime.combine(monday, time(DIGEST_HOUR), tzinfo=tz)
-    if due > local:
-        due -= timedelta(days=7)
-    return default_week(due, tz)
+    return due - timedelta(days=7) if due > local else due
+
+
+def due_week(now: datetime, tz: ZoneInfo) -> str:
+    """The week whose digest should have gone out by `now`: the one the last Monday 07:00
+    sent, or would have."""
+    return default_week(_due_moment(now, tz), tz)
 
 
 async def catch_up_digest(runtime: Runtime) -> int:
     """On the scheduler's start: send the due week's digest to whoever has not had it (a
-    process that was down on Monday at 07:00, or started after it, skips no week)."""
-    return await send_digest(runtime, due_week(runtime.clock(), runtime.settings.tz))
+    process that was down on Monday at 07:00, or started after it, skips no week). Only
+
+    - when it fell due this week: before Monday 07:00 the regular run is hours away, and last
+      week's digest that late would be one more e-mail rather than a missed one;
+    - when this installation has recorded a digest send before: on a new installation, or on
+      the first start after the upgrade that began recording sends, nothing says the due week
+      did not go out (it had, unrecorded), so the next Monday's run is the first.
+    """
+    now, tz = runtime.clock(), runtime.settings.tz
+    due = _due_moment(now, tz)
+    if due.isocalendar()[:2] != now.astimezone(tz).isocalendar()[:2]:
+        return 0
+    async with runtime.sessions() as session:
+        recorded = await session.scalar(select(DigestSend.id).limit(1))
+    if recorded is None:
+        log.info("digest catch-up skipped: no digest send recorded yet")
+        return 0
+    return await send_digest(runtime, default_week(due, tz))

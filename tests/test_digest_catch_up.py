@@ -1,9 +1,11 @@
 """Issue 16 finding 5: the weekly digest is neither skipped nor sent twice.
 
 A scheduler that starts on a Monday after 07:00 (jobs live in memory, so the next run would be
-a week away) sends the due digest at once; each send is recorded per week and recipient before
-it goes out, so a rerun, a second start or a restart after a crash sends only to those who have
-not had it. Real SQLite and PostgreSQL, e-mails written as .eml files by the real Mailer.
+a week away) sends the due digest at once, but never a digest that may have gone out before
+sends were recorded (the first start after the upgrade) nor last week's; each send is recorded
+per week and recipient before it goes out, so a rerun, a second start or a restart after a crash
+sends only to those who have not had it. Real SQLite and PostgreSQL, e-mails written as .eml
+files by the real Mailer.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from sqlalchemy import select
 
 import scheduler
 from core.runtime import Runtime
-from mentoring.digest_mail import due_week, send_digest
+from mentoring.digest_mail import catch_up_digest, due_week, send_digest
 from messaging.email import Mailer
 from settings import load_settings
 from storage.models import DigestSend
@@ -49,6 +51,13 @@ async def make_runtime(db_url: str, tmp_path: Path) -> AsyncIterator[Callable[..
     yield make
     for runtime in made:
         await runtime.close()
+
+
+async def sent_before(runtime: Runtime, week: str) -> None:
+    """The digest of `week` went to every recipient, recorded (as the scheduler records it)."""
+    async with runtime.sessions() as session, session.begin():
+        for address in RECIPIENTS.split(","):
+            session.add(DigestSend(week=week, recipient=address, sent_at=runtime.clock()))
 
 
 def delivered(runtime: Runtime) -> list[str]:
@@ -115,6 +124,7 @@ async def test_scheduler_started_on_monday_after_seven_sends_the_missed_digest_o
     runtime = make_runtime(MONDAY_LATE)
     async with runtime.sessions() as session:
         await build_programme(session)
+    await sent_before(runtime, "2026-W47")  # this installation has sent digests before
     for _start in range(2):  # a second start (a restart, another leader) sends nothing more
         service = scheduler.SchedulerService(runtime)
         assert await service.check()
@@ -126,4 +136,30 @@ async def test_scheduler_started_on_monday_after_seven_sends_the_missed_digest_o
     assert sorted(delivered(runtime)) == sorted(RECIPIENTS.split(","))
     async with runtime.sessions() as session:
         weeks = set(await session.scalars(select(DigestSend.week)))
-    assert weeks == {WEEK}
+    assert weeks == {"2026-W47", WEEK}
+
+
+# Monday 30 November (07:00 passed), Wednesday 2 and Sunday 6 December 2026, in Copenhagen.
+@pytest.mark.parametrize(
+    "now",
+    [MONDAY_LATE, datetime(2026, 12, 2, 12, tzinfo=UTC), datetime(2026, 12, 6, 20, tzinfo=UTC)],
+)
+async def test_first_start_after_the_upgrade_resends_no_digest(
+    make_runtime: Callable[..., Runtime], now: datetime
+) -> None:
+    runtime = make_runtime(now)  # digest_sends empty: the week went out before it was recorded
+    async with runtime.sessions() as session:
+        await build_programme(session)
+    assert await catch_up_digest(runtime) == 0
+    assert delivered(runtime) == []
+
+
+async def test_start_on_monday_before_seven_does_not_send_last_weeks_digest(
+    make_runtime: Callable[..., Runtime],
+) -> None:
+    runtime = make_runtime(datetime(2026, 11, 30, 5, 30, tzinfo=UTC))  # 06:30 in Copenhagen
+    async with runtime.sessions() as session:
+        await build_programme(session)
+    await sent_before(runtime, "2026-W46")  # W47 unrecorded, but its run is 30 minutes away
+    assert await catch_up_digest(runtime) == 0
+    assert delivered(runtime) == []
