@@ -38,6 +38,7 @@ class Kind(StrEnum):
     UNVERIFIED_EMAIL = "unverified_email"  # an e-mail in their name without SPF/DKIM pass
     FLOOD = "flood"  # wrote more texts than the flood gate reads (web.sms.FloodGate)
     SIGNUP_SITUATION = "signup_situation"  # none of the sign-up's situations fit (their words)
+    MEETING_DISAGREEMENT = "meeting_disagreement"  # youth and mentor answered a meeting unlike
     # What a rule raised
     DEAD_LETTER = "dead_letter"  # a message could not be delivered after every retry
     ACCEPT_OVERDUE = "accept_overdue"  # a mentor has not answered a proposed pair

@@ -48,6 +48,9 @@ class Rules:
     )
     meeting_held_after: timedelta = timedelta(hours=3)
     meeting_held_stale: timedelta = timedelta(days=7)
+    # Both sides are asked; two durations this many minutes apart (or more) go to the
+    # coordinator (mentoring/meeting_answers.py): 1 h against 2 h does, 1 h against 1.5 h not.
+    held_minutes_far_apart: int = 60
     meeting_max_ahead: timedelta = timedelta(days=120)
 
     # A quiet pair: days since the last planned or held meeting (or the start).

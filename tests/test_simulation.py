@@ -148,7 +148,7 @@ def expected_messages() -> list[tuple[str, str, str]]:
         starts = local(day, 15)
         events.append((starts - timedelta(hours=24), both(starts - timedelta(hours=24), "r")))
         events.append((starts - timedelta(hours=2), both(starts - timedelta(hours=2), "r")))
-        events.append((starts + timedelta(hours=3), [(stamp(local(day, 18)), "youth", "held")]))
+        events.append((starts + timedelta(hours=3), both(local(day, 18), "held")))  # both asked
     for day, template in [
         (date(2027, 1, 7), "followup_checkin"),
         (date(2027, 1, 20), "followup_hours"),  # one 2-hour meeting by the 20th: below 3

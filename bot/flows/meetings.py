@@ -12,8 +12,10 @@ from bot.events import Option
 from bot.flows import topics
 from bot.parsing_dates import When, localise, parse_when
 from bot.turn import Turn, opt, yes_no_options
+from bot.understanding.reading import hours_in
 from core.clock import local_date
 from core.statuses import MeetingStatus
+from mentoring import meeting_answers
 from mentoring.errors import DomainError
 from mentoring.hours import previous_report, recent_meeting, report_hours
 from mentoring.meetings import (
@@ -391,6 +393,27 @@ async def _counter(turn: Turn, meeting: Meeting, when: When) -> None:
     await _next_question(turn)
 
 
+async def _answered(
+    turn: Turn, meeting: Meeting, *, held: bool, minutes: int | None = None
+) -> str | None:
+    """Keep this side's answer; the partner's first name when it newly differs from theirs
+    (the coordinator has been told), else None."""
+    differs = await meeting_answers.record(
+        turn.session,
+        turn.runtime.renderer,
+        meeting,
+        turn.person.id,
+        held=held,
+        minutes=minutes,
+        now=turn.now,
+        language=turn.runtime.settings.default_language,
+    )
+    if not differs:
+        return None
+    match = await match_by_id(turn.session, meeting.match_id)
+    return await partner_name(turn.session, match, turn.person.id) if match else ""
+
+
 def _hour_options() -> tuple[Option, ...]:
     return tuple(opt(f"h:{m}", "label_hours", minutes=m) for m in (60, 90, 120, 180))
 
@@ -409,20 +432,27 @@ async def handle_held(turn: Turn) -> None:
         await _report(turn, int(turn.data["match_id"]), meeting_id)
         return
     answer = turn.answer_yes_no()
-    minutes = parsing.hours_minutes(turn.text) if answer is None else None
+    # "ja vi mødtes 2 timer": the yes and the hours in one text (found trying it as a mentor).
+    minutes = None
+    if answer is not False:
+        minutes = parsing.hours_minutes(turn.text) or hours_in(turn.text)
     if answer is None and minutes is None:
         turn.miss("meeting_held_again", yes_no_options())
         return
-    meeting = await mark_held(
-        turn.session, meeting_id, answer is not False, now=turn.now, tz=turn.tz
-    )
-    if answer is False:
+    held = answer is not False
+    meeting = await get_meeting(turn.session, meeting_id)
+    if meeting.status != MeetingStatus.HELD:  # a "no" does not undo the other side's "yes"
+        meeting = await mark_held(turn.session, meeting_id, held, now=turn.now, tz=turn.tz)
+    if not held:
         turn.goto(None, None, {})
         turn.say("meeting_not_held")
+        differs = await _answered(turn, meeting, held=False)
+        if differs is not None:
+            turn.say("meeting_answers_differ", partner=differs)
         return
     turn.set(match_id=meeting.match_id)
     if minutes is not None:
-        await _report(turn, meeting.match_id, meeting_id)
+        await _report(turn, meeting.match_id, meeting_id, minutes=minutes)
         return
     turn.ask("hours", "hours_ask", _hour_options())
 
@@ -492,6 +522,10 @@ async def _report(
         meeting_id=meeting_id,
     )
     turn.goto(None, None, {})
+    differs = None
+    if meeting_id is not None:
+        meeting = await get_meeting(turn.session, meeting_id)
+        differs = await _answered(turn, meeting, held=True, minutes=minutes)
     figures: dict[str, Any] = {
         "reported": minutes / 60,
         "total": total.hours,
@@ -512,5 +546,7 @@ async def _report(
             partner=partner if by_other else None,
             **figures,
         )
+    if differs is not None:
+        turn.say("meeting_answers_differ", partner=differs)
     if meeting_id is not None:
         topics.ask_tag(turn, match_id, meeting_id)  # what did you talk about? (one tap)

@@ -165,12 +165,19 @@ async def _act_ladder(ctx: Ctx, fu: FollowUp) -> Result:
     question = await question_for(ctx, base) if base is not None else None
     if base is None or question is None:
         return dropped("answered or no longer applies")
+    if base.kind == "meeting_held" and await _answered_by_either(ctx, base):
+        return dropped("the other side answered")  # asked once; no reminders, no flag
     if fu.payload.get("rung") == "flag":
         _flag(ctx, fu, inbox.Kind.SILENT_PARTNER, fu.person_id)
         return DONE
     if not await _ask(ctx, fu, question, reminder=True):
         return dropped("unreachable")
     return DONE
+
+
+async def _answered_by_either(ctx: Ctx, base: FollowUp) -> bool:
+    meeting = await ctx.session.get(Meeting, base.meeting_id)
+    return meeting is not None and meeting.status not in UPCOMING
 
 
 async def _act_sms_resend(ctx: Ctx, fu: FollowUp) -> Result:

@@ -138,7 +138,10 @@ async def on_meeting_changed(
     if match is None:
         return
     if meeting.status not in UPCOMING:
-        await drop_pending(session, now, FollowUp.meeting_id == meeting.id)
+        answered = meeting.status in (MeetingStatus.HELD, MeetingStatus.NO_SHOW)
+        # One side's answer does not stop the other side's own "was it held?".
+        keep = (FollowUp.kind != "meeting_held",) if answered else ()
+        await drop_pending(session, now, FollowUp.meeting_id == meeting.id, *keep)
         if meeting.status == MeetingStatus.HELD:
             await _meeting_happened(session, match, meeting, tz)
         return
@@ -163,14 +166,18 @@ async def on_meeting_changed(
                 payload={"label": label},
                 **common,
             )
-    await schedule(
-        session,
-        f"meeting_held:{meeting.id}",
-        "meeting_held",
-        next_allowed(meeting.starts_at + RULES.meeting_held_after, tz),
-        person_id=match.youth_id,
-        **common,
-    )
+    # Both sides are asked whether it was held (mentoring/meeting_answers.py); a row planned
+    # before both were asked (key without a person) gives way to the youth's own.
+    await drop_pending(session, now, FollowUp.key == f"meeting_held:{meeting.id}")
+    for person_id in (match.youth_id, match.mentor_id):
+        await schedule(
+            session,
+            f"meeting_held:{meeting.id}:{person_id}",
+            "meeting_held",
+            next_allowed(meeting.starts_at + RULES.meeting_held_after, tz),
+            person_id=person_id,
+            **common,
+        )
     await _meeting_happened(session, match, meeting, tz)
 
 

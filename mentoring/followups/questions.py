@@ -10,7 +10,16 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import MATCHED, OPEN, UPCOMING, ConsentKind, MatchStatus, PersonStatus, Role
+from core.statuses import (
+    MATCHED,
+    OPEN,
+    PLANNED,
+    ConsentKind,
+    MatchStatus,
+    MeetingStatus,
+    PersonStatus,
+    Role,
+)
 from mentoring import outbound
 from mentoring.followups.context import Ctx
 from mentoring.pairs import partner_name
@@ -22,10 +31,14 @@ from storage.models import (
     HoursReport,
     Match,
     Meeting,
+    MeetingAnswer,
     Outcome,
     Person,
     Youth,
 )
+
+# A meeting whose "was it held?" can still be answered: ahead, or answered by one side so far.
+ANSWERABLE = (*PLANNED, MeetingStatus.NO_SHOW)
 
 # Options as (key, label template, context); rendered into {"key", "label"} for the outbox.
 OptionSpec = tuple[str, str, dict[str, Any]]
@@ -85,13 +98,28 @@ async def question_for(ctx: Ctx, fu: FollowUp) -> Question | None:
             YES_NO,
         )
     if fu.kind == "meeting_held":
+        # Each side is asked until they answered, even when the other side has (either answer
+        # counts, a disagreement goes to the coordinator: mentoring/meeting_answers.py).
         meeting = await session.get(Meeting, fu.meeting_id)
-        if meeting is None or meeting.status not in UPCOMING:
+        if meeting is None or meeting.status not in ANSWERABLE or fu.person_id is None:
             return None
-        reported = await session.scalar(
-            select(exists().where(HoursReport.meeting_id == meeting.id))
+        answered = await session.scalar(
+            select(
+                exists().where(
+                    MeetingAnswer.meeting_id == meeting.id,
+                    MeetingAnswer.person_id == fu.person_id,
+                )
+            )
         )
-        if reported or fu.person_id is None:
+        reported = await session.scalar(
+            select(
+                exists().where(
+                    HoursReport.meeting_id == meeting.id,
+                    HoursReport.reported_by == fu.person_id,
+                )
+            )
+        )
+        if answered or reported:
             return None
         return Question(
             fu.person_id,

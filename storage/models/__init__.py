@@ -22,7 +22,7 @@ from storage.models.coordination import (
 from storage.models.events import Event, EventAction, EventGuest, GroupMember
 from storage.models.ledger import CompanyContact, ContactLogEntry, OutreachSource
 from storage.models.messaging import ConversationState, FollowUp, InboundKey, OutboxMessage
-from storage.models.pairs import CheckinAnswer, HoursReport, Match, Meeting
+from storage.models.pairs import CheckinAnswer, HoursReport, Match, Meeting, MeetingAnswer
 from storage.models.people import (
     Consent,
     ContactPoint,
@@ -65,6 +65,7 @@ __all__ = [
     "Lookup",
     "Match",
     "Meeting",
+    "MeetingAnswer",
     "Mentor",
     "Note",
     "OutboxMessage",

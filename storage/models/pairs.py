@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Index, String, Text
+from sqlalchemy import Date, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from core.statuses import CheckinKind, MatchStatus, MeetingStatus
@@ -74,6 +74,24 @@ class Meeting(Base):
     confirmed_at: Mapped[datetime | None]
     sequence: Mapped[int] = mapped_column(default=0)  # iCalendar SEQUENCE, bumped on changes
     updated_at: Mapped[datetime] = created_col()
+
+
+class MeetingAnswer(Base):
+    """One side's own answer to "was the meeting held, and for how long?" (both sides are asked).
+
+    The meeting's status and its one `HoursReport` are what count; these rows keep what each
+    side said, so a disagreement can be told to the coordinator (mentoring/meeting_answers.py).
+    """
+
+    __tablename__ = "meeting_answers"
+    __table_args__ = (UniqueConstraint("meeting_id", "person_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    held: Mapped[bool]
+    minutes: Mapped[int | None]  # None until the hours are given (or when not held)
+    answered_at: Mapped[datetime] = created_col()
 
 
 class HoursReport(Base):
