@@ -36,6 +36,11 @@ NAMED: dict[str, Any] = {
     "mentors.approval": "approved",
     "followups.state": "pending",
     "checkin_answers.kind": "checkin",
+    "events.kind": "mentor_training",
+    "event_guests.rsvp": "yes",
+    "companies.partner_kind": "code_of_care",
+    "job_openings.status": "open",
+    "events.minutes": "Referat fra mødet",  # text (the minutes of a meeting), not a number
     "contact_points.state": "ok",
     "channel": "sms",
     "address": "+4512345678",
