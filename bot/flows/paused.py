@@ -15,6 +15,7 @@ from bot.flows import privacy
 from bot.turn import Turn, opt, yes_no_options
 from bot.understanding.reading import read
 from mentoring import inbox
+from mentoring.inbox_queue import answer_day
 from mentoring.people import youth_by_id
 
 ALLOWED = ("start", "help", "mydata", "language", "erase", "withdraw", "write")
@@ -63,4 +64,5 @@ async def handle_offer(turn: Turn) -> None:
         turn.say("write_not_sent")
         return
     await inbox.put(turn.session, turn.person, inbox.Kind.MESSAGE, now=turn.now, body=body)
-    turn.say("write_sent")
+    day = answer_day(turn.now, turn.tz)  # as service.write_now says it
+    turn.say("write_sent", answer_day=day, answer_today=day == turn.today)
