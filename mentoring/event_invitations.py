@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.statuses import Approval, PersonStatus, Rsvp
 from mentoring import outbound
 from mentoring.errors import DomainError
-from mentoring.events import add_guest, answer, ends_at, get_event
+from mentoring.events import add_guest, answer, ends_at, get_event, guests_of
 from mentoring.followups.events import plan_reminder
 from mentoring.prompts import ask
 from mentoring.quiet_hours import next_allowed
@@ -260,3 +260,31 @@ async def invitable_mentors(
         .order_by(Person.first_name, Person.id)
     )
     return [(p, c) for p, c in rows.all()]
+
+
+async def tell_guests_it_moved(
+    session: AsyncSession, renderer: Renderer, event_id: int, *, now: datetime, tz: ZoneInfo
+) -> int:
+    """After a new time or place: every invited guest gets the updated calendar invite by e-mail
+    (the same UID, the new SEQUENCE), mentors also a short message on their channel, and their
+    day-before reminders move with the event. Returns how many guests were told."""
+    event = await _open_event(session, event_id, now)
+    told = 0
+    for guest in await guests_of(session, event.id):
+        if guest.invited_at is None or guest.rsvp == Rsvp.NO:
+            continue
+        person = await session.get(Person, guest.person_id) if guest.person_id else None
+        address = guest.email or (await _email_of(session, person.id) if person else None)
+        point = await outbound.reachable_contact(session, person.id) if person else None
+        if person is not None and point is not None and point.channel != "email":
+            await outbound.say(
+                session, renderer, person.id, "event_moved", _context(event),
+                not_before=next_allowed(now, tz),
+                dedupe_key=f"event-moved:{guest.id}:{event.sequence}",
+            )  # fmt: skip
+        if person is not None:
+            await plan_reminder(session, event, guest, tz)
+        if address and (person is None or person.status.reachable):
+            await _email(session, renderer, event, guest, address, person=person)
+        told += 1
+    return told

@@ -369,3 +369,41 @@ async def test_events_mentor_who_texts_the_event_code_signs_up_and_counts_as_rec
     _, sheets = await build_report(runtime, date(2026, 11, 1), date(2026, 12, 31))
     [training_sheet] = [sheet for sheet in sheets if sheet.key == "events_mentor_training"]
     assert training_sheet.rows[0][-1] == 1  # mentors recruited
+
+
+async def test_events_moved_event_sends_the_updated_invite_and_moves_the_reminder(
+    runtime: Runtime,
+) -> None:
+    event_id, henrik, _ = await training(runtime)
+    async with runtime.transaction() as s:
+        await event_invitations.invite_mentors(
+            s, runtime.renderer, event_id, [henrik], now=NOW, tz=COPENHAGEN
+        )
+        await event_invitations.invite_by_email(
+            s, runtime.renderer, event_id, "Karin", "karin@staal.dk", now=NOW
+        )
+    later = TRAINING_AT + timedelta(days=2)  # Thursday 3 December
+    async with runtime.transaction() as s:
+        await events.change_event(
+            s,
+            event_id,
+            events.EventFields(EventKind.MENTOR_TRAINING, "Mentortræning", later, 120, "Lokale 3"),
+        )
+        told = await event_invitations.tell_guests_it_moved(
+            s, runtime.renderer, event_id, now=NOW, tz=COPENHAGEN
+        )
+    assert told == 2
+    moved = [m for m in await outbox(runtime, henrik) if m.template == "event_moved"]
+    assert [m.channel for m in moved] == ["sms"]
+    assert "torsdag d. 3. december kl. 16.00" in (moved[0].body or "")
+    async with runtime.sessions() as s:
+        [reminder] = await s.scalars(select(FollowUp).where(FollowUp.kind == "event_reminder"))
+    assert reminder.due_at.astimezone(COPENHAGEN) == datetime(2026, 12, 2, 10, 0, tzinfo=COPENHAGEN)
+    karin = [m for m in await outbox(runtime) if m.address == "karin@staal.dk"]
+    keys = [m.dedupe_key or "" for m in karin]
+    assert [k.rsplit(":", 1)[1] for k in keys] == ["0", "1"]  # the invite, then its SEQUENCE 1
+    email = await deliver(runtime, karin[1])
+    calendar = next(p for p in email.walk() if p.get_content_type() == "text/calendar")
+    [vevent] = Calendar.from_ical(calendar.get_content()).walk("VEVENT")
+    assert (int(vevent["sequence"]), vevent["dtstart"].dt) == (1, later)
+    assert str(vevent["location"]) == "Lokale 3"

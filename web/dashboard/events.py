@@ -154,9 +154,16 @@ async def change_event(request: web.Request) -> web.StreamResponse:
     form = await check_csrf(request)
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        before = (await events.get_event(db, event_id)).sequence
         event = await events.change_event(db, event_id, _fields(request, form))
         await record(db, who.actor, "event_changed", "event", event.id, sequence=event.sequence)
-        return "event_changed", {}
+        if event.sequence == before:
+            return "event_changed", {}
+        runtime = request.app[RUNTIME]
+        told = await invitations.tell_guests_it_moved(
+            db, runtime.renderer, event_id, now=runtime.clock(), tz=runtime.settings.tz
+        )
+        return "event_moved", {"count": told}
 
     return await act(request, _back(event_id), action)
 
