@@ -165,13 +165,19 @@ async def close_match(
 
 
 async def extend_match(
-    session: AsyncSession, match_id: int, months: int = 1, *, tz: ZoneInfo
+    session: AsyncSession,
+    match_id: int,
+    months: int = 1,
+    *,
+    tz: ZoneInfo,
+    until: date | None = None,
 ) -> Match:
+    """A longer pair: `months` more, or `until` a given (later) end date."""
     match = await get_match(session, match_id)
     if match.status != MatchStatus.ACTIVE or match.ends_on is None:
         raise DomainError("match_not_open")
     if match.original_ends_on is None:
         match.original_ends_on = match.ends_on  # the term the 3-month target measures
-    match.ends_on = add_months(match.ends_on, months)
+    match.ends_on = until if until is not None else add_months(match.ends_on, months)
     await followups.on_match_extended(session, match, tz=tz)
     return match

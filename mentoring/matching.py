@@ -180,7 +180,7 @@ def suggest(
     youth: YouthProfile,
     mentors: list[MentorProfile],
     *,
-    limit: int = 3,
+    limit: int | None = 3,
     table: PostcodeTable | None = None,
 ) -> list[Suggestion]:
     """The best mentors with a free place for one youth, best first (ties: lower id first)."""
@@ -353,8 +353,10 @@ async def available_mentors(session: AsyncSession, programme_id: int) -> list[Me
 
 
 async def suggestions_for(
-    session: AsyncSession, youth_id: int, *, limit: int = 3
+    session: AsyncSession, youth_id: int, *, limit: int | None = 3
 ) -> list[Suggestion]:
+    """The youth's best mentors with room, best first; `limit=None`: every one of them (the
+    matching page, where the coordinator may pick any approved mentor with a free place)."""
     row = (
         await session.execute(
             select(Person, Youth)

@@ -9,6 +9,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import OPEN
+from mentoring import pair_actions
 from mentoring.audit import record
 from mentoring.casework import pair_view
 from mentoring.errors import NotFound
@@ -64,3 +65,56 @@ async def add_pair_note(request: web.Request) -> web.StreamResponse:
         return "note_added", {}
 
     return await act(request, f"/pairs/{match_id}#notes", action)
+
+
+@routes.post("/pairs/{id}/pause")
+@login_required
+async def pause(request: web.Request) -> web.StreamResponse:
+    match_id = route_id(request)
+    await check_csrf(request)
+    now, _ = now_and_today(request)
+    renderer = request.app[RUNTIME].renderer
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        await pair_actions.pause(db, renderer, match_id, now=now, actor=who.actor)
+        return "pair_paused", {}
+
+    return await act(request, f"/pairs/{match_id}", action)
+
+
+@routes.post("/pairs/{id}/resume")
+@login_required
+async def resume(request: web.Request) -> web.StreamResponse:
+    match_id = route_id(request)
+    await check_csrf(request)
+    _, today = now_and_today(request)
+    runtime = request.app[RUNTIME]
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        await pair_actions.resume(
+            db, runtime.renderer, match_id, today=today, tz=runtime.settings.tz, actor=who.actor
+        )
+        return "pair_resumed", {}
+
+    return await act(request, f"/pairs/{match_id}", action)
+
+
+@routes.post("/pairs/{id}/rematch")
+@login_required
+async def rematch(request: web.Request) -> web.StreamResponse:
+    """After an early end: the youth waits again, and the matching page for them opens."""
+    match_id = route_id(request)
+    await check_csrf(request)
+    now, _ = now_and_today(request)
+    youth: list[int] = []
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        youth.append(await pair_actions.rematch(db, match_id, now=now, actor=who.actor))
+        return "pair_rematch", {}
+
+    try:
+        return await act(request, f"/pairs/{match_id}", action)
+    except web.HTTPSeeOther as done:
+        if youth:  # done: on to choosing the youth's new mentor
+            done.headers["Location"] = f"/youths/{youth[0]}/match"
+        raise

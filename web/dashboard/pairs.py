@@ -8,17 +8,26 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import month_start
+from core.clock import add_months, month_start
 from core.statuses import OPEN, MatchStatus
-from mentoring.audit import record
+from mentoring import pair_actions
 from mentoring.digest import PairFacts
 from mentoring.digest_model import Reason
+from mentoring.errors import DomainError
 from mentoring.lookups import lookup
-from mentoring.matches import close_match, extend_match
 from mentoring.pair_talk import talk_by_pair
+from mentoring.pairs import match_by_id
 from mentoring.today import pairs_now
-from web.auth import SignedIn, check_csrf, login_required
-from web.dashboard.common import act, now_and_today, programme_of, render, route_id, text_field
+from web.auth import SignedIn, check_csrf, login_required, safe_next
+from web.dashboard.common import (
+    act,
+    date_field,
+    now_and_today,
+    programme_of,
+    render,
+    route_id,
+    text_field,
+)
 from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
@@ -79,35 +88,47 @@ async def pairs(request: web.Request) -> web.StreamResponse:
 @routes.post("/pairs/{id}/close")
 @login_required
 async def close(request: web.Request) -> web.StreamResponse:
+    """Close a pair (mentoring.pair_actions.close): both people are told, follow-ups stop."""
     match_id = route_id(request)
     form = await check_csrf(request)
     reason = form.get("reason", "")
     now, today = now_and_today(request)
-    tz = request.app[RUNTIME].settings.tz
+    runtime = request.app[RUNTIME]
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
         chosen = text_field(form, "reason")
-        match = await close_match(db, match_id, chosen, now=now, today=today, tz=tz)
-        await record(db, who.actor, "match_closed", "match", match.id, reason=match.end_reason)
+        match = await pair_actions.close(
+            db, runtime.renderer, match_id, chosen, now=now, today=today,
+            tz=runtime.settings.tz, actor=who.actor,
+        )  # fmt: skip
         return ("match_closed_rematch" if match.end_reason == "rematch" else "match_closed"), {}
 
-    return await act(request, "/youths" if reason == "rematch" else "/pairs", action)
+    back = safe_next(form.get("back") or "/pairs")
+    return await act(request, "/youths" if reason == "rematch" else back, action)
 
 
 @routes.post("/pairs/{id}/extend")
 @login_required
 async def extend(request: web.Request) -> web.StreamResponse:
-    """A month more for an active pair (the youth's or mentor's wish, or the coordinator's
-    decision on a pair past its end date); the 3-month target still measures the original term."""
+    """A later end date for an active pair (a month more when none is given: the youth's or
+    mentor's wish, or the coordinator's decision on a pair past its end date); both are told,
+    and the 3-month target still measures the original term."""
     match_id = route_id(request)
-    await check_csrf(request)
-    tz = request.app[RUNTIME].settings.tz
+    form = await check_csrf(request)
+    _, today = now_and_today(request)
+    runtime = request.app[RUNTIME]
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        match = await extend_match(db, match_id, tz=tz)
-        await record(db, who.actor, "match_extended", "match", match.id, ends_on=str(match.ends_on))
+        current = await match_by_id(db, match_id)
+        if current is None or current.ends_on is None:
+            raise DomainError("match_not_open")
+        ends_on = date_field(form, "ends_on", add_months(current.ends_on, 1))
+        match = await pair_actions.extend_to(
+            db, runtime.renderer, match_id, ends_on, today=today, tz=runtime.settings.tz,
+            actor=who.actor,
+        )  # fmt: skip
         return "match_extended", {
             "ends_on": match.ends_on.strftime("%d.%m.%Y") if match.ends_on else ""
         }
 
-    return await act(request, "/pairs", action)
+    return await act(request, safe_next(form.get("back") or "/pairs"), action)

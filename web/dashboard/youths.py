@@ -14,8 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mentoring.audit import record
 from mentoring.introductions import introduce
 from mentoring.matches import create_match
-from mentoring.matching import available_mentors, batch, suggest_all, waiting_youths
-from mentoring.people import consented, youths_by_id
+from mentoring.matching import (
+    available_mentors,
+    batch,
+    suggest_all,
+    suggestions_for,
+    waiting_youths,
+)
+from mentoring.people import consented, person_by_id, youths_by_id
 from mentoring.today import today_figures
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, int_field, now_and_today, programme_of, render, route_id
@@ -96,6 +102,32 @@ async def _make_match(
     return "match_made", {"match_id": match.id}
 
 
+@routes.get("/youths/{id}/match")
+@login_required
+async def match_page(request: web.Request) -> web.StreamResponse:
+    """Every approved mentor with a free place for one youth, best score first; the chosen one
+    (`?mentor=`) with its score and reasons, and the button that proposes the match."""
+    youth_id = route_id(request)
+    runtime = request.app[RUNTIME]
+    async with runtime.sessions() as db:
+        programme = await programme_of(request, db)
+        person = await person_by_id(db, youth_id)
+        details = (await youths_by_id(db, [youth_id])).get(youth_id)
+        if person is None or details is None or person.programme_id != programme.id:
+            raise web.HTTPNotFound()
+        options = await suggestions_for(db, youth_id, limit=None)
+    wanted = request.query.get("mentor", "")
+    chosen = next((o for o in options if str(o.mentor.person_id) == wanted), None)
+    return render(
+        request,
+        "web/match.html",
+        youth=person,
+        details=details,
+        options=options,
+        chosen=chosen or (options[0] if options else None),
+    )
+
+
 @routes.post("/youths/{id}/match")
 @login_required
 async def make_match(request: web.Request) -> web.StreamResponse:
@@ -103,9 +135,8 @@ async def make_match(request: web.Request) -> web.StreamResponse:
     form = await check_csrf(request)
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        return await _make_match(
-            request, db, who, youth_id, int_field(form, "mentor_id"), "suggestion"
-        )
+        via = "chosen" if form.get("via") == "chosen" else "suggestion"
+        return await _make_match(request, db, who, youth_id, int_field(form, "mentor_id"), via)
 
     return await act(request, "/youths", action)
 
