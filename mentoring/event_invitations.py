@@ -30,6 +30,7 @@ from messaging.ical import event_invite_key
 from messaging.render import Renderer
 from storage.models import (
     Company,
+    CompanyContact,
     ContactPoint,
     Event,
     EventGuest,
@@ -288,3 +289,48 @@ async def tell_guests_it_moved(
             await _email(session, renderer, event, guest, address, person=person)
         told += 1
     return told
+
+
+async def invitable_contacts(
+    session: AsyncSession, programme_id: int, event_id: int
+) -> list[tuple[CompanyContact, str]]:
+    """Companies' contact persons with an e-mail address not yet on the guest list, by company
+    and name, with the company's name."""
+    listed = select(EventGuest.email).where(
+        EventGuest.event_id == event_id, EventGuest.email.is_not(None)
+    )
+    rows = await session.execute(
+        select(CompanyContact, Company.name)
+        .join(Company, Company.id == CompanyContact.company_id)
+        .where(
+            Company.programme_id == programme_id,
+            CompanyContact.email.is_not(None),
+            CompanyContact.email.not_in(listed),
+        )
+        .order_by(Company.name, CompanyContact.name)
+    )
+    return [(c, n) for c, n in rows.all()]
+
+
+async def invite_contacts(
+    session: AsyncSession,
+    renderer: Renderer,
+    programme_id: int,
+    event_id: int,
+    contact_ids: list[int],
+    *,
+    now: datetime,
+) -> int:
+    """Invite the chosen contact persons by e-mail; returns how many."""
+    chosen = {c.id: c for c, _ in await invitable_contacts(session, programme_id, event_id)}
+    count = 0
+    for contact_id in dict.fromkeys(contact_ids):
+        contact = chosen.get(contact_id)
+        if contact is None or contact.email is None:
+            continue
+        await invite_by_email(
+            session, renderer, event_id, contact.name, contact.email, now=now,
+            company_id=contact.company_id,
+        )  # fmt: skip
+        count += 1
+    return count

@@ -10,8 +10,9 @@ from sqlalchemy import select
 
 from core.statuses import EventKind
 from mentoring import events, groups
+from mentoring.companies import add_contact_person, register_company
 from mentoring.coordinators import add_coordinator
-from storage.models import AuditEntry, Event
+from storage.models import AuditEntry, Event, EventGuest, OutboxMessage
 from tests import factories
 from tests.conftest import NOW
 from tests.test_dashboard import Dashboard, dash  # noqa: F401 (the fixture)
@@ -86,3 +87,33 @@ async def test_coordinator_event_form_refuses_a_cpr_number_and_audits_a_change(
         titles = list(await s.scalars(select(Event.title)))
         audit = list(await s.scalars(select(AuditEntry.action)))
     assert titles == ["Virksomhedsdag"] and "event_created" in audit
+
+
+async def test_coordinator_invites_a_companys_contact_persons_from_the_ledger(
+    dash: Dashboard,  # noqa: F811
+) -> None:
+    async with dash.runtime.transaction() as s:
+        programme = await factories.programme(s)
+        company = await register_company(s, programme.id, "Vejle Stål A/S")
+        karin = await add_contact_person(s, company, "Karin Holm", email="karin@staal.dk")
+        await add_contact_person(s, company, "Jens uden mail", phone="+4520304050")
+        fair = await events.create_event(
+            s,
+            programme.id,
+            events.EventFields(EventKind.COMPANY_EVENT, "Virksomhedsdag", NOW + timedelta(days=2)),
+            created_by=None,
+        )
+        fair_id, karin_id = fair.id, karin.id
+    assert await dash.login() == 303
+    page = await (await dash.client.get(f"/events/{fair_id}")).text()
+    assert "Karin Holm (Vejle Stål A/S)" in page and "Jens uden mail" not in page
+    done = await dash.post(
+        f"/events/{fair_id}/invite-contacts", {"contact_id": str(karin_id)}, f"/events/{fair_id}"
+    )
+    assert "1 invitation er på vej" in done
+    assert f'id="contact-{karin_id}"' not in done  # on the guest list now, not offered again
+    async with dash.runtime.sessions() as s:
+        [guest] = await s.scalars(select(EventGuest))
+        [mail] = await s.scalars(select(OutboxMessage))
+    assert (guest.name, guest.company_id) == ("Karin Holm", company.id)
+    assert (mail.channel, mail.address) == ("email", "karin@staal.dk")

@@ -117,6 +117,7 @@ async def event_page(request: web.Request) -> web.StreamResponse:
         kinds = list(await lookup(db, "job_kind"))
         actions = await actions_of(db, event_id=event_id)
         members = await members_of(db, programme.id)
+        contacts = await invitations.invitable_contacts(db, programme.id, event_id)
         code = await signup_codes.code_of(db, event)
         recruited = await signup_codes.recruited_by(db, event)
     bot = request.app.get(TELEGRAM_USERNAME)
@@ -137,6 +138,7 @@ async def event_page(request: web.Request) -> web.StreamResponse:
         members=members,
         is_open=event.cancelled_at is None and events.ends_at(event) > now,
         today=today,
+        contacts=contacts,
         code=code,
         code_link=f"https://t.me/{bot}?start={code}" if bot and code else None,
         recruited=recruited,
@@ -207,6 +209,27 @@ async def invite_by_email(request: web.Request) -> web.StreamResponse:
         )
         await record(db, who.actor, "event_guest_invited", "event", event_id, guest=guest.id)
         return "event_invited", {"count": 1}
+
+    return await act(request, _back(event_id), action)
+
+
+@routes.post("/events/{id}/invite-contacts")
+@login_required
+async def invite_contacts(request: web.Request) -> web.StreamResponse:
+    event_id = route_id(request)
+    await check_csrf(request)
+    chosen = list(_ids(await request.post(), "contact_id"))
+    runtime = request.app[RUNTIME]
+
+    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+        if not chosen:
+            raise DomainError("dashboard_field_missing", field="contact_id")
+        programme = await programme_of(request, db)
+        count = await invitations.invite_contacts(
+            db, runtime.renderer, programme.id, event_id, chosen, now=runtime.clock()
+        )
+        await record(db, who.actor, "event_contacts_invited", "event", event_id, count=count)
+        return "event_invited", {"count": count}
 
     return await act(request, _back(event_id), action)
 
