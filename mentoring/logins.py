@@ -9,6 +9,14 @@ the count. Addresses that are no coordinator are counted the same way in `login_
 (keyed by an HMAC of the address), and a locked account still runs one password hash, so neither
 the answer nor its timing tells whether an account exists.
 
+The lock is no denial of service (OWASP, "Slow Down Online Guessing Attacks with Device
+Cookies"): a successful login leaves a signed device cookie in that browser (`device_token`).
+A login that brings a valid one for the same coordinator is counted on that cookie's own row in
+`login_throttles` (keyed by an HMAC of its random nonce) and is not held by the account's lock,
+which only holds browsers without one. So someone guessing from outside, however often, locks
+out only other untrusted browsers; the coordinator signs in from their usual browser, and a
+stolen device cookie still gets MAX_FAILED_LOGINS guesses per lock period.
+
 Sessions carry the coordinator's `session_version`; logout, a new password and a lock-out bump
 it, which ends every session of that coordinator at its next request.
 """
@@ -19,6 +27,7 @@ import asyncio
 import hashlib
 import hmac
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
@@ -33,6 +42,7 @@ from core.statuses import CoordinatorRole
 from mentoring.audit import record
 from mentoring.coordinators import MIN_PASSWORD, hasher
 from mentoring.errors import DomainError
+from messaging.links import LinkError, sign, verify
 from storage.db import unit_of_work
 from storage.models import Coordinator, LoginThrottle
 
@@ -41,6 +51,7 @@ THROTTLES = cast(Table, LoginThrottle.__table__)
 MAX_FAILED_LOGINS = 5
 LOCK_MINUTES = 15
 THROTTLE_KEEP = timedelta(days=1)
+DEVICE_LIFE = timedelta(days=90)  # a browser not used to sign in for this long is a new one
 
 
 @dataclass(frozen=True)
@@ -49,6 +60,7 @@ class LoginResult:
     coordinator_id: int | None = None
     minutes: int = 0  # how long the account stays locked
     session_version: int = 0
+    device: str | None = None  # after a login: the device cookie for this browser
 
 
 @dataclass(frozen=True)
@@ -82,6 +94,28 @@ async def _checked(password_hash: str, password: str) -> bool:
 
 def throttle_key(secret: str, email: str) -> str:
     return hmac.new(secret.encode(), email.encode(), hashlib.sha256).hexdigest()
+
+
+def device_token(keys: Sequence[str], coordinator_id: int, now: datetime) -> str:
+    """A device cookie: this browser signed in as the coordinator (signed, random nonce)."""
+    payload = {"device": secrets.token_urlsafe(16), "coordinator": coordinator_id}
+    return sign(keys, payload, now + DEVICE_LIFE)
+
+
+def _device_nonce(
+    keys: Sequence[str], token: str | None, coordinator_id: int, now: datetime
+) -> str | None:
+    """The nonce of a valid, unexpired device cookie issued to this coordinator, else None."""
+    if not token:
+        return None
+    try:
+        payload = verify(keys, token, now)
+    except LinkError:
+        return None
+    nonce = payload.get("device")
+    if payload.get("coordinator") != coordinator_id or not isinstance(nonce, str):
+        return None
+    return nonce
 
 
 async def _reserve(session: AsyncSession, table: Table, where: Any, now: datetime) -> int | None:
@@ -134,8 +168,14 @@ async def authenticate(
     email: str,
     password: str,
     now: datetime,
+    device: str | None = None,
+    keys: Sequence[str] | None = None,
 ) -> LoginResult:
-    """Check a password, counting failures and locking after MAX_FAILED_LOGINS; audited."""
+    """Check a password, counting failures and locking after MAX_FAILED_LOGINS; audited.
+
+    `device` is the browser's device cookie, if any; `keys` verify and sign it (default: the
+    secret alone)."""
+    keys = list(keys or [secret])
     address = email.strip().lower()
     async with unit_of_work(sessions) as db:
         found = (
@@ -145,8 +185,9 @@ async def authenticate(
                 )
             )
         ).one_or_none()
-        if found is None:
-            key = throttle_key(secret, address)
+        nonce = None if found is None else _device_nonce(keys, device, found.id, now)
+        if found is None or nonce is not None:
+            key = throttle_key(secret, address if nonce is None else f"device:{nonce}")
             table, where = THROTTLES, THROTTLES.c.key == key
             await _throttle_row(db, key, now)
         else:
@@ -181,11 +222,21 @@ async def authenticate(
     async with unit_of_work(sessions) as db:
         row = await db.get(Coordinator, found.id, with_for_update=True)
         assert row is not None
-        row.failed_logins, row.locked_until = 0, None
+        if nonce is None:
+            row.failed_logins, row.locked_until = 0, None
+        else:  # the account's lock holds the untrusted browsers still
+            await db.execute(
+                update(THROTTLES).where(where).values(failed_logins=0, locked_until=None)
+            )
         if hasher.check_needs_rehash(row.password_hash):
             row.password_hash = hasher.hash(password)
         await record(db, f"coordinator:{row.id}", "login", "coordinator", row.id)
-        return LoginResult("ok", row.id, session_version=row.session_version)
+        return LoginResult(
+            "ok",
+            row.id,
+            session_version=row.session_version,
+            device=device_token(keys, row.id, now),
+        )
 
 
 async def session_holder(

@@ -1,6 +1,7 @@
-"""Issue 16 findings 2 and 3: the lock-out holds under parallel guesses and says nothing about
-who has an account; logout, a new password and a lock-out end every session; after login the
-browser only ever goes to a path on this site."""
+"""Issue 16 findings 2 and 3: the lock-out holds under parallel guesses, says nothing about who
+has an account, and locks out only browsers the coordinator never signed in from (device
+cookies); logout, a new password and a lock-out end every session; after login the browser only
+ever goes to a path on this site."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import statistics
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +21,13 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.runtime import Runtime
-from mentoring.logins import MAX_FAILED_LOGINS, authenticate, set_password
+from mentoring.logins import (
+    DEVICE_LIFE,
+    MAX_FAILED_LOGINS,
+    authenticate,
+    device_token,
+    set_password,
+)
 from storage.db import unit_of_work
 from storage.models import AuditEntry, Coordinator
 from tests.browser.seed import EMAIL, PASSWORD, dashboard_runtime, seed
@@ -183,3 +191,47 @@ async def test_new_password_ends_every_session(site: Site) -> None:
     assert not await signed_in(coordinator)
     assert (await login(coordinator)).status == 401
     assert (await login(coordinator, "et-helt-nyt-kodeord")).status == 303
+
+
+async def test_guessing_from_outside_never_locks_the_coordinator_out_of_their_own_browser(
+    site: Site,
+) -> None:
+    own, attacker = await site.browser(), await site.browser()
+    assert (await login(own)).status == 303  # signed in here before: a device cookie
+    for _ in range(MAX_FAILED_LOGINS + 3):  # the attacker locks the account, and keeps at it
+        await login(attacker, WRONG)
+    assert (await login(attacker)).status == 403  # even the right password, from elsewhere
+    assert (await login(await site.browser())).status == 403  # any browser never used
+    response = await login(own)
+    assert response.status == 303 and await signed_in(own)
+
+
+async def test_a_known_browser_guessing_wrong_is_locked_on_its_own(site: Site) -> None:
+    own, attacker = await site.browser(), await site.browser()
+    assert (await login(own)).status == 303
+    stolen = own.session.cookie_jar.filter_cookies(own.make_url("/login"))["mb_device"].value
+    attacker.session.cookie_jar.update_cookies({"mb_device": stolen}, own.make_url("/login"))
+    statuses = [(await login(attacker, WRONG)).status for _ in range(MAX_FAILED_LOGINS + 1)]
+    assert statuses == [401] * (MAX_FAILED_LOGINS - 1) + [403, 403]  # the stolen cookie: 5 tries
+    assert (await login(attacker)).status == 403
+    other = await site.browser()  # the account itself was not locked by those guesses
+    assert (await login(other)).status == 303
+
+
+async def test_a_device_cookie_is_only_good_for_its_own_coordinator(site: Site) -> None:
+    secret = site.runtime.settings.secret()
+    sessions = site.runtime.sessions
+    for _ in range(MAX_FAILED_LOGINS):
+        await authenticate(sessions, secret, EMAIL, WRONG, NOW)
+    async with sessions() as s:
+        coordinator_id = await s.scalar(select(Coordinator.id).where(Coordinator.email == EMAIL))
+    assert coordinator_id is not None
+    foreign = device_token([secret], coordinator_id + 1, NOW)
+    forged = device_token(["another key"], coordinator_id, NOW)
+    expired = device_token([secret], coordinator_id, NOW - DEVICE_LIFE - timedelta(seconds=1))
+    for token in (foreign, forged, expired, "nonsense"):
+        result = await authenticate(sessions, secret, EMAIL, PASSWORD, NOW, device=token)
+        assert result.outcome == "locked"
+    own = device_token([secret], coordinator_id, NOW)
+    result = await authenticate(sessions, secret, EMAIL, PASSWORD, NOW, device=own)
+    assert result.outcome == "ok" and result.device is not None

@@ -22,11 +22,14 @@ from aiohttp import web
 from itsdangerous import BadData, URLSafeSerializer
 
 from core.statuses import CoordinatorRole
-from mentoring.logins import session_holder
+from mentoring.logins import DEVICE_LIFE, session_holder
 from storage.types import storable
 from web.keys import RUNTIME
 
 SESSION_COOKIE = "mb_session"
+# Set at a successful login: a login from this browser is not held by the account's lock
+# (mentoring.logins, device cookies). Sent to /login only.
+DEVICE_COOKIE = "mb_device"
 LANG_COOKIE = "mb_lang"
 SESSION_SECONDS = 12 * 3600
 LANGUAGES = ("da", "en")
@@ -112,9 +115,25 @@ def ensure_session(request: web.Request) -> WebSession:
     return session
 
 
-def store_session(request: web.Request, response: web.StreamResponse, session: WebSession) -> None:
+def _secure(request: web.Request) -> bool:
     settings = request.app[RUNTIME].settings
-    secure = settings.is_production or (settings.public_base_url or "").startswith("https://")
+    return settings.is_production or (settings.public_base_url or "").startswith("https://")
+
+
+def store_device(request: web.Request, response: web.StreamResponse, token: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        token,
+        max_age=int(DEVICE_LIFE.total_seconds()),
+        httponly=True,
+        secure=_secure(request),
+        samesite="Strict",
+        path="/login",
+    )
+
+
+def store_session(request: web.Request, response: web.StreamResponse, session: WebSession) -> None:
+    secure = _secure(request)
     value = _serializer(request).dumps(
         {"c": session.coordinator_id, "x": session.csrf, "t": session.issued, "v": session.version}
     )

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from mentoring.logins import authenticate, end_sessions, set_language
 from web.auth import (
+    DEVICE_COOKIE,
     LANG_COOKIE,
     LANGUAGES,
     SESSION_COOKIE,
@@ -17,6 +18,7 @@ from web.auth import (
     ensure_session,
     read_session,
     safe_next,
+    store_device,
     store_session,
 )
 from web.dashboard.common import render
@@ -52,6 +54,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         form.get("email", ""),
         form.get("password", ""),
         now,
+        device=request.cookies.get(DEVICE_COOKIE),
+        keys=runtime.settings.signing_keys(),
     )
     target = safe_next(form.get("next"))
     if result.outcome != "ok":
@@ -71,6 +75,8 @@ async def login(request: web.Request) -> web.StreamResponse:
         result.session_version,
     )
     store_session(request, response, fresh)
+    if result.device:
+        store_device(request, response, result.device)
     raise response
 
 
