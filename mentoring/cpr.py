@@ -11,10 +11,18 @@ zero-width characters in between. So the text is read as runs of digit groups jo
 three separator characters (spaces, dots, dashes of any kind, slashes, underscores, commas), and
 any consecutive whole groups holding exactly ten digits with a real date are a CPR number. Whole
 groups only: `010190-12345` (eleven digits) and a phone number `+45 22 33 44 55` are not.
+
+Dates and times are not CPR numbers, though "01.02.26 12.30" has ten digits and a real date. So
+the groups must split where a CPR splits, between the date (DDMMYY) and the serial: "01.02.2026
+12.30" does not (its "2026" spans both). The date's groups are joined alike ("26 12.30" is no
+date). And a date followed, after a space (a comma or a dash may stand beside it), by a serial
+written HH.MM with a real time of day is a date and a time: "d. 01.02.26 12.30" is a meeting,
+while "01 02 26 12 30", "01.02.26-12.30" and "010226-1230" are still refused.
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from datetime import date
@@ -87,6 +95,38 @@ def _groups(text: str) -> list[list[tuple[str, int, int]]]:
     return runs
 
 
+def _separator(text: str, left: tuple[str, int, int], right: tuple[str, int, int]) -> str:
+    """What stands between two groups, invisible format characters left out."""
+    return "".join(c for c in text[left[2] : right[1]] if unicodedata.category(c) != "Cf")
+
+
+def _shaped_like_cpr(text: str, groups: list[tuple[str, int, int]]) -> bool:
+    """Ten digits in these groups are written as a CPR number, not as a date and a time."""
+    if len(groups) == 1:
+        return True
+    ends = [0]
+    for digits, _, _ in groups:
+        ends.append(ends[-1] + len(digits))
+    if 6 not in ends:
+        return False  # a group spans the date and the serial
+    split = ends.index(6)
+    date, serial = groups[:split], groups[split:]
+    if len({_separator(text, a, b) for a, b in itertools.pairwise(date)}) > 1:
+        return False
+    if len(serial) == 2 and len(serial[0][0]) == 2:
+        hour, minute = int(serial[0][0]), int(serial[1][0])
+        between = _separator(text, date[-1], serial[0])
+        if (
+            _separator(text, serial[0], serial[1]) == "."
+            and hour <= 23
+            and minute <= 59
+            and any(c.isspace() for c in between)
+            and between.strip(", -\u2013") == ""
+        ):
+            return False  # "01.02.26 12.30": a date and a time of day
+    return True
+
+
 def _spans(text: str) -> list[tuple[int, int]]:
     """Where the CPR numbers are: (start, end) in the original text."""
     found: list[tuple[int, int]] = []
@@ -99,8 +139,9 @@ def _spans(text: str) -> list[tuple[int, int]]:
                 joined += run[last][0]
                 if len(joined) > _CPR_DIGITS:
                     break
-                if len(joined) == _CPR_DIGITS and _is_cpr(joined):
-                    found.append((run[first][1], run[last][2]))
+                if len(joined) == _CPR_DIGITS:
+                    if _is_cpr(joined) and _shaped_like_cpr(text, run[first : last + 1]):
+                        found.append((run[first][1], run[last][2]))
                     break
     return found
 
