@@ -3,8 +3,8 @@
 Figures, for the report's period (local days `start`..`end`, tags counted by when they were
 made): per pair and topic, the meetings at which either side tagged it (both sides tagging the
 same meeting count once); overall, per topic, the pairs that talked about it, the meetings it was
-tagged at, and the youths of the programme who asked for help with it at sign-up (everyone
-signed up by the end of the period, whether matched or not).
+tagged at, and the youths of the programme who asked for help with it at sign-up (everyone not
+erased, matched or not, as the report is made: an imported youth has no sign-up date here).
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class TopicFigures:
 async def topic_figures(
     session: AsyncSession, programme_id: int, start: datetime, end: datetime
 ) -> TopicFigures:
-    """Tags made in [start, end) and the wishes of youths signed up before `end`."""
+    """Tags made in [start, end) and the wishes of the programme's youths now."""
     per_pair, _ = await topic_counts(session, programme_id, start, end)
     wishes = await session.scalars(
         select(Youth.topics)
@@ -45,7 +45,6 @@ async def topic_figures(
         .where(
             Person.programme_id == programme_id,
             Person.role == Role.YOUTH,
-            Person.created_at < end,
             Person.erased_at.is_(None),
         )
     )

@@ -54,10 +54,11 @@ from mentoring.matches import close_match, extend_match
 from mentoring.programme_settings import change_settings
 from mentoring.programmes import current_programme
 from mentoring.report import write_report
+from mentoring.topics import tag
 from settings import load_settings
 from storage.attribution import Comparison, Side
 from storage.db import unit_of_work
-from storage.models import Match, Youth
+from storage.models import Match, Meeting, Youth
 from tests.conftest import COPENHAGEN
 from web.app import create_app
 
@@ -222,6 +223,33 @@ async def _build(runtime: Runtime, tmp_path: Path) -> None:
         await close_match(
             session, pair.id, "completed", now=closed_at, today=closed_at.date(), tz=COPENHAGEN
         )
+    await _topics(runtime)
+
+
+async def _topics(runtime: Runtime) -> None:
+    """Ida (Y01) and Sofie (Y11) asked for help with job search; Sofie with social skills too.
+    Ida's pair talked about job search on 1 Nov 2019, Sofie's about job search on 10 Mar and
+    social skills on 10 Mar and 1 Apr 2020, two of them at meetings."""
+    async with unit_of_work(runtime.sessions) as session:
+        wishes = {"Y01": ["job_search"], "Y11": ["job_search", "social_skills"]}
+        pairs = {}
+        for ref, topics in wishes.items():
+            youth = await session.scalar(select(Youth).where(Youth.external_ref == ref))
+            assert youth is not None
+            youth.topics = topics
+            pairs[ref] = await session.scalar(
+                select(Match.id).where(Match.youth_id == youth.person_id)
+            )
+        at = datetime(2019, 11, 1, 15, tzinfo=UTC)
+        await tag(session, pairs["Y01"], ["job_search"], by=None, now=at)
+        for day, topics in (
+            (datetime(2020, 3, 10, 15, tzinfo=UTC), ["job_search", "social_skills"]),
+            (datetime(2020, 4, 1, 15, tzinfo=UTC), ["social_skills"]),
+        ):
+            meeting = Meeting(match_id=pairs["Y11"], starts_at=day, status="held")
+            session.add(meeting)
+            await session.flush()
+            await tag(session, pairs["Y11"], topics, by=None, now=day, meeting_id=meeting.id)
 
 
 async def test_scenario_targets_agree_in_digest_report_and_dashboard(
@@ -265,6 +293,17 @@ async def test_scenario_targets_agree_in_digest_report_and_dashboard(
         assert cost["Budget i alt, kr."] == 1_050_000
         assert cost["Pris pr. matchet ung, kr."] == 52_500  # 1,050,000 / 20
         assert cost["Pris pr. selvforsørgende ung, kr."] == 175_000  # 1,050,000 / 6
+        # Topics (worked out in _topics): job search by 2 pairs, once each; social skills by
+        # Sofie's pair at 2 meetings; 2 youths asked for job search, 1 for social skills.
+        topics = {r[0]: r[1:] for r in book["Emner"].iter_rows(min_row=2, values_only=True)}
+        assert topics["Jobsøgning"] == (2, 2, 2)
+        assert topics["Sociale færdigheder"] == (1, 2, 1)
+        assert topics["Hverdagens udfordringer"] == (0, 0, 0)
+        per_pair = list(book["Emner pr. par"].iter_rows(min_row=2, values_only=True))
+        assert sorted((r[1], r[3], r[4]) for r in per_pair) == [
+            ("Ida", "Jobsøgning", 1), ("Sofie", "Jobsøgning", 1),
+            ("Sofie", "Sociale færdigheder", 2),
+        ]  # fmt: skip
 
         # The weekly digest of 2020-W53 (as of Monday 4 January 2021) shows the same figures.
         async with runtime.sessions() as session:
