@@ -49,6 +49,8 @@ class YouthForm:
     guardian_phone: str | None = None
     guardian_email: str | None = None
     external_ref: str | None = None
+    # Out of job and education for more than one continuous year (the youth's own answer).
+    unemployed_over_year: bool | None = None
 
 
 @dataclass
@@ -194,6 +196,7 @@ async def register_youth(
             guardian_email=guardian_email if age < 18 else None,
             waiting_since=now,
             external_ref=form.external_ref,
+            unemployed_over_year=form.unemployed_over_year,
         )
     )
     if phone:

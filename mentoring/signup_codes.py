@@ -34,7 +34,7 @@ def came_through(person: Person, source: OutreachSource) -> None:
         person.source_id = source.id
 
 
-async def _new_code(session: AsyncSession) -> str:
+async def new_code(session: AsyncSession) -> str:
     while True:
         code = "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
         taken = await session.scalar(select(OutreachSource.id).where(OutreachSource.code == code))
@@ -50,7 +50,7 @@ async def give_event_a_code(
         programme_id=event.programme_id,
         kind="event",
         name=event.title[:120],
-        code=await _new_code(session),
+        code=await new_code(session),
         audience="mentor",
         created_by=created_by,
     )

@@ -46,9 +46,10 @@ SEND_TIMEOUT = 30.0
 
 # Sent to an unverified SMS number: only the code that verifies it (a typo in a number
 # never sends a stranger our messages). Other rows to that number wait until it is verified.
-# A youth the coordinator signed up by hand is asked to confirm by SMS: their answer proves it.
+# A youth the coordinator signed up by hand is asked to confirm by SMS, and a caseworker's
+# referral invites a youth once: their answer proves the number.
 UNVERIFIED_SMS_ALLOWED = frozenset(
-    {"verify_code", "sms_opted_out", "sms_opted_in", "added_by_hand_invite"}
+    {"verify_code", "sms_opted_out", "sms_opted_in", "added_by_hand_invite", "referral_invite"}
 )
 # Sent even to an opted-out number: the one confirmation of the STOP that opted it out.
 OPTED_OUT_ALLOWED = frozenset({"sms_opted_out"})

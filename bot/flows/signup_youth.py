@@ -1,7 +1,8 @@
-"""Youth sign-up in at most 10 answers: consent, name, age, situation, interests, what they want
-help with (topics), area, other contact (optional), guardian (under 18 only), summary. The
-answers live in the conversation state until the summary is confirmed; then
-mentoring.people.register_youth stores them."""
+"""Youth sign-up in at most 10 answers: consent, name, age, situation, more than a year out of
+work (out of work only: 18-29, so no guardian question), interests, what they want help with
+(topics), area, other contact (optional), guardian (under 18 only), summary. The answers live in
+the conversation state until the summary is confirmed; then mentoring.people.register_youth
+stores them."""
 
 from __future__ import annotations
 
@@ -33,6 +34,7 @@ from mentoring.places import find_place, programme_places
 
 FLOW = "signup_youth"
 NONE_OF_THESE = "sit:none"
+UNEMPLOYED = "unemployed"  # the situation whose youths are asked the one-year question
 # The answers a youth can change at the summary, in the order they were asked.
 FIELDS = ("name", "age", "situation", "interests", "topics", "area", "guardian")
 CONSENT_VERSION = "2026-11"
@@ -71,6 +73,8 @@ async def ask_step(turn: Turn, step: str) -> None:
         turn.ask(step, "signup_age", first_name=turn.data.get("first_name"))
     elif step == "situation":
         turn.ask(step, "signup_situation", await _situations(turn))
+    elif step == "one_year":
+        turn.ask(step, "signup_one_year", (*yes_no_options(), opt("skip", "label_dont_know")))
     elif step == "interests":
         turn.ask(step, "signup_interests", await _interests(turn))
     elif step == "topics":
@@ -147,6 +151,8 @@ async def handle(turn: Turn) -> None:
         await summary_change.answer(turn, _changeable(turn), ask_step)
     elif step == "waiting":
         turn.say("signup_situation_sent", coordinator=await coordinator_name(turn.session))
+    elif step == "one_year":
+        await _one_year_answer(turn)
     elif step == "interests":
         await _interests_answer(turn)
     elif step in ("topics", "topics_other"):
@@ -285,6 +291,17 @@ async def _situation_answer(turn: Turn) -> None:
         turn.ask("situation_other", "signup_situation_other")
         return
     turn.set(situation=chosen[4:])
+    await _next(turn, "one_year" if chosen[4:] == UNEMPLOYED else "interests")
+
+
+async def _one_year_answer(turn: Turn) -> None:
+    """Out of job and education more than a year in a row: yes, no, or "don't know" (left
+    unset; the coordinator can set it). The youth's own words, never the jobcenter's case."""
+    answer = turn.answer_yes_no()
+    if answer is None and not (turn.incoming.option == "skip" or parsing.is_skip(turn.text)):
+        turn.miss("signup_one_year", (*yes_no_options(), opt("skip", "label_dont_know")))
+        return
+    turn.set(unemployed_over_year=answer)
     await _next(turn, "interests")
 
 
@@ -363,6 +380,7 @@ async def _finish(turn: Turn) -> None:
         guardian_relation=data.get("guardian_relation"),
         guardian_phone=data.get("guardian_phone"),
         guardian_email=data.get("guardian_email"),
+        unemployed_over_year=data.get("unemployed_over_year"),
     )
     person = await register_youth(
         turn.session, turn.person.programme_id, form, now=turn.now, person=turn.person
