@@ -41,6 +41,7 @@ from mentoring.digest_model import (
     parse_week,
     week_bounds,
 )
+from mentoring.outreach_figures import outreach_figures
 from mentoring.rules import RULES
 from mentoring.targets import targets, targets_by_group
 from storage.digest_lists import pairs_by_id
@@ -448,7 +449,9 @@ async def load_digest(
     figures = await measure_targets(session, prog, as_of, local_day(as_of, tz), tz)
     past_end = await pairs_by_id(session, figures.past_end[:SHOWN])
     summary = await digest_summary(session, prog, window)
-    return summarise(summary, figures, past_end, week, window, tz)
+    digest = summarise(summary, figures, past_end, week, window, tz)
+    digest.outreach = await outreach_figures(session, prog, as_of, local_day(as_of, tz))
+    return digest
 
 
 async def _in_full(
@@ -473,7 +476,9 @@ async def _in_full(
         worrying_score=RULES.worrying_score,
     )
     figures = await measure_targets(session, facts.programme, as_of, today, tz)
-    return facts, figures, build_digest(facts, figures, week, as_of, tz)
+    digest = build_digest(facts, figures, week, as_of, tz)
+    digest.outreach = await outreach_figures(session, facts.programme, as_of, today)
+    return facts, figures, digest
 
 
 async def load_period_figures(

@@ -12,6 +12,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from mentoring.errors import DomainError
+from mentoring.outreach_figures import OutreachFigures
 
 T = TypeVar("T")
 
@@ -166,6 +167,9 @@ class Digest:
     negative_early: int = 0  # pairs ended early for another reason
     # target group -> the matched and outcome targets of its youths
     by_group: dict[str, list[Target]] = field(default_factory=dict)
+    # openings per origin, where youths and mentors come from, the Code of Care pairs' one-year
+    # condition (mentoring.outreach_figures)
+    outreach: OutreachFigures | None = None
 
     def target(self, key: str) -> Target:
         return next(t for t in self.targets if t.key == key)

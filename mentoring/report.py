@@ -27,6 +27,7 @@ from mentoring.digest import load_period_figures
 from mentoring.digest_model import Digest, local_day, local_midnight
 from mentoring.programmes import current_programme
 from mentoring.report_events import event_sheets
+from mentoring.report_outreach import outreach_sheet
 from mentoring.report_sheets import (
     Sheet,
     attribution_sheet,
@@ -155,6 +156,8 @@ def build_sheets(
     if extra is not None:
         pair_names = {p.match_id: (p.youth_name, p.mentor_name) for p in facts.pairs}
         tail += topic_sheets(extra.topics, pair_names, w)
+    if digest.outreach is not None:
+        tail.append(outreach_sheet(digest.outreach, w))
     return [*head, period, pairs, companies, openings, *tail]
 
 

@@ -121,7 +121,8 @@ async def test_telegram_youth_signs_up_with_buttons_in_ten_answers(
     assert len(answers) == 1 and edits and edits[-1].payload["text"].endswith("> Ja")
     await phone.say("Sara")
     await phone.say("19")
-    await phone.tap("sit:unemployed")
+    assert "mere end et år i træk" in await phone.tap("sit:unemployed")
+    await phone.tap("no")  # not out of work for more than a year
     await phone.tap("i:it")
     await phone.tap("t:job_search")
     keyboard = telegram_api.sent("sendMessage", CHAT)[-1].payload["reply_markup"]
@@ -135,7 +136,7 @@ async def test_telegram_youth_signs_up_with_buttons_in_ten_answers(
     assert "Hjælp til: Jobsøgning, Sociale færdigheder" in summary
     done = await phone.tap("yes")
     assert "Vi leder nu efter din mentor" in done
-    assert len(telegram_api.sent("answerCallbackQuery")) == 8  # every tap answered
+    assert len(telegram_api.sent("answerCallbackQuery")) == 9  # every tap answered
     async with runtime.sessions() as session:
         youth = await session.scalar(select(Youth))
         assert youth is not None and youth.situation == "unemployed" and youth.area == "Vejle"

@@ -26,7 +26,7 @@ def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> 
 async def _at_topics(runtime: Runtime, channel: str = "sms", hint: str | None = None) -> Chat:
     """A 22-year-old by SMS who has answered up to the interests: the topics question is next."""
     chat = Chat(runtime, channel=channel, address="+4522334455", language_hint=hint)
-    for said in ["hej", "ja" if hint is None else "yes", "Omar", "22", "1"]:
+    for said in ["hej", "ja" if hint is None else "yes", "Omar", "22", "1", "3"]:
         await chat.send(said)
     return chat
 

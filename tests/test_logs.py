@@ -26,7 +26,7 @@ PASSWORD, TOKEN = "rigtig-hest-batteri-42", "42:SECRET-TOKEN-abc"
 # Our own code; a driver logging SQL parameters at DEBUG (aiosqlite) is kept at INFO in production.
 OUR_LOGGERS = {"bot", "mentoring", "messaging", "web", "storage", "scheduler", "cli", "settings",
                "aiogram", "aiohttp"}  # fmt: skip
-SIGNUP = [("yes", None), (None, "Sara"), (None, "22"), ("sit:unemployed", None),
+SIGNUP = [("yes", None), (None, "Sara"), (None, "22"), ("sit:unemployed", None), ("no", None),
           (None, "1 og hemmelig-hobby-xyz"), (None, "1"), (None, "8000 Aarhus"),
           ("yes", None)]  # fmt: skip
 

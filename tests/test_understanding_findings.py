@@ -262,7 +262,7 @@ async def test_nej_at_the_summary_asks_what_to_change_and_changes_only_that(
     runtime: Runtime,
 ) -> None:
     chat = await _youth(runtime)
-    for text in ["hej", "ja", "Omar", "22", "1", "2", "1", "8000"]:
+    for text in ["hej", "ja", "Omar", "22", "1", "3", "2", "1", "8000"]:
         await chat.text(text)
     change = await chat.text("nej")
     assert "Hvad skal jeg rette?" in change and "Hvad hedder du" not in change
@@ -399,12 +399,13 @@ async def test_interest_prompt_matches_the_buttons_on_each_channel(runtime: Runt
     telegram = Chat(runtime, channel="telegram", address="9001")
     for text in ["hej", "ja", "Sara", "22"]:
         await telegram.send(text)
-    [prompt] = await telegram.send(option="sit:unemployed")
+    await telegram.send(option="sit:unemployed")
+    [prompt] = await telegram.send(option="no")  # the one-year question
     assert "fx 1 3" not in (prompt.body or "") and prompt.options
     sms = await _youth(runtime)
-    for text in ["hej", "ja", "Omar", "22"]:
+    for text in ["hej", "ja", "Omar", "22", "1"]:
         await sms.send(text)
-    assert "fx 1 3" in await sms.text("1")
+    assert "fx 1 3" in await sms.text("nej")
 
 
 # Finding 7: AFLYS and FLYT ask which meeting and confirm; FLYT offers no booked slot.

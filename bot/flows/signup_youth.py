@@ -74,7 +74,7 @@ async def ask_step(turn: Turn, step: str) -> None:
     elif step == "situation":
         turn.ask(step, "signup_situation", await _situations(turn))
     elif step == "one_year":
-        turn.ask(step, "signup_one_year", (*yes_no_options(), opt("skip", "label_dont_know")))
+        turn.ask(step, "signup_one_year", _one_year_options())
     elif step == "interests":
         turn.ask(step, "signup_interests", await _interests(turn))
     elif step == "topics":
@@ -297,12 +297,21 @@ async def _situation_answer(turn: Turn) -> None:
 async def _one_year_answer(turn: Turn) -> None:
     """Out of job and education more than a year in a row: yes, no, or "don't know" (left
     unset; the coordinator can set it). The youth's own words, never the jobcenter's case."""
-    answer = turn.answer_yes_no()
-    if answer is None and not (turn.incoming.option == "skip" or parsing.is_skip(turn.text)):
-        turn.miss("signup_one_year", (*yes_no_options(), opt("skip", "label_dont_know")))
+    options = _one_year_options()
+    labels = [
+        turn.runtime.renderer.message(o.label_template, turn.person.language) for o in options
+    ]
+    chosen = turn.pick(options, labels)
+    answer = turn.answer_yes_no() if chosen is None else {"yes": True, "no": False}.get(chosen)
+    if chosen is None and answer is None and not parsing.is_skip(turn.text):
+        turn.miss("signup_one_year", options)
         return
     turn.set(unemployed_over_year=answer)
     await _next(turn, "interests")
+
+
+def _one_year_options() -> tuple[Option, ...]:
+    return (*yes_no_options(), opt("skip", "label_dont_know"))
 
 
 async def _situation_other(turn: Turn) -> None:
