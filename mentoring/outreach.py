@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import case, exists, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import MATCHED, MatchStatus, PersonStatus, Role
@@ -138,54 +138,36 @@ class SourceFigures:
 async def where_they_come_from(
     session: AsyncSession, programme_id: int, as_of: datetime
 ) -> list[SourceFigures]:
-    """Youths and mentors signed up by `as_of` (erased ones too: they signed up) per source."""
-    people = (
-        select(Person.id, Person.role, Person.source_id)
+    """Youths and mentors signed up by `as_of` (erased ones too: they signed up) per source;
+    one statement whatever the programme's size."""
+    theirs = or_(Match.youth_id == Person.id, Match.mentor_id == Person.id)
+    in_programme = Match.programme_id == programme_id
+    matched = exists().where(
+        in_programme, theirs, Match.status.in_(MATCHED), Match.accepted_at <= as_of
+    )
+    completed = exists().where(
+        in_programme, theirs, Match.status == MatchStatus.COMPLETED, Match.ended_at <= as_of
+    )
+    rows = await session.execute(
+        select(
+            Person.source_id, OutreachSource.name, OutreachSource.kind, Person.role,
+            func.count(), func.sum(case((matched, 1), else_=0)),
+            func.sum(case((completed, 1), else_=0)),
+        )
+        .outerjoin(OutreachSource, OutreachSource.id == Person.source_id)
         .where(
             Person.programme_id == programme_id,
             Person.role.in_((Role.YOUTH, Role.MENTOR)),
             Person.created_at <= as_of,
         )
-        .subquery()
-    )
-
-    counted: dict[tuple[Role, int | None], list[int]] = {}
-    for role, source_id, n in await session.execute(
-        select(people.c.role, people.c.source_id, func.count()).group_by(
-            people.c.role, people.c.source_id
-        )
-    ):
-        counted[(Role(role), source_id)] = [int(n), 0, 0]
-    for column, role in ((Match.youth_id, Role.YOUTH), (Match.mentor_id, Role.MENTOR)):
-        matched = (Match.status.in_(MATCHED), Match.accepted_at <= as_of)
-        completed = (Match.status == MatchStatus.COMPLETED, Match.ended_at <= as_of)
-        for index, rule in ((1, matched), (2, completed)):
-            ever = (
-                select(column)
-                .where(Match.programme_id == programme_id, *rule)
-                .distinct()
-                .subquery()
-            )
-            rows = await session.execute(
-                select(people.c.source_id, func.count())
-                .join(ever, ever.c[0] == people.c.id)
-                .where(people.c.role == role)
-                .group_by(people.c.source_id)
-            )
-            for source_id, n in rows:
-                counted.setdefault((role, source_id), [0, 0, 0])[index] = int(n)
-    names = {s.id: s for s in await sources_of(session, programme_id)}
+        .group_by(Person.source_id, OutreachSource.name, OutreachSource.kind, Person.role)
+    )  # fmt: skip
+    figures = [
+        SourceFigures(source_id, name, kind, Role(role), int(n), int(m or 0), int(c or 0))
+        for source_id, name, kind, role, n, m, c in rows
+    ]
     return sorted(
-        (
-            SourceFigures(
-                source_id,
-                names[source_id].name if source_id in names else None,
-                names[source_id].kind if source_id in names else None,
-                role,
-                *counts,
-            )
-            for (role, source_id), counts in counted.items()
-        ),
+        figures,
         key=lambda f: (f.role != Role.YOUTH, f.source_id is None, f.kind or "", f.name or ""),
     )
 

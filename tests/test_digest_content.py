@@ -173,7 +173,9 @@ async def test_digest_queries_do_not_grow_with_programme_size(
     small = await _statements(engine, sessions, 10)
     large = await _statements(engine, sessions, 1000)
     assert small == large
-    assert small <= 20
+    # 20 for the pairs, people and targets; 3 for the business side (openings per origin,
+    # sign-ups per source, the Code of Care pairs' one-year condition).
+    assert small <= 23
 
 
 def _same_lists(summary: Digest, full: Digest) -> None:

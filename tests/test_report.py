@@ -43,7 +43,7 @@ async def test_report_xlsx_totals_equal_the_digest(
         "Bag - jobåbninger", "Efter målgruppe", "Omkostninger og besparelser",
         "Årsager til afslutning", "Scorer", "Matchede og ikke-matchede", "Perioden", "Par",
         "Virksomheder kontaktet",
-        "Jobåbninger", "Emner", "Emner pr. par",
+        "Jobåbninger", "Emner", "Emner pr. par", "Opsøgende og Code of Care",
     ]  # fmt: skip
     targets = list(book["Mål"].iter_rows(min_row=2, values_only=True))
     assert [row[0] for row in targets] == [t.key for t in digest.targets]
