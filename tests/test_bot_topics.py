@@ -138,3 +138,15 @@ async def test_mentor_introduction_card_shows_what_the_youth_wants_help_with(
     body = offer.body or ""
     assert "Vil gerne have hjælp til: Jobsøgning, familien" in body
     assert sms_cost(body).encoding == "GSM-7" and sms_cost(body).segments <= 2
+
+
+
+async def test_alt_or_a_range_chooses_several_topics(runtime: Runtime) -> None:
+    chat = await _at_topics(runtime)
+    await chat.send("butik")
+    await chat.send("lidt af det hele 😂")
+    summary = await chat.text("8000")
+    assert "Hjælp til: Jobsøgning, Uddannelse, Praktik/job, Eget liv, Hverdagen," in summary
+    await chat.send("nej")
+    await chat.send("hjælp til")
+    assert "Hjælp til: Jobsøgning, Uddannelse, Praktik/job\n" in await chat.text("1-3")

@@ -188,6 +188,8 @@ def topics(text: str, codes: list[str]) -> tuple[list[str], str | None]:
     chosen: list[str] = []
     rest: list[str] = []
     phrases = words().topics
+    said_all = [c for c in codes if c != "other"]
+    text = re.sub(r"\b(\d)\s*-\s*(\d)\b", _number_range, text)  # "1-3": 1, 2 and 3
     for part in _SPLIT.split(_SYMBOLS.sub(" ", text)):
         said = part.strip(" .!?")
         folded = fold(said)
@@ -200,8 +202,8 @@ def topics(text: str, codes: list[str]) -> tuple[list[str], str | None]:
         else:
             padded = f" {folded} "
             for phrase in sorted(phrases, key=len, reverse=True):
-                if f" {phrase} " in padded and phrases[phrase] in codes:
-                    found.append(phrases[phrase])
+                if f" {phrase} " in padded and phrases[phrase] in (*codes, "all"):
+                    found += said_all if phrases[phrase] == "all" else [phrases[phrase]]
                     padded = padded.replace(f" {phrase} ", " | ")
         for code in found:
             if code not in chosen:
@@ -209,3 +211,8 @@ def topics(text: str, codes: list[str]) -> tuple[list[str], str | None]:
         if not found:
             rest.append(said)
     return chosen, (", ".join(rest)[:200] or None)
+
+
+def _number_range(found: re.Match[str]) -> str:
+    low, high = int(found.group(1)), int(found.group(2))
+    return " ".join(str(n) for n in range(low, high + 1)) if low < high else found.group(0)
