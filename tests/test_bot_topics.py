@@ -140,7 +140,6 @@ async def test_mentor_introduction_card_shows_what_the_youth_wants_help_with(
     assert sms_cost(body).encoding == "GSM-7" and sms_cost(body).segments <= 2
 
 
-
 async def test_alt_or_a_range_chooses_several_topics(runtime: Runtime) -> None:
     chat = await _at_topics(runtime)
     await chat.send("butik")
