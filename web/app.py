@@ -16,6 +16,7 @@ from web import (
     guardian_links,
     health,
     links,
+    mentor_role,
     sms,
 )
 from web.keys import DISPATCHER, RUNTIME
@@ -37,6 +38,7 @@ def create_app(runtime: Runtime) -> web.Application:
     app.add_routes(links.routes)
     app.add_routes(guardian_links.routes)
     app.add_routes(event_links.routes)
+    app.add_routes(mentor_role.routes)
     dashboard.setup(app)
     sms.setup(app)
     email_inbound.setup(app, runtime)

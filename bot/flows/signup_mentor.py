@@ -18,6 +18,7 @@ from mentoring.companies import company_by_cvr, normalise_cvr, register_company
 from mentoring.conversations import invitation_by_id
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
+from mentoring.onboarding import welcome
 from mentoring.people import MentorForm, approve_mentor, register_mentor
 from mentoring.places import find_place, programme_places
 from mentoring.rules import MENTOR_CAPACITY
@@ -275,6 +276,15 @@ async def _finish(turn: Turn) -> None:
                 turn.session, person.id, invitation.created_by, checks, now=turn.now
             )
             approved = True
+            runtime = turn.runtime  # the role's introduction by e-mail; mentor_done says the rest
+            await welcome(
+                turn.session,
+                runtime.renderer,
+                runtime.settings,
+                person.id,
+                now=turn.now,
+                tell=False,
+            )
     await record(
         turn.session,
         f"person:{person.id}",

@@ -16,7 +16,8 @@ from mentoring.audit import record
 from mentoring.invitations import create_invitation, recent_invitations
 from mentoring.mentor_list import mentor_page, screenings_of
 from mentoring.mentor_rejection import reject_mentor
-from mentoring.people import approve_mentor, set_capacity
+from mentoring.onboarding import welcome
+from mentoring.people import approve_mentor, mentor_by_id, set_capacity
 from mentoring.rules import MENTOR_CAPACITY
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
@@ -98,7 +99,12 @@ async def approve(request: web.Request) -> web.StreamResponse:
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
         checked_on = date_field(form, "checked_on", today)
+        before = await mentor_by_id(db, mentor_id)
+        newly = before is not None and before.approval != Approval.APPROVED
         await approve_mentor(db, mentor_id, who.id, [(k, checked_on) for k in kinds], now=now)
+        if newly:  # told what happens next, and the role's introduction by e-mail
+            runtime = request.app[RUNTIME]
+            await welcome(db, runtime.renderer, runtime.settings, mentor_id, now=now)
         await record(
             db, who.actor, "mentor_approved", "mentor", mentor_id, checks=kinds, on=str(checked_on)
         )
