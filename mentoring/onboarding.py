@@ -35,7 +35,11 @@ def role_link(settings: Settings, mentor_id: int, now: datetime) -> str:
 async def role_context(session: AsyncSession, person: Person) -> dict[str, object]:
     """What the introduction says that depends on the programme (its monthly hours, months)."""
     rules = for_programme(await session.get(Programme, person.programme_id))
-    return {"hours": rules.monthly_hours, "months": rules.pair_months, "mentor_name": person.first_name}
+    return {
+        "hours": rules.monthly_hours,
+        "months": rules.pair_months,
+        "mentor_name": person.first_name,
+    }
 
 
 async def welcome(

@@ -15,8 +15,13 @@ from tests.conftest import NOW
 pytestmark = pytest.mark.browser
 
 
-@pytest.mark.parametrize(("language", "heading"), [("da", "Din rolle som erhvervsmentor, Henrik"),
-                                                     ("en", "Your role as a business mentor, Henrik")])  # fmt: skip
+HEADINGS = [
+    ("da", "Din rolle som erhvervsmentor, Henrik"),
+    ("en", "Your role as a business mentor, Henrik"),
+]
+
+
+@pytest.mark.parametrize(("language", "heading"), HEADINGS)
 async def test_browser_mentor_role_page_is_accessible_and_fits_a_phone(
     live: Live, language: str, heading: str
 ) -> None:
