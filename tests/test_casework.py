@@ -15,7 +15,7 @@ from mentoring import outbound
 from mentoring.checkin_answers import answer_row
 from mentoring.hours import report_hours
 from mentoring.matches import accept_match, create_match
-from storage.models import AuditEntry, ContactPoint, OutboxMessage, Youth
+from storage.models import AuditEntry, ContactPoint, Note, OutboxMessage, Youth
 from tests import test_dashboard
 from tests.conftest import COPENHAGEN, NOW
 from tests.test_dashboard import Dashboard
@@ -146,3 +146,18 @@ async def test_pair_page_shows_hours_answers_calls_and_notes(dash: Dashboard) ->
     assert "ringet til begge" in page
     assert "Aftalt fast møde" in page and "Henrik er på ferie i uge 52" in page
     assert "3 måneder efter: job eller uddannelse? (til Sara): planlagt til" in page
+
+
+async def test_mentor_page_shows_the_company_and_an_erased_person_shows_nothing_personal(
+    dash: Dashboard,
+) -> None:
+    await dash.login()
+    mentor = _text(await (await dash.client.get(f"/people/{dash.data.henrik}")).text())
+    assert "Tømrerfirmaet Jensen ApS" in mentor and "+45******33" in mentor
+    where = f"/people/{dash.data.omar}"
+    await dash.post(f"{where}/notes", {"note": "Omar starter på HF"}, page=where)
+    await dash.post(f"{where}/erase", {"confirm": "yes"}, page=where)
+    erased = _text(await (await dash.client.get(where)).text())
+    assert "Omar starter på HF" not in erased and "+45******66" not in erased
+    async with dash.runtime.sessions() as s:  # the note about him went with the erasure
+        assert (await s.scalars(select(Note))).all() == []
