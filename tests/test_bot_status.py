@@ -112,3 +112,29 @@ async def test_status_without_a_pair_says_there_is_none_yet(runtime: Runtime) ->
         session.add(ContactPoint(person_id=y.id, channel="sms", address="+4522990000"))
     chat = Chat(runtime, channel="sms", address="+4522990000")
     assert "Du har ikke et aktivt mentorpar endnu" in await chat.text("status")
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+@pytest.mark.parametrize("step", ["book", "answer", "wait", "report", "on_track"])
+def test_every_status_fits_one_gsm7_segment_with_the_longest_values(
+    language: str, step: str
+) -> None:
+    """The longest Danish date (onsdag d. 30. september), a long name, 12.5 hours, 100 days."""
+    from datetime import UTC, datetime
+
+    from messaging.render import Renderer
+    from tests.conftest import COPENHAGEN
+
+    text = Renderer(tz=COPENHAGEN).message(
+        "status",
+        language,
+        "sms",
+        meeting_at=datetime(2027, 9, 29, 13, 0, tzinfo=UTC),
+        confirmed=False,
+        total=12.5,
+        goal=3,
+        days_left=100,
+        next_step=step,
+        partner_name="Mathilde-Sofie",
+    )
+    _one_segment(text)
