@@ -77,7 +77,7 @@ async def test_one_company_per_cvr_and_a_company_without_cvr_is_merged_into_it(
     page = await dash.post(
         f"/companies/{kept.id}/merge", {"duplicate_id": str(duplicate.id)}, page="/companies"
     )
-    assert "Bager Hansen er lagt sammen med dette firma." in page
+    assert "Bager Hansen er lagt sammen med denne virksomhed." in page
     # The kept company's page now shows the duplicate's log, contact person and opening.
     assert "Vil gerne høre mere" in page and "Jens Hansen, Ejer" in page
     assert "10.11.2026" in page  # the first contact came with the log
@@ -98,7 +98,7 @@ async def test_a_different_cvr_cannot_be_merged_or_taken(dash: Dashboard) -> Non
     page = await dash.post(f"/companies/{alfa.id}/merge", {"duplicate_id": str(beta.id)})
     assert "forskellige CVR-numre" in page
     page = await dash.post(f"/companies/{alfa.id}/edit", {"name": "Alfa ApS", "cvr": "25313720"})
-    assert "Et andet firma har det CVR-nummer: Beta ApS" in page
+    assert "En anden virksomhed har det CVR-nummer: Beta ApS" in page
     assert (await dash.client.get(f"/companies/{beta.id}")).status == 200
     assert (await _company(dash, "Alfa ApS")).cvr == "25313712"
 
@@ -201,4 +201,4 @@ async def test_a_mentors_lead_counts_as_an_opening_only_once_confirmed(dash: Das
     assert confirmed is not None and confirmed.created_on == TODAY  # counts from confirmation
     await dash.post(f"/openings/{lead.id}/withdraw", {}, page="/openings")
     page = await dash.post(f"/openings/{lead.id}/fill", {"youth_id": str(dash.data.sara)})
-    assert "Kun et åbent job kan besættes." in page
+    assert "Kun en åben jobåbning kan besættes." in page

@@ -80,7 +80,7 @@ async def test_report_and_digest_show_openings_per_origin_sources_and_the_one_ye
     rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     by_label = {(r[0], r[1]): r[2:] for r in rows}
     # By hand: openings with origin mentor 2, event 1, none 1; Lone's lead is not confirmed.
-    origins = "Job der tæller med i målet, efter oprindelse"
+    origins = "Jobåbninger der tæller med i målet, efter oprindelse"
     assert by_label[(origins, "Gennem en mentor")][0] == 2
     assert by_label[(origins, "Ved et arrangement")][0] == 1
     assert by_label[(origins, "Oprindelse ikke angivet")][0] == 1
@@ -91,7 +91,7 @@ async def test_report_and_digest_show_openings_per_origin_sources_and_the_one_ye
     # Asta says more than a year, Bo no, Carl was not asked: 1 of 3 = 33.3 %.
     value = {r[0]: r[2] for r in rows}
     assert (
-        value["Par hvor mentoren kom via Code of Care (mentorens firma er Code of Care-partner)"]
+        value["Par hvor mentoren kom via Code of Care (mentorens virksomhed er Code of Care-partner)"]
         == 3
     )
     assert value["Heraf: den unge har været uden job og uddannelse i mere end et år"] == 1
@@ -103,6 +103,6 @@ async def test_report_and_digest_show_openings_per_origin_sources_and_the_one_ye
                      cwd=tmp_path)  # fmt: skip
     assert done.returncode == 0, done.stderr
     html = page.read_text()
-    assert "Job efter oprindelse" in html and "Gennem en mentor: 2" in html
+    assert "Jobåbninger efter oprindelse" in html and "Gennem en mentor: 2" in html
     assert "Unge, Viborg Gymnasium: 2 tilmeldt, 2 matchet, 0 gennemført" in html
     assert "3 par med en mentor via Code of Care; i 1 af dem (33 %)" in html
