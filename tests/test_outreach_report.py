@@ -90,10 +90,8 @@ async def test_report_and_digest_show_openings_per_origin_sources_and_the_one_ye
     # Code of Care pairs: Asta, Bo (Henrik) and Carl (Lone); Dina's mentor Peter is not.
     # Asta says more than a year, Bo no, Carl was not asked: 1 of 3 = 33.3 %.
     value = {r[0]: r[2] for r in rows}
-    assert (
-        value["Par hvor mentoren kom via Code of Care (mentorens virksomhed er Code of Care-partner)"]
-        == 3
-    )
+    coc = "Par hvor mentoren kom via Code of Care (mentorens virksomhed er Code of Care-partner)"
+    assert value[coc] == 3
     assert value["Heraf: den unge har været uden job og uddannelse i mere end et år"] == 1
     assert value["Andel af de par, procent"] == 33.3
     assert value["Heraf: ukendt (ikke spurgt eller vidste det ikke)"] == 1
