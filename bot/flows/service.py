@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import parsing
-from bot.flows import meetings, paused, privacy, relay, status
+from bot.flows import job_leads, meetings, paused, privacy, relay, status
 from bot.turn import Turn, opt
 from bot.understanding.reading import read
 from core.statuses import PersonStatus, Role
@@ -84,6 +84,8 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
         await _unsure(turn)
     elif name == "mentor":
         return await become_mentor(turn)
+    elif name == "job":
+        return await job_leads.start(turn)
     elif name == "relay" and not await relay.start(turn, rest):
         await _no_pair_message(turn, rest)  # no running pair: as before, to the coordinator
     elif not _member(turn):
