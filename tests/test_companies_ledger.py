@@ -16,9 +16,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from core.statuses import OpeningStatus
 from mentoring.openings import register_job_opening
 from mentoring.programmes import current_programme
+from storage.db import create_engine
 from storage.models import AuditEntry, Company, ContactLogEntry, JobOpening, Mentor
 from storage.targets import measure_targets
 from tests.browser.seed import dashboard_runtime, seed
+from tests.cli_helpers import clean_env, mentorbot
 from tests.conftest import COPENHAGEN, NOW
 from tests.test_dashboard import Dashboard
 from web.app import create_app
@@ -202,3 +204,41 @@ async def test_a_mentors_lead_counts_as_an_opening_only_once_confirmed(dash: Das
     await dash.post(f"/openings/{lead.id}/withdraw", {}, page="/openings")
     page = await dash.post(f"/openings/{lead.id}/fill", {"youth_id": str(dash.data.sara)})
     assert "Kun en åben jobåbning kan besættes." in page
+
+
+async def test_cli_import_companies_keeps_one_company_per_cvr_and_reads_partner_kinds(
+    db_url: str, tmp_path: Path
+) -> None:
+    if not db_url.startswith("sqlite"):
+        return  # the CLI runs the same code on both; one backend keeps the suite fast
+    rows = (
+        "name,cvr,partner,contacted_on,source\n"
+        "Bager Hansen ApS,DK 2531 3704,nej,2026-11-05,outreach\n"
+        "Bageriet Hansen,25313704,nej,2026-11-06,outreach\n"  # the same CVR: already there
+        "Partner A/S,25313712,code_of_care,2026-11-07,partner\n"
+        "Anden Aftale ApS,,ja,,partner\n"
+        "Falsk ApS,12345678,nej,,outreach\n"  # the check digit does not hold
+    )
+    csv_file = tmp_path / "firmaer.csv"
+    csv_file.write_text(rows, encoding="utf-8")
+    env = clean_env(tmp_path / "var", DATABASE_URL=db_url)
+    first = mentorbot("import", "companies", str(csv_file), env=env, cwd=tmp_path)
+    assert "imported 3, already there 1, rejected 1" in first.stdout, first.stdout + first.stderr
+    again = mentorbot("import", "companies", str(csv_file), env=env, cwd=tmp_path)
+    assert "imported 0, already there 4, rejected 1" in again.stdout
+    engine = create_engine(db_url)
+    try:
+        async with engine.connect() as conn:
+            found = {
+                name: (cvr, kind)
+                for name, cvr, kind in await conn.execute(
+                    select(Company.name, Company.cvr, Company.partner_kind)
+                )
+            }
+    finally:
+        await engine.dispose()
+    assert found == {
+        "Bager Hansen ApS": ("25313704", None),
+        "Partner A/S": ("25313712", "code_of_care"),
+        "Anden Aftale ApS": (None, "other"),
+    }
