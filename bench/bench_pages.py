@@ -2,10 +2,11 @@
 each must answer within 300 ms of server time.
 
 The dataset is the digest benchmark's (bench/datasets.py, SQLite file cached in bench/.cache/),
-copied so the run can add a coordinator and upgraded to the current schema. The app runs in
-this process (aiohttp's test server) and every page is fetched once to warm up and then ROUNDS
-times; the figure is the median time from request to the last byte of the answer, which is the
-server's time plus a loopback round trip of well under a millisecond.
+copied so the run can add a coordinator, and upgraded to the current schema. The app runs in a
+child process on 127.0.0.1; every page is fetched once to warm up and then ROUNDS times, and the
+figure is the median time from request to the answer's last byte (the server's time plus a
+loopback round trip of well under a millisecond). A page still loading after TIMEOUT_S is given
+up on and the server process restarted, so one slow page cannot hold up the others.
 
     python -m bench pages
 """
@@ -13,6 +14,7 @@ server's time plus a loopback round trip of well under a millisecond.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import re
 import shutil
 import statistics
@@ -22,18 +24,21 @@ import time
 from pathlib import Path
 from typing import Any
 
-from aiohttp.test_utils import TestClient, TestServer
+import aiohttp
+from aiohttp import web
 
 from bench.bench_digest import FULL, NOW, cached_sqlite
+from bench.servers import free_port
 from core.runtime import Runtime
 from mentoring.coordinators import add_coordinator
-from settings import load_settings
+from settings import Settings, load_settings
 from storage.migrate import upgrade
 from web.app import create_app
 
 GOAL_MS = 300.0
 ROUNDS = 3
-SLOW_MS = 5_000.0
+SLOW_MS = 5_000.0  # a page this slow is measured once, not ROUNDS times
+TIMEOUT_S = 30.0  # a page slower than this is reported at 30 s, missing the goal
 EMAIL, PASSWORD = "bench@jobcenter.example.dk", "bench-password-123"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 # One of each page a coordinator opens; ids from the generated dataset (youth 1, mentor
@@ -41,7 +46,6 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 PAGES = (
     "/",
     "/youths",
-    "/youths?page=20",
     "/batch",
     "/pairs",
     "/pairs/1",
@@ -67,29 +71,65 @@ PAGES = (
 )
 
 
-async def _client(url: str, folder: Path) -> tuple[TestClient[Any, Any], Runtime]:
-    settings = load_settings(
+def _settings(url: str, folder: Path) -> Settings:
+    return load_settings(
         database_url=url, data_dir=folder, telegram_bot_token=None, run_scheduler=False,
         secret_key="bench-secret-for-the-dashboard-0123456789",
     )  # fmt: skip
-    runtime = Runtime.build(settings, clock=lambda: NOW)
-    async with runtime.transaction() as db:
-        await add_coordinator(db, EMAIL, PASSWORD, name="Bench")
-    client: TestClient[Any, Any] = TestClient(TestServer(create_app(runtime)))
-    await client.start_server()
-    page = await (await client.get("/login")).text()
+
+
+def _serve(url: str, folder: str, port: int) -> None:
+    """The child process: the dashboard on 127.0.0.1:port at the dataset's moment."""
+    runtime = Runtime.build(_settings(url, Path(folder)), clock=lambda: NOW)
+    web.run_app(create_app(runtime), host="127.0.0.1", port=port, print=None)
+
+
+class Server:
+    def __init__(self, url: str, folder: Path) -> None:
+        self.url, self.folder = url, folder
+        self.process: multiprocessing.Process | None = None
+        self.base = ""
+
+    async def start(self) -> None:
+        port = free_port()
+        self.base = f"http://127.0.0.1:{port}"
+        self.process = multiprocessing.get_context("spawn").Process(
+            target=_serve, args=(self.url, str(self.folder), port), daemon=True
+        )
+        self.process.start()
+        async with aiohttp.ClientSession() as probe:
+            for _ in range(600):
+                try:
+                    async with probe.get(f"{self.base}/login"):
+                        return
+                except aiohttp.ClientConnectionError:
+                    await asyncio.sleep(0.1)  # the child is still starting
+        raise RuntimeError("the dashboard did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.kill()
+            self.process.join()
+
+
+async def _login(client: aiohttp.ClientSession, base: str) -> None:
+    page = await (await client.get(f"{base}/login")).text()
     token = CSRF.search(page)
     assert token is not None
     await client.post(
-        "/login", data={"csrf": token.group(1), "email": EMAIL, "password": PASSWORD, "next": "/"}
+        f"{base}/login",
+        data={"csrf": token.group(1), "email": EMAIL, "password": PASSWORD, "next": "/"},
     )
-    return client, runtime
 
 
-async def _time(client: TestClient[Any, Any], path: str) -> tuple[float, int]:
+async def _time(client: aiohttp.ClientSession, url: str) -> tuple[float, int]:
     started = time.perf_counter()
-    response = await client.get(path, allow_redirects=False)
-    await response.read()
+    try:
+        async with asyncio.timeout(TIMEOUT_S):
+            async with client.get(url, allow_redirects=False) as response:
+                await response.read()
+    except TimeoutError:
+        return TIMEOUT_S * 1000, 0
     return (time.perf_counter() - started) * 1000, response.status
 
 
@@ -101,27 +141,43 @@ async def measure() -> list[dict[str, Any]]:
         shutil.copy(cached, copy)
         url = f"sqlite+aiosqlite:///{copy}"
         await upgrade(url)
-        client, runtime = await _client(url, folder)
+        runtime = Runtime.build(_settings(url, folder), clock=lambda: NOW)
+        async with runtime.transaction() as db:
+            await add_coordinator(db, EMAIL, PASSWORD, name="Bench")
+        await runtime.close()
+        server = Server(url, folder)
         rows: list[dict[str, Any]] = []
         try:
+            await server.start()
             for path in PAGES:
-                first, status = await _time(client, path)
-                slow = first > SLOW_MS  # a page this slow is measured once, not ROUNDS times
-                times = [first] if slow else [(await _time(client, path))[0] for _ in range(ROUNDS)]
+                jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
+                async with aiohttp.ClientSession(cookie_jar=jar) as client:
+                    await _login(client, server.base)
+                    first, status = await _time(client, server.base + path)
+                    if status == 0:  # given up: a fresh server for the next page
+                        server.stop()
+                        await server.start()
+                        times = [first]
+                    elif first > SLOW_MS:
+                        times = [first]
+                    else:
+                        times = [
+                            (await _time(client, server.base + path))[0] for _ in range(ROUNDS)
+                        ]
                 value = statistics.median(times)
-                print(f"{path}: {value:.0f} ms (HTTP {status})", file=sys.stderr)  # noqa: T201
+                shown = f"HTTP {status}" if status else f"gave up after {TIMEOUT_S:.0f} s"
+                print(f"{path}: {value:.0f} ms ({shown})", file=sys.stderr)  # noqa: T201
                 rows.append(
                     {
-                        "name": f"sqlite: GET {path} ({FULL.label}; HTTP {status})",
+                        "name": f"sqlite: GET {path} ({FULL.label}; {shown})",
                         "value": value,
                         "unit": "ms",
                         "goal": f"< {GOAL_MS:.0f} ms",
-                        "ok": value < GOAL_MS and status in (200, 303),
+                        "ok": value < GOAL_MS and status == 200,
                     }
                 )
         finally:
-            await client.close()
-            await runtime.close()
+            server.stop()
         return rows
 
 
