@@ -80,11 +80,14 @@ async def find_people(
     phone, email = _phone(text), _email(text)
     if phone or email:
         channel, address = ("sms", phone) if phone else ("email", email)
-        statement = (
-            _people(programme_id)
-            .join(ContactPoint, ContactPoint.person_id == Person.id)
-            .where(ContactPoint.channel == channel, ContactPoint.address == address)
+        # The unique (channel, address) index first, then the one person: joined in one
+        # statement, SQLite's planner walked the programme's people instead (345 ms at 150,000).
+        owner = await session.scalar(
+            select(ContactPoint.person_id).where(
+                ContactPoint.channel == channel, ContactPoint.address == address
+            )
         )
+        statement = _people(programme_id).where(Person.id == (owner or 0))
         how = "phone" if phone else "email"
     else:
         conditions = [_starts(Person.first_name, text), _starts(Mentor.last_name, text)]
