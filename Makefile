@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: install run test lint fmt bench chromium pgclient messages
+.PHONY: install run test lint fmt bench chromium pgclient wrk messages
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ run: $(STAMP)
 chromium:
 	@command -v chromium >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq chromium >/dev/null; }
+
+# wrk: the benchmarks' HTTP load generator (bench/wrk.py), so that it is not the ceiling.
+wrk:
+	@command -v wrk >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
+		$(SUDO) apt-get install -y -qq wrk >/dev/null; }
 
 # pg_dump and pg_restore: `mentorbot backup`/`restore` on PostgreSQL and their tests.
 pgclient:
@@ -39,7 +44,7 @@ fmt: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: $(STAMP)
+bench: $(STAMP) wrk
 	$(BIN)/python -m bench
 
 # Re-extract translatable text from templates/ and show what each catalogue lacks.

@@ -12,9 +12,12 @@ dearest and rarest case (a person signs up once and then writes for months).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 import zlib
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -23,10 +26,11 @@ from twilio.request_validator import RequestValidator
 
 from bench.load import CONCURRENCY, LoadResult, Request, hammer
 from bench.servers import Server, serve
+from core.statuses import InboundState
 from mentoring.people import YouthForm, register_youth
 from mentoring.programmes import current_programme
 from storage.db import create_engine, session_factory, unit_of_work
-from storage.models import InboundKey, OutboxMessage
+from storage.models import InboundEvent, OutboxMessage
 from storage.types import utcnow
 
 ACCOUNT = "AC" + "0123456789abcdef" * 2
@@ -34,7 +38,7 @@ TOKEN = "bench-auth-token"
 TO = "+4571999999"
 FIRST_BODIES = ("Hej", "Sara", "2005", "8000", "ja", "hjælp")
 STEADY_BODIES = ("hjælp", "menu", "tak")
-TEXTS_PER_NUMBER = 5  # first texts: well under the flood gate's 20 per number in 10 minutes
+TEXTS_PER_NUMBER = 5  # first texts: well under the flood gate's 60 per number in 10 minutes
 POOL_TEXTS_PER_NUMBER = 15  # steady state, warm-up included: still under the flood gate
 POOL_NAMES = ("Sara", "Mikkel", "Freja", "Ahmad", "Ida", "Oliver", "Amina", "Lucas")
 
@@ -155,15 +159,63 @@ async def seed_pool(database_url: str, size: int, tag: str) -> list[str]:
 
 
 async def stored(database_url: str) -> tuple[int, int]:
-    """(inbound keys, outbox rows): what the texts left in the database."""
+    """(inbound journal rows, outbox rows): what the texts left in the database."""
     engine = create_engine(database_url)
     try:
         async with session_factory(engine)() as session:
-            keys = await session.scalar(select(func.count()).select_from(InboundKey))
+            keys = await session.scalar(select(func.count()).select_from(InboundEvent))
             queued = await session.scalar(select(func.count()).select_from(OutboxMessage))
         return int(keys or 0), int(queued or 0)
     finally:
         await engine.dispose()
+
+
+@dataclass(frozen=True)
+class Handled:
+    """The journal rows of one run (keys starting with its prefix), once all were handled."""
+
+    count: int
+    last_handled: float  # epoch seconds: the last of them handled, its replies queued with it
+    delays: list[float]  # seconds from recorded to handled, each row
+
+    def delay_ms(self, p: float) -> float:
+        """Delay at percentile `p` (nearest rank), in milliseconds."""
+        ordered = sorted(self.delays)
+        if not ordered:
+            return 0.0
+        return 1000 * ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
+
+
+async def handled(database_url: str, prefix: str, count: int, seconds: float = 600.0) -> Handled:
+    """Wait until `count` journal rows with keys starting `prefix` are done (or dead), then
+    say when the last one was handled and how long each waited."""
+    engine = create_engine(database_url)
+    rows = InboundEvent.__table__
+    ours = rows.c.key.like(f"{prefix}%")
+    try:
+        deadline = time.monotonic() + seconds
+        while True:
+            async with engine.connect() as conn:
+                done = await conn.scalar(
+                    select(func.count()).where(ours, rows.c.state != InboundState.PENDING)
+                )
+            if (done or 0) >= count:
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"only {done} of {count} texts handled in {seconds} s")
+            await asyncio.sleep(0.05)
+        async with engine.connect() as conn:
+            times = (
+                await conn.execute(select(rows.c.received_at, rows.c.handled_at).where(ours))
+            ).all()
+    finally:
+        await engine.dispose()
+    finished = [(r, h) for r, h in times if h is not None]
+    return Handled(
+        len(finished),
+        max(h for _, h in finished).timestamp(),
+        [(h - r).total_seconds() for r, h in finished],
+    )
 
 
 @contextlib.contextmanager

@@ -107,3 +107,39 @@ async def hammer(
         await asyncio.gather(*(worker(w) for w in range(concurrency)))
         result.seconds = time.perf_counter() - started
     return result
+
+
+async def paced(make: Callable[[int], Request], *, rate: float, count: int) -> LoadResult:
+    """Send `count` requests at a fixed `rate` (open loop: request i leaves at i / rate seconds,
+    whatever the answers do), for the reply delay at a given load."""
+    result = LoadResult()
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with aiohttp.ClientSession(timeout=timeout) as client:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+
+        async def one(index: int) -> None:
+            request = make(index)
+            sent = time.perf_counter()
+            try:
+                async with client.post(
+                    loopback(request.url), data=request.body, headers=request.headers
+                ) as response:
+                    await response.read()
+                    status = response.status
+            except (aiohttp.ClientError, TimeoutError):
+                status = 0
+            result.latencies.append(time.perf_counter() - sent)
+            result.statuses[status] = result.statuses.get(status, 0) + 1
+            result.answered += 1
+            result.errors += status != 200
+
+        tasks = []
+        for index in range(count):
+            delay = started + index / rate - loop.time()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(index)))
+        await asyncio.gather(*tasks)
+        result.seconds = loop.time() - started
+    return result

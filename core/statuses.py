@@ -53,6 +53,14 @@ class CoordinatorRole(StrEnum):
     VIEWER = "viewer"
 
 
+class InboundState(StrEnum):
+    """An inbound journal row (storage.models.InboundEvent)."""
+
+    PENDING = "pending"  # recorded and answered, not handled yet
+    DONE = "done"  # handled, in the transaction that wrote what it caused
+    DEAD = "dead"  # raised on every try: left to the coordinator (inbox kind inbound_failed)
+
+
 class MatchStatus(StrEnum):
     PROPOSED = "proposed"  # waiting for the mentor to accept
     ACTIVE = "active"

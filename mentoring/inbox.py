@@ -41,6 +41,7 @@ class Kind(StrEnum):
     MEETING_DISAGREEMENT = "meeting_disagreement"  # youth and mentor answered a meeting unlike
     # What a rule raised
     DEAD_LETTER = "dead_letter"  # a message could not be delivered after every retry
+    INBOUND_FAILED = "inbound_failed"  # a text to us raised on every try (body: the reason)
     ACCEPT_OVERDUE = "accept_overdue"  # a mentor has not answered a proposed pair
     SILENT_PARTNER = "silent_partner"  # reminded twice, still no answer
     OUTCOME_MISSING = "outcome_missing"  # no answer to the outcome survey in 7 days
@@ -73,6 +74,29 @@ async def put(
         )
     )
     return match
+
+
+async def inbound_failed(
+    session: AsyncSession, person: Person | None, *, reason: str, text: str | None, now: datetime
+) -> None:
+    """A text or update to us that raised on every try (mentoring.journal): the coordinator
+    reads what was written and why it failed, and answers by hand. From someone we do not hold
+    yet, it counts for the newest programme."""
+    body = f"{reason}\n{text}" if text else reason
+    if person is not None:
+        await put(session, person, Kind.INBOUND_FAILED, now=now, body=body)
+        return
+    programme = await session.scalar(select(func.max(Programme.id)))
+    if programme is None:
+        return  # no programme yet: nobody to tell (the journal row keeps the reason)
+    session.add(
+        InboxItem(
+            programme_id=programme,
+            kind=Kind.INBOUND_FAILED.value,
+            body=redact(body)[:BODY_MAX],
+            created_at=now,
+        )
+    )
 
 
 async def items(

@@ -21,12 +21,15 @@ from core.runtime import Runtime
 from mentoring.delivery_news import NEWS
 from messaging.delivery import send_due_once
 from messaging.telegram import TelegramSender, build_bot
-from storage.models import ContactPoint, InboundKey, Person, Youth
+from storage.models import ContactPoint, InboundEvent, InboundKey, Person, Youth
 from storage.types import utcnow
 from tests.conftest import NOW
 from tests.fakes.telegram_api import FakeTelegramAPI
 from tests.runtime import make_runtime
+from web import inbound as web_inbound
 from web import telegram as web_telegram
+from web.inbound import settled
+from web.keys import RUNTIME
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures" / "external"
 CHAT = 4242
@@ -233,6 +236,8 @@ async def test_telegram_webhook_accepts_every_sample_update(
         }
     )
     app = web.Application()
+    app[RUNTIME] = runtime
+    web_inbound.setup(app)
     web_telegram.setup(app, runtime)
     async with TestClient(TestServer(app)) as client:
         [hook] = telegram_api.sent("setWebhook")
@@ -255,8 +260,10 @@ async def test_telegram_webhook_accepts_every_sample_update(
                 },
             )
             assert response.status == 200, sample.name
+        await settled(app)
     async with runtime.sessions() as session:
-        keys = {k for k in await session.scalars(select(InboundKey.key))}
+        keys = {k for k in await session.scalars(select(InboundEvent.key))}
+        assert not await session.scalar(select(InboundEvent.id).where(InboundEvent.state != "done"))
         people = list(await session.scalars(select(Person)))
     assert {str(json.loads(s.read_text())["update_id"]) for s in SAMPLES} <= keys
     assert people  # unknown senders started the sign-up

@@ -44,6 +44,7 @@ from tests.privacy_helpers import all_text
 from tests.runtime import make_runtime
 from tests.test_email_inbound import HEADERS, reply_payload
 from web.app import create_app
+from web.inbound import settled
 
 # Development over plain HTTP (the test client): a https base would make the session cookie
 # Secure, which the client does not send back; the Telegram webhook needs a base at all.
@@ -128,6 +129,7 @@ class Everywhere:
                      "Content-Type": "application/x-www-form-urlencoded"},
         )  # fmt: skip
         assert response.status == 200
+        await settled(self.client.app)
 
     async def telegram(self, text: str) -> None:
         self.sms_sent += 1

@@ -32,6 +32,7 @@ from tests.outbox_helpers import ACCOUNT, FROM, TOKEN, eventually, queue_sms, sm
 from tests.smtp_server import Inbox, smtp_server
 from tests.test_sms_webhooks import BASE, sign, sms
 from web.app import create_app
+from web.inbound import settled
 
 T0 = datetime(2026, 11, 26, 9, 0, tzinfo=UTC)
 
@@ -190,6 +191,7 @@ async def test_email_alert_when_a_youth_texts_stop(
                                  "Content-Type": "application/x-www-form-urlencoded"},
                     )  # fmt: skip
                     assert response.status == 200
+                await settled(client.app)  # both handled
                 await eventually(lambda: len(twilio.bodies_to(number)) == 1)  # one confirmation
             async with runtime.sessions() as session:
                 [item] = list(await session.scalars(select(InboxItem)))

@@ -17,12 +17,13 @@ from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
 
 from core.runtime import Runtime
-from storage.models import InboundKey, InboxItem, OutboxMessage, Person, Youth
+from storage.models import InboundEvent, InboxItem, OutboxMessage, Person, Youth
 from tests.conftest import NOW
 from tests.factories import youth
 from tests.fakes.twilio_api import FakeTwilio
 from tests.outbox_helpers import ACCOUNT, TOKEN, sms_settings
 from web.app import create_app
+from web.inbound import settled
 from web.sms import FLOOD_LIMIT, FloodGate, Verdict
 
 BASE = "https://mentor.example.dk"
@@ -71,6 +72,7 @@ class Phone:
                      "Content-Type": "application/x-www-form-urlencoded"},
         )  # fmt: skip
         assert response.status == 200
+        await settled(self.client.app)
 
 
 async def rows(runtime: Runtime, query: object) -> list[object]:
@@ -105,7 +107,7 @@ async def test_flood_is_answered_once_and_the_coordinator_is_told(
     for _ in range(FLOOD_LIMIT + 10):
         await phone.text("hej hej")
     async with runtime.sessions() as session:
-        read = await session.scalar(select(func.count()).select_from(InboundKey))
+        read = await session.scalar(select(func.count()).select_from(InboundEvent))
         answers = list(
             await session.scalars(
                 select(OutboxMessage.body).where(OutboxMessage.template == "sms_flood")

@@ -25,6 +25,7 @@ from tests.factories import mentor
 from tests.fakes.twilio_api import FakeTwilio
 from tests.outbox_helpers import ACCOUNT, TOKEN, eventually, sms_settings
 from web.app import create_app
+from web.inbound import settled
 
 BASE = "https://mentor.example.dk"
 YOUTH = "+4522334455"
@@ -77,6 +78,7 @@ class Phone:
             },
         )
         assert response.status == 200
+        await settled(self.client.app)
         return await self.inbox()
 
     async def inbox(self) -> str:

@@ -15,6 +15,7 @@ from web import (
     event_links,
     guardian_links,
     health,
+    inbound,
     links,
     mentor_role,
     sms,
@@ -40,6 +41,8 @@ def create_app(runtime: Runtime) -> web.Application:
     app.add_routes(event_links.routes)
     app.add_routes(mentor_role.routes)
     dashboard.setup(app)
+    app.cleanup_ctx.append(_outbox_dispatcher)
+    inbound.setup(app)  # after the outbox (its workers wake it), before the channels
     sms.setup(app)
     email_inbound.setup(app, runtime)
     if runtime.settings.telegram_enabled:
@@ -48,7 +51,6 @@ def create_app(runtime: Runtime) -> web.Application:
 
         telegram.setup(app, runtime)
     dev_chat.setup(app, runtime)
-    app.cleanup_ctx.append(_outbox_dispatcher)
     if runtime.settings.run_scheduler:
         import scheduler
 

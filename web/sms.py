@@ -4,11 +4,13 @@ Both check `X-Twilio-Signature` against PUBLIC_BASE_URL + the path Twilio called
 proxy the URL the app sees is not the one Twilio signed); a forged request gets 403
 and changes nothing. Inbound answers empty TwiML at once: replies go through the outbox.
 
-This module only checks and parses (ARCHITECTURE.md, "A message in"): a number that floods us
-is answered once and then ignored for a while (FloodGate, mentoring.flood); every text, STOP and
-START and pictures included, goes to the conversation engine, whose channel rules
-(`bot.channel_rules`) and de-duplication (MessageSid) apply; delivery news goes to
-`mentoring.sms_status`.
+This module only checks and records (ARCHITECTURE.md, "A message in"): a number that floods us
+is answered once and then ignored for a while (FloodGate, mentoring.flood); every other text,
+STOP and START and pictures included, is recorded in the inbound journal under its MessageSid
+(a repeat is answered, not recorded again) and answered once committed; the conversation
+workers (bot.inbound) hand it to the engine, whose channel rules (`bot.channel_rules`) apply.
+A text with a CPR number is never recorded: the engine refuses it before answering.
+Delivery news goes to `mentoring.sms_status`.
 """
 
 from __future__ import annotations
@@ -27,7 +29,10 @@ from bot.events import Incoming
 from core.runtime import Runtime
 from logsetup import mask_phone
 from mentoring import sms_status
+from mentoring.cpr import contains_cpr
 from mentoring.flood import flooded
+from mentoring.journal import Arrival
+from web.inbound import record
 from web.keys import DISPATCHER, RUNTIME
 
 log = logging.getLogger(__name__)
@@ -36,6 +41,9 @@ routes = web.RouteTableDef()
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 FLOOD_LIMIT = 60  # texts read per number and window
 FLOOD_WINDOW = 600.0  # seconds
+# What the journal keeps of an inbound text's form (the conversation workers read Body and
+# NumMedia; the rest is Twilio's account and routing).
+KEPT = ("Body", "NumMedia", "To")
 
 
 class Verdict(StrEnum):
@@ -138,7 +146,7 @@ def wake(request: web.Request) -> None:
 @routes.post("/sms/inbound")
 async def inbound(request: web.Request) -> web.Response:
     form = await signed_form(request)
-    sid, number, body = form.get("MessageSid", ""), form.get("From", ""), form.get("Body", "")
+    sid, number = form.get("MessageSid", ""), form.get("From", "")
     if not sid or not number:
         return twiml()
     gate = request.app[FLOOD_GATE]
@@ -149,10 +157,15 @@ async def inbound(request: web.Request) -> web.Response:
             await flooded(request.app[RUNTIME], channel="sms", address=number, minutes=gate.minutes)
             wake(request)
         return twiml()
-    media = (small_number(form.get("NumMedia", "")) or 0) > 0
-    incoming = Incoming(channel="sms", address=number, text=body, media=media)
-    if await process(request.app[RUNTIME], incoming, dedupe=("sms", sid)):
-        wake(request)
+    if contains_cpr(form.get("Body", "")):
+        # Refused at the door, never written down: the engine answers why, in one transaction
+        # de-duplicated by MessageSid (a repeat carries the same number, so it comes here too).
+        incoming = Incoming(channel="sms", address=number, text=form.get("Body", ""))
+        if await process(request.app[RUNTIME], incoming, dedupe=("sms", sid)):
+            wake(request)
+        return twiml()
+    payload = {k: form[k] for k in KEPT if k in form}
+    await record(request, Arrival(channel="sms", key=sid, address=number, payload=payload))
     return twiml()
 
 

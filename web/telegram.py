@@ -1,29 +1,38 @@
 """Telegram in the web app: the webhook at /telegram/webhook when PUBLIC_BASE_URL is set, long
 polling otherwise; both only when TELEGRAM_BOT_TOKEN is set.
 
-The webhook handler runs our handlers before answering (`handle_in_background=False`): an update
-is acknowledged only after its transaction committed, so a crash makes Telegram redeliver it
-(aiogram's default answers at once and would lose it).
+The webhook records first (web.inbound): it checks the secret token, validates the update,
+records it in the inbound journal under its update_id (a repeat is answered, not recorded
+again) and answers 200 once that is committed, so a crash after the answer loses nothing. An
+update with a CPR number anywhere in it is never recorded: it is handled before the answer. The
+conversation workers feed the recorded updates to aiogram's dispatcher, in the transaction of
+their batch (bot.telegram.middlewares.SessionMiddleware uses the session they hand in).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
+from functools import partial
 from typing import Any
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError, TelegramNetworkError
-from aiogram.methods import TelegramMethod
-from aiogram.webhook.aiohttp_server import SimpleRequestHandler
+from aiogram.types import Update
 from aiohttp import web
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.inbound import Channel
 from bot.telegram.setup import build_dispatcher, set_commands
 from core.runtime import Runtime
+from mentoring.cpr import contains_cpr
+from mentoring.journal import Arrival, Event
 from messaging.telegram import build_bot
-from web.keys import TELEGRAM_USERNAME
+from web.inbound import record
+from web.keys import CHANNELS, TELEGRAM_USERNAME
 
 log = logging.getLogger(__name__)
 WEBHOOK_PATH = "/telegram/webhook"
@@ -53,20 +62,64 @@ def lenient(update: Any) -> Any:
     return update
 
 
-class RecordFirstRequestHandler(SimpleRequestHandler):
-    """Handles the update before answering; a malformed update is acknowledged and logged, since
-    Telegram sending it again would not make it valid."""
+def texts(value: Any) -> list[str]:
+    """Every text in a JSON value (whatever field a CPR number could be typed into)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [t for v in value.values() for t in texts(v)]
+    if isinstance(value, list):
+        return [t for v in value for t in texts(v)]
+    return []
 
-    async def _handle_request(self, bot: Bot, request: web.Request) -> web.Response:
-        try:
-            update = lenient(await request.json(loads=bot.session.json_loads))
-            result: TelegramMethod[Any] | None = await self.dispatcher.feed_webhook_update(
-                bot, update, **self.data
-            )
-        except (ValidationError, ValueError) as exc:
-            log.warning("malformed Telegram update ignored", extra={"reason": type(exc).__name__})
-            return web.json_response({})
-        return web.Response(body=self._build_response_writer(bot=bot, result=result))
+
+def sender(update: Update) -> str:
+    """Whose update it is (their chat), so one chat's updates are handled in order."""
+    try:
+        event = update.event
+    except LookupError:  # a kind of update this aiogram does not know (UpdateTypeLookupError)
+        event = None
+    chat = getattr(event, "chat", None) or getattr(getattr(event, "message", None), "chat", None)
+    if chat is not None:
+        return str(chat.id)
+    user = getattr(event, "from_user", None)
+    return f"user:{user.id}" if user is not None else f"update:{update.update_id}"
+
+
+async def webhook(request: web.Request, bot: Bot, secret: str | None) -> web.Response:
+    """Check the secret, validate, record, answer: the update is handled from the journal."""
+    if secret is not None:
+        given = request.headers.get("X-Telegram-Bot-Api-Secret-Token", "")
+        if not hmac.compare_digest(given.encode(), secret.encode()):
+            return web.Response(status=401, text="Unauthorized")
+    try:
+        raw = lenient(await request.json(loads=bot.session.json_loads))
+        update = Update.model_validate(raw, context={"bot": bot})
+    except (ValidationError, ValueError) as exc:
+        log.warning("malformed Telegram update ignored", extra={"reason": type(exc).__name__})
+        return web.json_response({})
+    if contains_cpr("\n".join(texts(raw))):
+        # Refused at the door, never written down: handled before answering, in the handlers'
+        # own transaction (de-duplicated by update_id), where the engine answers why.
+        await request.app[TELEGRAM_DISPATCHER].feed_update(bot, update)
+        return web.json_response({})
+    arrival = Arrival(channel="telegram", key=str(update.update_id), address=sender(update),
+                      payload=raw)  # fmt: skip
+    await record(request, arrival)
+    return web.json_response({})
+
+
+async def handle_recorded(
+    bot: Bot, dispatcher: Dispatcher, session: AsyncSession, _runtime: Runtime, event: Event
+) -> None:
+    """A conversation worker's turn with a recorded update: aiogram's handlers, in `session`."""
+    update = Update.model_validate(event.payload, context={"bot": bot})
+    await dispatcher.feed_update(bot, update, session=session)
+
+
+def update_text(event: Event) -> str | None:
+    message = event.payload.get("message")
+    return message.get("text") if isinstance(message, dict) else None
 
 
 def setup(app: web.Application, runtime: Runtime) -> None:
@@ -79,12 +132,9 @@ def setup(app: web.Application, runtime: Runtime) -> None:
     app[TELEGRAM_BOT], app[TELEGRAM_DISPATCHER] = bot, dispatcher
     if settings.public_base_url:
         secret = settings.telegram_webhook_secret
-        RecordFirstRequestHandler(
-            dispatcher=dispatcher,
-            bot=bot,
-            handle_in_background=False,
-            secret_token=secret.get_secret_value() if secret else None,
-        ).register(app, path=WEBHOOK_PATH)
+        handler = partial(webhook, bot=bot, secret=secret.get_secret_value() if secret else None)
+        app.router.add_post(WEBHOOK_PATH, handler)
+        app[CHANNELS]["telegram"] = Channel(partial(handle_recorded, bot, dispatcher), update_text)
         app.on_startup.append(_set_webhook)
     else:
         app.on_startup.append(_start_polling)

@@ -20,11 +20,15 @@ class SessionMiddleware(BaseMiddleware):
 
     The key is inserted in the same transaction as everything the handlers do, so a crash rolls
     both back and Telegram's redelivery is handled afresh; a repeat is acknowledged and ignored.
+    An update from the inbound journal comes with its worker's session (the journal's key is
+    the de-duplication there): the handlers run in it.
     """
 
     async def __call__(self, handler: Handler, event: TelegramObject, data: dict[str, Any]) -> Any:
         runtime: Runtime = data["runtime"]
         assert isinstance(event, Update)
+        if "session" in data:
+            return await handler(event, data)
 
         async def attempt() -> Any:
             async with runtime.transaction() as session:

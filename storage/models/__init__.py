@@ -21,7 +21,13 @@ from storage.models.coordination import (
 )
 from storage.models.events import Event, EventAction, EventGuest, GroupMember
 from storage.models.ledger import CompanyContact, ContactLogEntry, OutreachSource
-from storage.models.messaging import ConversationState, FollowUp, InboundKey, OutboxMessage
+from storage.models.messaging import (
+    ConversationState,
+    FollowUp,
+    InboundEvent,
+    InboundKey,
+    OutboxMessage,
+)
 from storage.models.pairs import CheckinAnswer, HoursReport, Match, Meeting, MeetingAnswer
 from storage.models.people import (
     Consent,
@@ -56,6 +62,7 @@ __all__ = [
     "FollowUp",
     "GroupMember",
     "HoursReport",
+    "InboundEvent",
     "InboundKey",
     "InboxItem",
     "Invitation",

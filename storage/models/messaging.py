@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from core.statuses import FollowUpState, OutboxStatus
+from core.statuses import FollowUpState, InboundState, OutboxStatus
 from storage.models.base import Base, created_col, enum_type
 
 
@@ -58,6 +58,37 @@ class InboundKey(Base):
     channel: Mapped[str] = mapped_column(String(10))
     key: Mapped[str] = mapped_column(String(64))
     received_at: Mapped[datetime] = created_col()
+
+
+class InboundEvent(Base):
+    """The inbound journal: a text or update as it arrived, recorded before the webhook answers.
+
+    The webhook's answer promises the event is kept, so the row is the source of truth until a
+    conversation worker has handled it (in the same transaction as everything the handling
+    wrote). The unique (channel, key) is the de-duplication: Twilio's MessageSid, Telegram's
+    update_id. The payload and address are blanked once handled: only the key stays.
+    """
+
+    __tablename__ = "inbound_events"
+    __table_args__ = (
+        UniqueConstraint("channel", "key"),
+        # The workers' claim: pending rows oldest first, and "an older one from the same sender".
+        Index("ix_inbound_events_queue", "state", "id"),
+        Index("ix_inbound_events_sender", "state", "channel", "address", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    key: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(254))
+    payload: Mapped[dict[str, Any] | None]
+    state: Mapped[InboundState] = mapped_column(
+        enum_type(InboundState, 8), default=InboundState.PENDING
+    )
+    tries: Mapped[int] = mapped_column(default=0)
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    received_at: Mapped[datetime] = created_col()
+    handled_at: Mapped[datetime | None]
 
 
 class ConversationState(Base):
