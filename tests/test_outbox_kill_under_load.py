@@ -24,7 +24,7 @@ from bench.load import hammer
 from bench.servers import Server, free_port, serve
 from core.statuses import QUEUED
 from messaging.dispatcher import DispatcherConfig
-from storage.models import InboundKey, OutboxMessage
+from storage.models import InboundEvent, OutboxMessage
 from tests.fakes.twilio_api import FakeTwilio
 from tests.outbox_helpers import eventually, queue_sms, statuses
 
@@ -71,9 +71,9 @@ def start(db_url: str, fake: FakeTwilio, port: int, log: Path) -> Server:
 
 
 async def texts_in(sessions: async_sessionmaker[AsyncSession], at_least: int = 0) -> int:
-    """Inbound texts `serve` has taken in so far (their de-duplication keys), if `at_least`."""
+    """Inbound texts `serve` has taken in so far (its inbound journal rows), if `at_least`."""
     async with sessions() as session:
-        n = int(await session.scalar(select(func.count()).select_from(InboundKey)) or 0)
+        n = int(await session.scalar(select(func.count()).select_from(InboundEvent)) or 0)
     return n if n >= at_least else 0
 
 
