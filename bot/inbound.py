@@ -30,6 +30,10 @@ from mentoring.journal import Event, Failure
 log = logging.getLogger(__name__)
 BATCH = 100  # events a batch claims at most
 POLL_SECONDS = 0.5  # events recorded by another process are found this late at most
+# Events this process recorded and its workers have not handled yet, at most: beyond it the
+# webhooks wait for room (backpressure), so that a flood of requests cannot starve the workers
+# and the outbox dispatcher of the event loop and the database while the backlog grows.
+BACKLOG = 500
 
 
 @dataclass(frozen=True)
@@ -83,9 +87,28 @@ class Workers:
         self.tasks: list[asyncio.Task[None]] = []
         self.stopping = False
         self.retry_due = True  # events that raised in an earlier run may be waiting
+        self.backlog = 0
+        self.room = asyncio.Condition()
+
+    def recorded(self, count: int) -> None:
+        """The webhooks committed `count` events: to work."""
+        self.backlog += count
+        self.wakeup.set()
 
     def wake(self) -> None:
         self.wakeup.set()
+
+    async def admit(self) -> None:
+        """Return when the backlog has room for one more event (at once, but under overload)."""
+        if self.backlog < BACKLOG:
+            return
+        async with self.room:
+            await self.room.wait_for(lambda: self.backlog < BACKLOG or self.stopping)
+
+    async def _handled(self, count: int) -> None:
+        self.backlog = max(0, self.backlog - count)
+        async with self.room:
+            self.room.notify_all()
 
     def start(self) -> None:
         self.tasks = [asyncio.create_task(self._loop()) for _ in range(self.count)]
@@ -94,6 +117,8 @@ class Workers:
         """Let the batches in hand finish (their events are done, or else still pending)."""
         self.stopping = True
         self.wake()
+        async with self.room:
+            self.room.notify_all()
         _, late = await asyncio.wait(self.tasks, timeout=seconds) if self.tasks else ((), ())
         for task in late:
             task.cancel()
@@ -107,6 +132,10 @@ class Workers:
             except Exception:
                 log.exception("inbound batch failed; trying again shortly")
                 handled = 0
+            if not handled:
+                # Nothing to claim: what the count still holds were repeats, or handled by
+                # another process.
+                await self._handled(self.backlog)
             if not handled and not self.stopping:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self.wakeup.wait(), POLL_SECONDS)
@@ -131,6 +160,7 @@ class Workers:
         count = await self.runtime.retrying(attempt)
         if count:
             self.handled()
+            await self._handled(count)
         return count
 
     async def _handle(

@@ -29,10 +29,10 @@ MAX_TRIES = 3  # a raising event is tried this often, the later tries one at a t
 
 
 class Recorder:
-    """The process's group commit into the journal; `recorded` runs after each commit (it wakes
-    the workers)."""
+    """The process's group commit into the journal; `recorded(n)` runs after each commit of n
+    arrivals (it wakes the workers)."""
 
-    def __init__(self, runtime: Runtime, recorded: Callable[[], None]) -> None:
+    def __init__(self, runtime: Runtime, recorded: Callable[[int], None]) -> None:
         self.runtime = runtime
         self.group = inbound_journal.GroupCommit(runtime.engine, recorded)
 

@@ -148,9 +148,10 @@ class Arrival:
 class GroupCommit:
     """Record arrivals in as few transactions as the database allows: whatever arrives while a
     commit is in flight goes into the next one. `record` returns once its row is committed (or a
-    repeat of one that was), so the webhook may answer; `recorded` is called after each commit."""
+    repeat of one that was), so the webhook may answer; `recorded(n)` is called after each commit
+    of n arrivals."""
 
-    def __init__(self, engine: AsyncEngine, recorded: Callable[[], None]) -> None:
+    def __init__(self, engine: AsyncEngine, recorded: Callable[[int], None]) -> None:
         self.engine, self.recorded = engine, recorded
         self.waiting: list[tuple[dict[str, Any], asyncio.Future[None]]] = []
         self.writer: asyncio.Task[None] | None = None
@@ -183,7 +184,7 @@ class GroupCommit:
                     await self._settle([(row, done)])
             else:
                 _resolve(batch, None)
-            self.recorded()
+            self.recorded(len(batch))
 
     async def _settle(self, batch: list[tuple[dict[str, Any], asyncio.Future[None]]]) -> None:
         try:

@@ -49,7 +49,7 @@ def text(body: str, sid: str, number: str = NUMBER, channel: str = "sms") -> Arr
 
 async def record(runtime: Runtime, *arrivals: Arrival) -> None:
     """Record as webhooks do, all in one group commit."""
-    recorder = Recorder(runtime, lambda: None)
+    recorder = Recorder(runtime, lambda _n: None)
     await asyncio.gather(*(recorder.record(a) for a in arrivals))
     await recorder.close()
 

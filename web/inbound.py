@@ -34,7 +34,7 @@ async def _running(app: web.Application) -> AsyncIterator[None]:
             dispatcher.wake()
 
     workers = Workers(runtime, app[CHANNELS], replies_queued)
-    recorder = Recorder(runtime, workers.wake)
+    recorder = Recorder(runtime, workers.recorded)
     app[WORKERS], app[RECORDER] = workers, recorder
     workers.start()
     yield
@@ -44,6 +44,7 @@ async def _running(app: web.Application) -> AsyncIterator[None]:
 
 async def record(request: web.Request, arrival: Arrival) -> None:
     """Returns once the event is in the journal for good (or was already): answer then."""
+    await request.app[WORKERS].admit()
     await request.app[RECORDER].record(arrival)
 
 
