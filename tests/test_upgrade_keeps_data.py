@@ -27,6 +27,11 @@ from tests.upgrade_data import AT, populate, snapshot
 from web.app import create_app
 
 RELEASED = "0001"
+# Columns a revision removes on purpose, with where their meaning went (the rows stay).
+DROPPED_ON_PURPOSE = {
+    # 0009: "outside the partnerships" is derived from the partnership's dates (partner_kind).
+    "companies": {"outside_partnership"},
+}
 
 
 def earlier_revisions() -> list[str]:
@@ -57,8 +62,10 @@ async def test_upgrading_an_installed_database_keeps_every_row_and_the_app_works
         async with engine.connect() as conn:
             after = await snapshot(conn, sorted(counts))
         for name, rows in before.items():
-            kept = [{k: row[k] for k in rows[0]} for row in after[name]]
-            assert kept == rows, f"{name}: rows changed or were lost by the upgrade"
+            gone = DROPPED_ON_PURPOSE.get(name, set())
+            was = [{k: v for k, v in row.items() if k not in gone} for row in rows]
+            kept = [{k: row[k] for k in was[0]} for row in after[name]]
+            assert kept == was, f"{name}: rows changed or were lost by the upgrade"
 
         sessions = session_factory(engine)
         async with sessions() as session:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Integer, MetaData, text
+from sqlalchemy import JSON, BigInteger, Boolean, Date, DateTime, Enum, Integer, MetaData, text
 from sqlalchemy import Table as SATable
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import column, table
@@ -85,6 +85,10 @@ def _value(table_name: str, col: Any, type_: TypeEngine[Any], row_id: int) -> An
     for key in (f"{table_name}.{name}", name):
         if key in NAMED:
             return NAMED[key]
+    mapped = Base.metadata.tables.get(table_name)
+    model_col = mapped.c.get(name) if mapped is not None else None
+    if model_col is not None and isinstance(model_col.type, Enum) and model_col.type.enums:
+        return model_col.type.enums[0]  # a status the app can read back
     if col.foreign_keys:
         (fk,) = col.foreign_keys
         target = fk.column.table.name
