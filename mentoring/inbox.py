@@ -39,6 +39,7 @@ class Kind(StrEnum):
     FLOOD = "flood"  # wrote more texts than the flood gate reads (web.sms.FloodGate)
     SIGNUP_SITUATION = "signup_situation"  # none of the sign-up's situations fit (their words)
     MEETING_DISAGREEMENT = "meeting_disagreement"  # youth and mentor answered a meeting unlike
+    OUTCOME_SAID = "outcome_said"  # the youth or mentor told of a job or school place: confirm it
     # What a rule raised
     DEAD_LETTER = "dead_letter"  # a message could not be delivered after every retry
     INBOUND_FAILED = "inbound_failed"  # a text to us raised on every try (body: the reason)

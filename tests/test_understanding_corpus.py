@@ -61,7 +61,7 @@ def _check(entry: dict[str, Any]) -> None:
         reading = read(text, NOW, CPH)
         assert reading.intent == entry["intent"], f"{text!r} read as {reading.intents}"
         assert set(entry.get("also", [])) <= set(reading.intents[1:]), reading.intents
-        for key in ("day", "time", "place", "minutes", "body"):
+        for key in ("day", "time", "place", "minutes", "body", "outcome"):
             _expect(entry, key, reading.slots.get(key))
     elif step == "yesno":
         _expect(entry, "answer", yes_no(text))

@@ -10,7 +10,7 @@ from bot.flows import job_leads, meetings, paused, privacy, relay, status
 from bot.turn import Turn, opt
 from bot.understanding.reading import read
 from core.statuses import PersonStatus, Role
-from mentoring import inbox
+from mentoring import inbox, outcome_news
 from mentoring.audit import record
 from mentoring.coordinators import coordinator_name
 from mentoring.hours import minutes_reported
@@ -280,10 +280,17 @@ def _guardian_kept(youth: Youth | None) -> str | None:
 
 async def idle(turn: Turn) -> None:
     """Text outside any flow, read for what it asks: "kan vi mødes tirsdag kl 15?" proposes a
-    meeting, "vi mødtes 2 timer" reports hours, "kan vi flytte mødet" moves one; several in one
+    meeting, "vi mødtes 2 timer" reports hours, "kan vi flytte mødet" moves one, "hun har fået
+    job" is news for the coordinator (mentoring/outcome_news.py); several in one
     text are done in turn (hours, then the next meeting)."""
     reading = read(turn.text, turn.now, turn.runtime.settings.tz)
     intents = reading.intents
+    if "outcome" in intents and await outcome_news.tell(
+        turn.session, turn.person, reading.slots["outcome"], turn.text, now=turn.now,
+        today=turn.today,
+    ):  # fmt: skip
+        turn.say("outcome_news_thanks")  # "hun har fået job": kept for the coordinator to confirm
+        return
     if _member(turn) and await meetings.has_active_match(turn):
         if "cancel" in intents:
             await meetings.cancel(turn)

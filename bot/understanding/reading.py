@@ -27,6 +27,7 @@ PRIORITY = (
     "stop",
     "mentor",
     "write",
+    "outcome",
     "cancel",
     "move",
     "hours",
@@ -167,6 +168,12 @@ def _after(text: str, phrase: str) -> str:
     return ""
 
 
+def _asks(text: str) -> bool:
+    """A question about news ("har du fået job?", "did you get the job") tells none."""
+    said = fold(text)
+    return "?" in text or any(said.startswith(f"{q} ") for q in words().outcome_questions)
+
+
 def read(text: str | None, now: datetime | None = None, tz: ZoneInfo | None = None) -> Reading:
     """The intents of `text` and their slots; `now`/`tz` let dates be read (meeting slots)."""
     if not text or not text.strip():
@@ -178,6 +185,8 @@ def read(text: str | None, now: datetime | None = None, tz: ZoneInfo | None = No
         return Reading((name,), said, command=True, rest=rest)
     hits = _phrases(text)
     intents = [intent for _, intent, _ in hits]
+    if "outcome" in intents and _asks(text):
+        intents = [i for i in intents if i != "outcome"]  # "har du fået job?" is no news
     when = parse_when(text, now, tz) if now is not None and tz is not None else None
     minutes = hours_in(text)
     if minutes is not None and "hours" not in intents and "meeting" not in intents:
@@ -193,6 +202,8 @@ def read(text: str | None, now: datetime | None = None, tz: ZoneInfo | None = No
     slots: dict[str, Any] = {}
     for intent in ordered:
         phrase = next((p for _, i, p in hits if i == intent), "")
+        if intent == "outcome":
+            slots["outcome"] = words().outcomes[phrase]
         words_of = _after(text, phrase) if phrase and intent == "write" else text
         slots.update(_slots(intent, words_of, now, tz))
     return Reading(tuple(ordered), slots)

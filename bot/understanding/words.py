@@ -38,6 +38,8 @@ class Words:
     situations: dict[str, str]  # folded phrase -> situation code
     fields: dict[str, str]  # folded word -> sign-up step it names ("alder" -> "age")
     topics: dict[str, str]  # folded phrase -> topic code ("cv" -> "job_search")
+    outcomes: dict[str, str]  # folded phrase -> outcome status ("fået job" -> "ordinary_job")
+    outcome_questions: frozenset[str]  # how a question about such news starts ("har du")
 
 
 def _catalogue(path: Path) -> dict[str, object]:
@@ -58,11 +60,20 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
     phrases: dict[str, str] = {}
     with_text: set[str] = set()
     sets: dict[str, set[str]] = {
-        k: set() for k in ("yes", "no", "skip", "none_of_these", "sms_opt_out", "sms_opt_in")
+        k: set()
+        for k in (
+            "yes",
+            "no",
+            "skip",
+            "none_of_these",
+            "sms_opt_out",
+            "sms_opt_in",
+            "outcome_questions",
+        )
     }
     menus: dict[str, list[tuple[str, str]]] = {}
     maps: dict[str, dict[str, str]] = {
-        k: {} for k in ("interests", "relations", "situations", "fields", "topics")
+        k: {} for k in ("interests", "relations", "situations", "fields", "topics", "outcomes")
     }
     for path in sorted(locale_dir.glob("*/words.yaml")):
         catalogue = _catalogue(path)
@@ -81,6 +92,8 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
                     mapping.setdefault(phrase, str(code))
         menu = catalogue.get("telegram_menu") or []
         menus[path.parent.name] = [(str(a), str(b)) for a, b in menu]  # type: ignore[attr-defined]
+    for phrase in maps["outcomes"]:  # news of a job or a school place: the "outcome" intent
+        phrases.setdefault(phrase, "outcome")
     ordered = tuple(sorted(phrases.items(), key=lambda item: -len(item[0])))
     return Words(
         commands=commands,
@@ -92,5 +105,6 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
         situations=maps["situations"],
         fields=maps["fields"],
         topics=maps["topics"],
+        outcomes=maps["outcomes"],
         **{key: frozenset(found) for key, found in sets.items()},
     )
