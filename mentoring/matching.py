@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import OPEN, Approval, PersonStatus, Role
@@ -289,22 +289,71 @@ def batch(
     return proposals
 
 
+def _waiting(
+    programme_id: int, target_group: str | None = None, area: str | None = None
+) -> list[ColumnElement[bool]]:
+    """Active youths waiting (no open match, not finished), narrowed by target group and by
+    area (a town, or the start of a postcode)."""
+    open_match = select(Match.id).where(Match.youth_id == Youth.person_id, Match.status.in_(OPEN))
+    where = [
+        Person.programme_id == programme_id,
+        Person.role == Role.YOUTH,
+        Person.status == PersonStatus.ACTIVE,
+        Youth.waiting_since.is_not(None),
+        ~open_match.exists(),
+    ]
+    if target_group:
+        where.append(Youth.target_group == target_group)
+    if area:
+        where.append(or_(func.lower(Youth.area) == area.lower(), Youth.postcode.startswith(area)))
+    return where
+
+
 async def waiting_youths(session: AsyncSession, programme_id: int) -> list[YouthProfile]:
     """Active youths waiting (no open match, not finished), longest waiting first."""
-    open_match = select(Match.id).where(Match.youth_id == Youth.person_id, Match.status.in_(OPEN))
-    rows = await session.execute(
+    return (await waiting_page(session, programme_id, limit=None))[0]
+
+
+async def waiting_page(
+    session: AsyncSession,
+    programme_id: int,
+    *,
+    target_group: str | None = None,
+    area: str | None = None,
+    offset: int = 0,
+    limit: int | None = 50,
+) -> tuple[list[YouthProfile], int]:
+    """One page of the waiting youths the filters let through, longest waiting first (the
+    order a coordinator matches in), and how many they are in all (`limit=None`: every one,
+    without counting)."""
+    where = _waiting(programme_id, target_group, area)
+    query = (
         select(Person, Youth)
         .join(Youth, Youth.person_id == Person.id)
-        .where(
-            Person.programme_id == programme_id,
-            Person.role == Role.YOUTH,
-            Person.status == PersonStatus.ACTIVE,
-            Youth.waiting_since.is_not(None),
-            ~open_match.exists(),
-        )
+        .where(*where)
         .order_by(Youth.waiting_since.asc().nulls_last(), Person.id)
     )
-    return [_youth_profile(p, y) for p, y in rows.all()]
+    if limit is None:
+        found = [_youth_profile(p, y) for p, y in (await session.execute(query)).all()]
+        return found, len(found)
+    total = await session.scalar(
+        select(func.count()).select_from(Person).join(Youth).where(*where)
+    )
+    rows = await session.execute(query.offset(offset).limit(limit))
+    return [_youth_profile(p, y) for p, y in rows.all()], int(total or 0)
+
+
+async def waiting_summary(session: AsyncSession, programme_id: int) -> tuple[int, datetime | None]:
+    """How many youths wait now and since when the longest has waited (None: nobody waits)."""
+    count, oldest = (
+        await session.execute(
+            select(func.count(), func.min(Youth.waiting_since))
+            .select_from(Person)
+            .join(Youth, Youth.person_id == Person.id)
+            .where(*_waiting(programme_id))
+        )
+    ).one()
+    return int(count or 0), oldest
 
 
 def _youth_profile(person: Person, youth: Youth) -> YouthProfile:
@@ -350,6 +399,32 @@ async def available_mentors(session: AsyncSession, programme_id: int) -> list[Me
         )
         for p, m, n in rows.all()
     ]
+
+
+async def free_places(session: AsyncSession, programme_id: int) -> tuple[int, int]:
+    """How many approved, active mentors have room now, and how many free places they have."""
+    taken = (
+        select(Match.mentor_id, func.count().label("n"))
+        .where(Match.status.in_(OPEN))
+        .group_by(Match.mentor_id)
+        .subquery()
+    )
+    free = Mentor.capacity - func.coalesce(taken.c.n, 0)
+    mentors, places = (
+        await session.execute(
+            select(func.count(), func.sum(free))
+            .select_from(Person)
+            .join(Mentor, Mentor.person_id == Person.id)
+            .outerjoin(taken, taken.c.mentor_id == Mentor.person_id)
+            .where(
+                Person.programme_id == programme_id,
+                Person.status == PersonStatus.ACTIVE,
+                Mentor.approval == Approval.APPROVED,
+                free > 0,
+            )
+        )
+    ).one()
+    return int(mentors or 0), int(places or 0)
 
 
 async def suggestions_for(

@@ -102,3 +102,57 @@ async def test_audit_log_lists_changes_newest_first_and_filters_by_action_and_da
     assert "Intet i loggen passer" in before
     since = await (await dash.client.get("/audit?from=2026-01-01&action=match")).text()
     assert "match_closed" in since and "Viser 1-1 af 1" in since
+
+
+async def _waiting_ids(desk: Dashboard, query: str = "") -> list[str]:
+    page = await (await desk.client.get(f"/youths{query}")).text()
+    return re.findall(r'<article class="youth" id="youth-(\d+)"', page)
+
+
+async def test_waiting_youths_show_fifty_a_page_longest_waiting_first(
+    dash: Dashboard,  # noqa: F811 (the fixture imported above)
+) -> None:
+    await dash.login()
+    seeded = len(await _waiting_ids(dash))
+    async with dash.runtime.sessions() as s:
+        added = [  # VenterAa has waited longest: 100 days, VenterCc 46 days
+            (await factories.youth(s, NOW - timedelta(days=100 - n), f"Venter{chr(65 + n // 26)}{chr(97 + n % 26)}")).id
+            for n in range(55)
+        ]
+        await s.commit()
+    total = seeded + 55
+    first = await (await dash.client.get("/youths")).text()
+    assert f"Viser 1-50 af {total}" in first and "Side 1 af 2" in first
+    assert f"{total} unge venter" in first  # the count is of everyone waiting, not the page
+    assert await _waiting_ids(dash) == [str(i) for i in added[:50]]
+    second = await _waiting_ids(dash, "?page=2")
+    assert second[:5] == [str(i) for i in added[50:]] and len(second) == total - 50
+    batch = await (await dash.client.get("/batch")).text()
+    assert "Forslaget dækker de 50 unge, der har ventet længst" in batch
+    assert f"til {total} unge, der venter" in batch
+    proposed = re.findall(r'name="youth_id" value="(\d+)"', batch)
+    assert proposed and set(proposed) <= {str(i) for i in added[:50]}
+
+
+async def test_waiting_youths_filter_by_target_group_and_area_across_pages(
+    dash: Dashboard,  # noqa: F811 (the fixture imported above)
+) -> None:
+    async with dash.runtime.sessions() as s:
+        pupil = await factories.youth(
+            s, NOW - timedelta(days=3), "Ida", birth_year=2010, situation="school_under_18",
+            postcode="8200", area="Aarhus N", guardian_name="Eva", guardian_phone="+4520304050",
+        )  # fmt: skip
+        adult = await factories.youth(s, NOW - timedelta(days=2), "Ali", postcode="8000")
+        await s.commit()
+    await dash.login()
+    assert await _waiting_ids(dash, "?target_group=g0") == [str(pupil.id)]
+    page = await (await dash.client.get("/youths?target_group=g0")).text()
+    assert "Viser 1-1 af 1" in page and '<option value="g0" selected>' in page
+    assert await _waiting_ids(dash, "?area=82") == [str(pupil.id)]
+    assert await _waiting_ids(dash, "?area=aarhus+n") == [str(pupil.id)]
+    assert str(adult.id) in await _waiting_ids(dash, "?area=8")
+    assert await _waiting_ids(dash, "?target_group=g0&area=8000") == []
+    empty = await (await dash.client.get("/youths?target_group=g0&area=8000")).text()
+    assert "Ingen ventende unge passer til det valgte." in empty
+    everyone = await _waiting_ids(dash, "?target_group=nonsense")  # ignored, not an error
+    assert {str(pupil.id), str(adult.id)} <= set(everyone)

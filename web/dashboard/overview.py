@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mentoring.matching import available_mentors, waiting_youths
+from mentoring.matching import free_places, waiting_summary
 from mentoring.today import digest_now, today_figures
 from web.auth import login_required
 from web.dashboard.common import now_and_today, programme_of, render
@@ -24,9 +24,8 @@ async def overview(request: web.Request) -> web.StreamResponse:
         programme = await programme_of(request, db)
         digest = await digest_now(db, programme.id, now, tz)
         figures = await today_figures(db, programme, now, tz)
-        waiting = await waiting_youths(db, programme.id)
-        mentors = await available_mentors(db, programme.id)
-    since = [runtime.renderer.local(y.waiting_since).date() for y in waiting if y.waiting_since]
+        waiting, oldest = await waiting_summary(db, programme.id)
+        mentors_free, _ = await free_places(db, programme.id)
     return render(
         request,
         "web/overview.html",
@@ -34,7 +33,7 @@ async def overview(request: web.Request) -> web.StreamResponse:
         figures=figures,
         today=today,
         programme=programme,
-        waiting=len(waiting),
-        longest_wait=(today - min(since)).days if since else 0,
-        mentors_free=len(mentors),
+        waiting=waiting,
+        longest_wait=(today - runtime.renderer.local(oldest).date()).days if oldest else 0,
+        mentors_free=mentors_free,
     )

@@ -14,17 +14,20 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mentoring.audit import record
 from mentoring.introductions import introduce
 from mentoring.matches import create_match
+from mentoring.lookups import lookup
 from mentoring.matching import (
     available_mentors,
     batch,
+    free_places,
     suggest_all,
     suggestions_for,
-    waiting_youths,
+    waiting_page,
 )
 from mentoring.people import consented, person_by_id, youths_by_id
 from mentoring.today import today_figures
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, int_field, now_and_today, programme_of, render, route_id
+from web.dashboard.paging import PAGE_SIZE, filters_of, pager, paging_of
 from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
@@ -33,13 +36,21 @@ routes = web.RouteTableDef()
 @routes.get("/youths")
 @login_required
 async def waiting(request: web.Request) -> web.StreamResponse:
+    """One page of the waiting youths (longest waiting first), narrowed by target group and
+    area, each with the three best mentors with room."""
     runtime = request.app[RUNTIME]
     now, today = now_and_today(request)
+    paging = paging_of(request)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
+        groups = list(await lookup(db, "target_group"))
+        filters = filters_of(request, {"target_group": groups, "area": None})
         figures = await today_figures(db, programme, now, runtime.settings.tz)
-        youths = await waiting_youths(db, programme.id)
+        youths, total = await waiting_page(
+            db, programme.id, **filters, offset=paging.offset, limit=paging.size
+        )
         mentors = await available_mentors(db, programme.id)
+        _, places = await free_places(db, programme.id)
         ids = [y.person_id for y in youths]
         details = await youths_by_id(db, ids)
         share = await consented(db, ids)
@@ -61,23 +72,36 @@ async def waiting(request: web.Request) -> web.StreamResponse:
         "web/youths.html",
         rows=rows,
         today=today,
-        free_places=sum(m.free for m in mentors),
+        free_places=places,
         figures=figures,
         programme=programme,
+        total=total,
+        groups=groups,
+        filters=filters,
+        pager=pager(request, paging, total, filters),
     )
 
 
 @routes.get("/batch")
 @login_required
 async def batch_page(request: web.Request) -> web.StreamResponse:
+    """The best overall plan for the longest-waiting youths (the first page of /youths), so the
+    assignment stays quick however many wait; confirmed pairs make room for the next ones."""
     runtime = request.app[RUNTIME]
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        youths = await waiting_youths(db, programme.id)
+        youths, waiting = await waiting_page(db, programme.id, limit=PAGE_SIZE)
         mentors = await available_mentors(db, programme.id)
     proposals = batch(youths, mentors)
     total = sum(p.score for p in proposals)
-    return render(request, "web/batch.html", proposals=proposals, total=total, waiting=len(youths))
+    return render(
+        request,
+        "web/batch.html",
+        proposals=proposals,
+        total=total,
+        waiting=waiting,
+        considered=len(youths),
+    )
 
 
 async def _make_match(
