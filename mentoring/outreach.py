@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, exists, func, or_, select
+from sqlalchemy import and_, case, func, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import MATCHED, MatchStatus, PersonStatus, Role
@@ -139,22 +139,36 @@ async def where_they_come_from(
     session: AsyncSession, programme_id: int, as_of: datetime
 ) -> list[SourceFigures]:
     """Youths and mentors signed up by `as_of` (erased ones too: they signed up) per source;
-    one statement whatever the programme's size."""
-    theirs = or_(Match.youth_id == Person.id, Match.mentor_id == Person.id)
+    one statement whatever the programme's size. Each person's pairs are folded into two flags
+    first (a hash join at national scale, where a correlated EXISTS per person took seconds)."""
     in_programme = Match.programme_id == programme_id
-    matched = exists().where(
-        in_programme, theirs, Match.status.in_(MATCHED), Match.accepted_at <= as_of
-    )
-    completed = exists().where(
-        in_programme, theirs, Match.status == MatchStatus.COMPLETED, Match.ended_at <= as_of
+    sides = union_all(
+        *(
+            select(side.label("person_id"), Match.status, Match.accepted_at, Match.ended_at).where(
+                in_programme
+            )
+            for side in (Match.youth_id, Match.mentor_id)
+        )
+    ).subquery()
+    matched = and_(sides.c.status.in_(MATCHED), sides.c.accepted_at <= as_of)
+    completed = and_(sides.c.status == MatchStatus.COMPLETED, sides.c.ended_at <= as_of)
+    flags = (
+        select(
+            sides.c.person_id,
+            func.max(case((matched, 1), else_=0)).label("matched"),
+            func.max(case((completed, 1), else_=0)).label("completed"),
+        )
+        .group_by(sides.c.person_id)
+        .subquery()
     )
     rows = await session.execute(
         select(
             Person.source_id, OutreachSource.name, OutreachSource.kind, Person.role,
-            func.count(), func.sum(case((matched, 1), else_=0)),
-            func.sum(case((completed, 1), else_=0)),
+            func.count(), func.coalesce(func.sum(flags.c.matched), 0),
+            func.coalesce(func.sum(flags.c.completed), 0),
         )
         .outerjoin(OutreachSource, OutreachSource.id == Person.source_id)
+        .outerjoin(flags, flags.c.person_id == Person.id)
         .where(
             Person.programme_id == programme_id,
             Person.role.in_((Role.YOUTH, Role.MENTOR)),
