@@ -16,6 +16,7 @@ import jinja2
 import pytest
 from jinja2 import meta, nodes
 
+from core.statuses import Role
 from messaging.gsm7 import sms_cost
 from messaging.render import Renderer, available_languages
 from messaging.sms import sms_text
@@ -194,6 +195,15 @@ def test_sms_templates_fit_two_gsm7_segments(name: str, language: str) -> None:
     assert cost.segments <= 2, f"messages/{name}.j2 [{language}] is {cost.segments} segments"
     assert not LINK.search(text), f"messages/{name}.j2 [{language}] carries a link in SMS"
     assert not BENEFIT_WORDS.search(text), f"messages/{name}.j2 [{language}] names a benefit"
+
+
+@pytest.mark.parametrize("language", available_languages())
+@pytest.mark.parametrize("role", list(Role))
+def test_help_fits_two_sms_segments_for_every_role(role: Role, language: str) -> None:
+    """The help lists more commands for a youth or mentor in a pair: all of it fits 2 segments."""
+    cost = sms_cost(RENDERER.message("help", language, "sms", role=role))
+    assert cost.encoding == "GSM-7"
+    assert cost.segments <= 2, f"help for a {role} [{language}] is {cost.segments} segments"
 
 
 def test_sms_templates_most_fit_one_segment() -> None:
