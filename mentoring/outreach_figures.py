@@ -5,10 +5,11 @@ whose mentor came through Code of Care. Each says what it counts, over what, as 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import MATCHED, OpeningStatus, PartnerKind
@@ -53,17 +54,11 @@ async def outreach_figures(
     )
     rows = (
         await session.execute(
-            select(Match.id, Youth.unemployed_over_year)
-            .join(Youth, Youth.person_id == Match.youth_id)
-            .join(Mentor, Mentor.person_id == Match.mentor_id)
-            .join(Company, Company.id == Mentor.company_id)
-            .where(
+            _coc_pairs().where(
                 Match.programme_id == programme.id,
                 Match.status.in_(MATCHED),
                 Match.accepted_at <= as_of,
-                Company.partner_kind == PartnerKind.CODE_OF_CARE,
             )
-            .order_by(Match.id)
         )
     ).all()
     return OutreachFigures(
@@ -73,3 +68,27 @@ async def outreach_figures(
         coc_one_year=tuple(r[0] for r in rows if r[1] is True),
         coc_unknown=tuple(r[0] for r in rows if r[1] is None),
     )
+
+
+def _coc_pairs() -> Select[int, bool | None]:
+    """Pairs whose mentor's company is a Code of Care partner, with the youth's one-year answer."""
+    return (
+        select(Match.id, Youth.unemployed_over_year)
+        .join(Youth, Youth.person_id == Match.youth_id)
+        .join(Mentor, Mentor.person_id == Match.mentor_id)
+        .join(Company, Company.id == Mentor.company_id)
+        .where(Company.partner_kind == PartnerKind.CODE_OF_CARE)
+        .order_by(Match.id)
+    )
+
+
+async def code_of_care_answers(
+    session: AsyncSession, match_ids: Sequence[int]
+) -> dict[int, bool | None]:
+    """Of these pairs, those whose mentor came through Code of Care (the mentor's company is a
+    Code of Care partner now), each with the youth's one-year answer (None: not asked or
+    "don't know"), so the pair page and the pairs list can mark them."""
+    if not match_ids:
+        return {}
+    rows = await session.execute(_coc_pairs().where(Match.id.in_(match_ids)))
+    return {match_id: answer for match_id, answer in rows.all()}

@@ -15,6 +15,7 @@ from mentoring.casework import pair_view
 from mentoring.errors import NotFound
 from mentoring.lookups import lookup
 from mentoring.notes import add_note
+from mentoring.outreach_figures import code_of_care_answers
 from mentoring.pair_talk import talk_by_pair
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import act, now_and_today, programme_of, render, route_id, text_field
@@ -38,10 +39,12 @@ async def pair_page(request: web.Request) -> web.StreamResponse:
             raise web.HTTPNotFound()
         reasons = list(await lookup(db, "end_reason"))
         talk = (await talk_by_pair(db, [view.match.id]))[view.match.id]
+        coc = await code_of_care_answers(db, [view.match.id])
     return render(
         request,
         "web/pair.html",
         talk=talk,
+        coc=coc,
         pair=view,
         open=view.match.status in OPEN,
         reasons=reasons,

@@ -15,6 +15,7 @@ from mentoring.digest import PairFacts
 from mentoring.digest_model import Reason
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
+from mentoring.outreach_figures import code_of_care_answers
 from mentoring.pair_talk import talk_by_pair
 from mentoring.pairs import match_by_id
 from mentoring.today import pairs_now
@@ -64,6 +65,7 @@ async def pairs(request: web.Request) -> web.StreamResponse:
         facts, digest = await pairs_now(db, programme.id, now, tz)
         reasons = list(await lookup(db, "end_reason"))
         talk = await talk_by_pair(db, [p.match_id for p in facts.pairs])
+        coc = await code_of_care_answers(db, [p.match_id for p in facts.pairs])
     risks = {r.pair.match_id: r.reasons for r in digest.at_risk}
     month = month_start(today)
     rows = sorted(
@@ -82,6 +84,7 @@ async def pairs(request: web.Request) -> web.StreamResponse:
         past_end=digest.past_end,
         today=today,
         talk=talk,
+        coc=coc,
     )
 
 
