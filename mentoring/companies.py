@@ -230,6 +230,12 @@ async def merge_companies(session: AsyncSession, keep: Company, duplicate: Compa
         )
         moved.append(result.rowcount or 0)  # type: ignore[attr-defined]
     moved = moved[:4]
+    await session.execute(  # openings the duplicate brought as a partner
+        update(JobOpening)
+        .where(JobOpening.partner_id == duplicate.id)
+        .values(partner_id=keep.id)
+        .execution_options(synchronize_session=False)
+    )
     cvr = duplicate.cvr
     keep.industry = keep.industry or duplicate.industry
     keep.source = keep.source or duplicate.source

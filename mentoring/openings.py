@@ -37,10 +37,13 @@ async def register_job_opening(
     *,
     origin: str | None = None,
     mentor_id: int | None = None,
+    partner_id: int | None = None,
     title: str | None = None,
     status: OpeningStatus = OpeningStatus.OPEN,
 ) -> JobOpening:
-    """A new opening (`status` PROPOSED for a mentor's lead awaiting the coordinator)."""
+    """A new opening (`status` PROPOSED for a mentor's lead awaiting the coordinator). A
+    partner that brought it must be a company of the programme with a partnership; its origin
+    is then "partner" unless another is given."""
     await require_code(session, "job_kind", kind)
     company = await session.get(Company, company_id)
     if company is None:
@@ -49,12 +52,19 @@ async def register_job_opening(
         raise DomainError("dashboard_field_invalid", field="origin")
     if mentor_id is not None and await session.get(Mentor, mentor_id) is None:
         raise NotFound("mentor", mentor_id)
+    if partner_id is not None:
+        partner = await session.get(Company, partner_id)
+        if partner is None or partner.programme_id != company.programme_id:
+            raise NotFound("company", partner_id)
+        if partner.partner_kind is None:
+            raise DomainError("dashboard_field_invalid", field="partner_id")
     opening = JobOpening(
         programme_id=company.programme_id,
         company_id=company_id,
         kind=kind,
-        origin=origin or ("mentor" if mentor_id else None),
+        origin=origin or ("mentor" if mentor_id else "partner" if partner_id else None),
         mentor_id=mentor_id,
+        partner_id=partner_id,
         title=" ".join(title.split())[:120] if title else None,
         status=status,
         created_on=created_on,
@@ -119,17 +129,21 @@ async def fill_job_opening(
 
 async def opening_rows(
     session: AsyncSession, programme_id: int
-) -> Sequence[Row[JobOpening, str, str | None, str | None]]:
-    """The programme's openings with the company's name, who filled it and the mentor who
-    brought it; leads awaiting the coordinator first, then newest first."""
+) -> Sequence[Row[JobOpening, str, str | None, str | None, str | None]]:
+    """The programme's openings with the company's name, who filled it, the mentor and the
+    partner company that brought it; leads awaiting the coordinator first, then newest first."""
     filled = Person.__table__.alias("filled")
     mentor = Person.__table__.alias("mentor")
+    partner = Company.__table__.alias("partner")
     return (
         await session.execute(
-            select(JobOpening, Company.name, filled.c.first_name, mentor.c.first_name)
+            select(
+                JobOpening, Company.name, filled.c.first_name, mentor.c.first_name, partner.c.name
+            )
             .join(Company, Company.id == JobOpening.company_id)
             .outerjoin(filled, filled.c.id == JobOpening.filled_by)
             .outerjoin(mentor, mentor.c.id == JobOpening.mentor_id)
+            .outerjoin(partner, partner.c.id == JobOpening.partner_id)
             .where(JobOpening.programme_id == programme_id)
             .order_by(
                 (JobOpening.status == OpeningStatus.PROPOSED).desc(),

@@ -108,6 +108,11 @@ class JobOpening(Base):
     event_id: Mapped[int | None] = mapped_column(
         ForeignKey("events.id", ondelete="SET NULL"), index=True
     )
+    # The partner company that brought it (origin "partner"), e.g. a Code of Care partner
+    # introducing another company, if any.
+    partner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("companies.id", ondelete="SET NULL"), index=True
+    )
     filled_by: Mapped[int | None] = mapped_column(
         ForeignKey("youths.person_id", ondelete="SET NULL")
     )

@@ -66,6 +66,7 @@ async def test_browser_companies_are_registered_by_cvr_logged_and_merged(live: L
     await expect(page.get_by_role("link", name="Bager Hansen ApS")).to_be_visible()
     await checked(page)
     await page.goto(f"{live.base}/openings")
+    await expect(page.get_by_label("Partneren, der kom med det (valgfrit)")).to_be_visible()
     await checked(page)
 
 

@@ -1,5 +1,6 @@
-"""Job openings: registering one (company, kind, origin, the mentor who brought it), and its
-life: a mentor's lead confirmed or turned down, an opening filled by a youth or withdrawn."""
+"""Job openings: registering one (company, kind, origin, the mentor or partner company who
+brought it), and its life: a mentor's lead confirmed or turned down, an opening filled by a
+youth or withdrawn."""
 
 from __future__ import annotations
 
@@ -45,8 +46,10 @@ async def openings(request: web.Request) -> web.StreamResponse:
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
         rows = await opening_rows(db, programme.id)
+        companies = await companies_by_name(db, programme.id)
         page: dict[str, Any] = {
-            "companies": await companies_by_name(db, programme.id),
+            "companies": companies,
+            "partners": [c for c in companies if c.partner_kind is not None],
             "youths": await active_youths(db, programme.id),
             "mentors": await mentors_of_programme(db, programme.id),
             "kinds": list(await lookup(db, "job_kind")),
@@ -54,7 +57,10 @@ async def openings(request: web.Request) -> web.StreamResponse:
     return render(
         request,
         "web/openings.html",
-        openings=[{"opening": o, "company": c, "filled_by": y, "mentor": m} for o, c, y, m in rows],
+        openings=[
+            {"opening": o, "company": c, "filled_by": y, "mentor": m, "partner": p}
+            for o, c, y, m, p in rows
+        ],
         origins=ORIGINS,
         today=today,
         **page,
@@ -75,6 +81,7 @@ async def add_opening(request: web.Request) -> web.StreamResponse:
             date_field(form, "created_on", today),
             origin=form.get("origin") or None,
             mentor_id=int_field(form, "mentor_id") if form.get("mentor_id") else None,
+            partner_id=int_field(form, "partner_id") if form.get("partner_id") else None,
             title=form.get("title") or None,
         )
         await record(db, who.actor, "job_opening_registered", "job_opening", opening.id)
