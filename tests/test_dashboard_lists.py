@@ -115,9 +115,10 @@ async def test_waiting_youths_show_fifty_a_page_longest_waiting_first(
     await dash.login()
     seeded = len(await _waiting_ids(dash))
     async with dash.runtime.sessions() as s:
+        names = [f"Venter{chr(65 + n // 26)}{chr(97 + n % 26)}" for n in range(55)]
         added = [  # VenterAa has waited longest: 100 days, VenterCc 46 days
-            (await factories.youth(s, NOW - timedelta(days=100 - n), f"Venter{chr(65 + n // 26)}{chr(97 + n % 26)}")).id
-            for n in range(55)
+            (await factories.youth(s, NOW - timedelta(days=100 - n), name)).id
+            for n, name in enumerate(names)
         ]
         await s.commit()
     total = seeded + 55

@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
 from mentoring.introductions import introduce
-from mentoring.matches import create_match
 from mentoring.lookups import lookup
+from mentoring.matches import create_match
 from mentoring.matching import (
     available_mentors,
     batch,
