@@ -12,8 +12,9 @@ from playwright.async_api import Page, expect
 from sqlalchemy import select
 
 from core.clock import local_date
+from mentoring.companies import register_company
 from mentoring.matches import accept_match, create_match
-from storage.models import AuditEntry, Match
+from storage.models import AuditEntry, Match, Mentor, Person, Youth
 from storage.queries import CALL_ACTION
 from tests.browser.axe import assert_accessible, assert_fits
 from tests.browser.test_dashboard_browser import Live, log_in
@@ -83,6 +84,14 @@ async def test_browser_coordinator_logs_calls_until_the_call_list_is_empty(live:
 
 async def test_browser_person_pair_and_matching_pages(live: Live) -> None:
     pair = await _pair(live, live.data.sara, live.data.henrik, days_ago=20)
+    async with live.runtime.transaction() as s:  # Henrik came through Code of Care
+        mentor, youth = await s.get(Mentor, live.data.henrik), await s.get(Youth, live.data.sara)
+        person = await s.get(Person, live.data.sara)
+        assert mentor is not None and youth is not None and person is not None
+        company = await register_company(
+            s, person.programme_id, "Partner A/S", partner_kind="code_of_care"
+        )
+        mentor.company_id, youth.unemployed_over_year = company.id, True
     page = await live.browser.new_page(viewport={"width": 1280, "height": 900})
     await page.goto(f"{live.base}/people/{live.data.sara}")
     await log_in(page)
@@ -98,6 +107,7 @@ async def test_browser_person_pair_and_matching_pages(live: Live) -> None:
     await page.get_by_role("link", name="Med Henrik").click()
     await expect(page).to_have_url(f"{live.base}/pairs/{pair}")
     await expect(page.get_by_role("heading", name="Sara og Henrik")).to_be_visible()
+    await expect(page.get_by_text("den unge har været uden job og uddannelse")).to_be_visible()
     await checked(page)
     await page.get_by_role("button", name="Sæt parret på pause").click()
     await expect(page.get_by_role("status")).to_contain_text("Parret er sat på pause")
@@ -116,4 +126,9 @@ async def test_browser_person_pair_and_matching_pages(live: Live) -> None:
     await expect(page.get_by_role("heading", name="En mentor til Omar")).to_be_visible()
     await page.get_by_role("link", name="Vælg Henrik").click()
     await expect(page.get_by_role("heading", name="Valgt: Henrik")).to_be_visible()
+    await checked(page)
+
+    await page.goto(f"{live.base}/pairs")  # the Code of Care mark on Sara and Henrik's line
+    line = page.locator(f"#pair-{pair}")
+    await expect(line.get_by_text("den unge har været uden job og uddannelse")).to_be_visible()
     await checked(page)
