@@ -123,8 +123,10 @@ async def cached_sqlite(size: Size, folder: Path) -> str:
         partial = folder / "partial.db"
         await build_sqlite(partial, size)
         shutil.move(partial, cached)
+    url = f"sqlite+aiosqlite:///{cached}"
+    await upgrade(url)  # a file cached before the latest revisions gets their tables first
     sync_indexes(cached)
-    return f"sqlite+aiosqlite:///{cached}"
+    return url
 
 
 async def measure(url: str, rounds: int = 1, warm_up: bool = False) -> tuple[float, int, int]:
