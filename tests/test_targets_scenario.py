@@ -51,6 +51,8 @@ from mentoring.coordinators import add_coordinator
 from mentoring.digest import load_digest
 from mentoring.importing import import_csv
 from mentoring.matches import close_match, extend_match
+from mentoring.openings import confirm_job_opening
+from mentoring.people import add_contact
 from mentoring.programme_settings import change_settings
 from mentoring.programmes import current_programme
 from mentoring.report import write_report
@@ -58,8 +60,10 @@ from mentoring.topics import tag
 from settings import load_settings
 from storage.attribution import Comparison, Side
 from storage.db import unit_of_work
-from storage.models import Match, Meeting, Youth
+from storage.models import JobOpening, Match, Meeting, Mentor, Person, Youth
 from tests.conftest import COPENHAGEN
+from tests.fakes.chat import Chat
+from tests.runtime import make_runtime
 from web.app import create_app
 
 NOW = datetime(2021, 1, 4, 9, 0, tzinfo=UTC)  # Monday: the last complete week is 2020-W53
@@ -179,8 +183,9 @@ EXPECTED = [
     # Outside and first contacted in the period: Tømrer Jensen, Vejle Bilcenter, Bager Hansen
     # (Brugsen is a partner, Café Fjord came before, Kode og Co after).
     ["companies_outside", "3", "100", "0", "3", "100"],
-    # Openings created in the period: 1 Nov 2019, 1 Jun 2020, 31 Dec 2020.
-    ["job_openings", "3", "125", "0", "3", "125"],
+    # Openings created in the period: 1 Nov 2019, 1 Jun 2020, 31 Dec 2020 (imported), and
+    # Henrik's lead from the chat, confirmed 20 Nov 2020 (Mette's, never confirmed, is not).
+    ["job_openings", "4", "125", "0", "4", "125"],
 ]
 
 
@@ -224,6 +229,28 @@ async def _build(runtime: Runtime, tmp_path: Path) -> None:
             session, pair.id, "completed", now=closed_at, today=closed_at.date(), tz=COPENHAGEN
         )
     await _topics(runtime)
+    await _job_leads(runtime)
+
+
+async def _job_leads(runtime: Runtime) -> None:
+    """Henrik (M1) texts JOB on 16 Nov 2020 and the coordinator confirms it on 20 Nov; Mette
+    (M2) texts one on 10 Dec that nobody confirms."""
+    for ref, phone, day in (("M1", "+4522334401", 16), ("M2", "+4522334402", 10)):
+        at = datetime(2020, 11 if ref == "M1" else 12, day, 10, tzinfo=UTC)
+        async with unit_of_work(runtime.sessions) as session:
+            mentor = await session.scalar(select(Mentor).where(Mentor.external_ref == ref))
+            assert mentor is not None
+            person = await session.get(Person, mentor.person_id)
+            assert person is not None
+            await add_contact(session, person, "sms", phone, verified=True)
+        chat = Chat(make_runtime(runtime.engine, at, runtime.sessions), "sms", phone)
+        for text in ("JOB", "2", "fra januar", "lagermedhjælper 20 t om ugen"):
+            await chat.text(text)
+    async with unit_of_work(runtime.sessions) as session:
+        henrik = await session.scalar(select(Mentor.person_id).where(Mentor.external_ref == "M1"))
+        lead = await session.scalar(select(JobOpening).where(JobOpening.mentor_id == henrik))
+        assert lead is not None and lead.status == "proposed"
+        await confirm_job_opening(session, lead.id, date(2020, 11, 20))
 
 
 async def _topics(runtime: Runtime) -> None:
