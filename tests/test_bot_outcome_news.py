@@ -136,3 +136,15 @@ async def test_news_after_the_pair_ended_counts_until_its_outcome_window_closes(
     assert "Hvor fedt" not in await youth_chat.text("jeg har fået job")
     outcomes, items = await _kept(runtime)
     assert len(outcomes) == 1 and len(items) == 1
+
+
+async def test_news_and_a_meeting_in_one_text_keeps_both(runtime: Runtime) -> None:
+    youth_chat, mentor_chat, youth_id, match_id = await _pair(runtime)
+    replies = "\n".join(
+        m.body or "" for m in await youth_chat.send("jeg har fået job!! kan vi mødes tirsdag kl 15")
+    )
+    assert "Hvor fedt! Tillykke." in replies
+    assert "Hvor skal I mødes?" in replies  # the meeting is taken up too
+    assert "tirsdag d. 1. december kl. 15.00" in await youth_chat.text("café fjord")
+    [outcome], [item] = await _kept(runtime)
+    assert outcome.statuses == ["ordinary_job"] and item.match_id == match_id

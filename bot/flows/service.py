@@ -290,7 +290,8 @@ async def idle(turn: Turn) -> None:
         today=turn.today,
     ):  # fmt: skip
         turn.say("outcome_news_thanks")  # "hun har fået job": kept for the coordinator to confirm
-        return
+        if not {"meeting", "hours", "move", "cancel"} & set(intents):
+            return  # otherwise the rest of the text is read too: nothing in it is lost
     if _member(turn) and await meetings.has_active_match(turn):
         if "cancel" in intents:
             await meetings.cancel(turn)
