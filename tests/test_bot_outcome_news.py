@@ -139,7 +139,7 @@ async def test_news_after_the_pair_ended_counts_until_its_outcome_window_closes(
 
 
 async def test_news_and_a_meeting_in_one_text_keeps_both(runtime: Runtime) -> None:
-    youth_chat, mentor_chat, youth_id, match_id = await _pair(runtime)
+    youth_chat, _, _, match_id = await _pair(runtime)
     replies = "\n".join(
         m.body or "" for m in await youth_chat.send("jeg har fået job!! kan vi mødes tirsdag kl 15")
     )
