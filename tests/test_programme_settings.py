@@ -114,7 +114,7 @@ async def test_programme_local_places_set_on_the_command_line_are_towns_in_sign_
     chat = Chat(
         make_runtime(engine, NOW, session_factory(engine)), channel="sms", address="+4522334455"
     )
-    for text in ["hej", "ja", "jeg hedder mikkel og er 22", "1", "it", "1 2"]:
+    for text in ["hej", "ja", "jeg hedder mikkel og er 22", "1", "nej", "it", "1 2"]:
         await chat.text(text)
     summary = await chat.text("jeg bor i agtrup")
     assert "Område: 6000 Agtrup" in summary

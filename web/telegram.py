@@ -73,6 +73,9 @@ def texts(value: Any) -> list[str]:
     return []
 
 
+TELEGRAM_ID_DIGITS = 20  # a signed 64-bit integer, with its sign
+
+
 def sender(update: Update) -> str:
     """Whose update it is (their chat), so one chat's updates are handled in order."""
     try:
@@ -103,8 +106,12 @@ async def webhook(request: web.Request, bot: Bot, secret: str | None) -> web.Res
         # own transaction (de-duplicated by update_id), where the engine answers why.
         await request.app[TELEGRAM_DISPATCHER].feed_update(bot, update)
         return web.json_response({})
-    arrival = Arrival(channel="telegram", key=str(update.update_id), address=sender(update),
-                      payload=raw)  # fmt: skip
+    address, key = sender(update), str(update.update_id)
+    if len(address) > TELEGRAM_ID_DIGITS + len("user:"):
+        # Telegram's ids are 64-bit integers: a longer one is no update of theirs.
+        log.warning("malformed Telegram update ignored", extra={"reason": "id out of range"})
+        return web.json_response({})
+    arrival = Arrival(channel="telegram", key=key, address=address, payload=raw)
     await record(request, arrival)
     return web.json_response({})
 
