@@ -32,7 +32,7 @@ pgclient:
 	@command -v pg_dump >/dev/null 2>&1 || { $(SUDO) apt-get update -qq && \
 		$(SUDO) apt-get install -y -qq postgresql-client >/dev/null; }
 
-test: $(STAMP) chromium pgclient
+test: $(STAMP) chromium pgclient wrk
 	$(BIN)/pytest -n 2 --dist loadgroup
 
 lint: $(STAMP)

@@ -19,6 +19,7 @@ transaction (about 15 % of an inbound text's CPU time in the inbound benchmark).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import time
@@ -83,9 +84,15 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
 def private_file(path: Path) -> None:
     """The database file (and so its -wal and -shm, which SQLite creates with the file's own
     mode) readable by this user only, in a folder only this user can enter: it holds people's
-    names, numbers and messages. A file from before is tightened, not only a new one."""
+    names, numbers and messages. A file from before is tightened, not only a new one.
+
+    An existing file is never opened here: closing any descriptor of it drops every POSIX lock
+    this process holds on it, so another process closing its last connection would take the
+    file for unused and delete the WAL this process is still writing (lost commits).
+    """
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
     for existing in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
         if existing.exists() and existing.stat().st_mode & 0o077:
             existing.chmod(0o600)

@@ -60,10 +60,6 @@ def test_bench_sweep_reports_one_row() -> None:
     assert row["unit"] == "ms" and row["baseline"] > 0
 
 
-@pytest.mark.skip(
-    reason="hangs: the bench server handles the texts but none reach the inbound journal the "
-    "bench waits on (issue 15, still open; found at the end of the session, not yet diagnosed)"
-)
 def test_bench_inbound_sms_handles_every_text_once_and_reports_end_to_end() -> None:
     rows = bench_inbound_sms.run(count=60, seconds=2, backends=("sqlite",), warmup=20)
     journal = by_name(rows, "journal rows")
@@ -76,10 +72,6 @@ def test_bench_inbound_sms_handles_every_text_once_and_reports_end_to_end() -> N
     assert by_name(rows, "server CPU per text")["value"] > 0
 
 
-@pytest.mark.skip(
-    reason="hangs: the bench server handles the texts but none reach the inbound journal the "
-    "bench waits on (issue 15, still open; found at the end of the session, not yet diagnosed)"
-)
 def test_bench_telegram_webhook_reports_a_ratio() -> None:
     rows = bench_telegram_webhook.run(count=40, seconds=2, warmup=10)
     assert by_name(rows, "updates fully handled")["value"] > 0

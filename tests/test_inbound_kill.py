@@ -14,7 +14,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import aiohttp
-import pytest
 from multidict import MultiDict
 from sqlalchemy import func, select
 from twilio.request_validator import RequestValidator
@@ -80,11 +79,6 @@ async def journal(db_url: str) -> Counter[str]:
         await engine.dispose()
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="intermittent on SQLite at the end of the session: texts do not reach or leave the "
-    "inbound journal in time (issue 15, open; the bench shows the same symptom)",
-)
 async def test_kill_9_after_the_webhooks_answer_loses_no_text_and_handles_none_twice(
     db_url: str, twilio: FakeTwilio, tmp_path: Path
 ) -> None:

@@ -77,11 +77,6 @@ async def texts_in(sessions: async_sessionmaker[AsyncSession], at_least: int = 0
     return n if n >= at_least else 0
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="intermittent on SQLite at the end of the session: texts do not reach or leave the "
-    "inbound journal in time (issue 15, open; the bench shows the same symptom)",
-)
 async def test_kill_9_under_inbound_load_sends_everything_and_at_most_one_window_twice(
     db_url: str,
     sessions: async_sessionmaker[AsyncSession],
