@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -26,6 +27,10 @@ __all__ = ["MAX_TRIES", "Arrival", "Event", "Failure", "Recorder", "claim", "fin
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 3  # a raising event is tried this often, the later tries one at a time
+# Handled rows (their key only) are kept this long for the de-duplication, then deleted by the
+# daily retention job: Twilio retries a webhook within minutes, Telegram keeps an unanswered
+# update for at most 24 hours.
+KEEP_HANDLED = timedelta(days=7)
 
 
 class Recorder:
@@ -78,3 +83,9 @@ async def pending(runtime: Runtime) -> int:
     """Events recorded and not handled yet, now."""
     async with runtime.engine.connect() as conn:
         return await inbound_journal.pending(conn)
+
+
+async def forget_handled(session: AsyncSession, now: datetime) -> int:
+    """The retention job's part: journal rows handled (or dead) over KEEP_HANDLED ago deleted, so
+    the journal holds about a week of keys instead of every text ever received."""
+    return await inbound_journal.forget_handled(await session.connection(), now - KEEP_HANDLED)

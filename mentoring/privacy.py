@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.clock import add_months
 from core.runtime import Runtime
 from core.statuses import ENDED, OPEN, SENT, UNDELIVERED, OutboxStatus, PersonStatus
+from mentoring import journal
 from mentoring.audit import record
 from mentoring.errors import NotFound
 from mentoring.logins import purge_throttles
@@ -205,7 +206,8 @@ async def purge(runtime: Runtime) -> dict[str, int]:
 
     Counted from the end of the person's last programme (match). Messages tied to nobody lose
     their address and body after the shortest body-retention period, a farewell at once. Logs
-    how many rows it touched.
+    how many rows it touched. The inbound journal's handled keys go after a week
+    (mentoring.journal.KEEP_HANDLED).
     """
     now = runtime.clock()
     today = now.astimezone(runtime.settings.tz).date()
@@ -215,6 +217,7 @@ async def purge(runtime: Runtime) -> dict[str, int]:
         "untied_messages": 0,
         "never_paired_erased": 0,
         "login_throttles": 0,
+        "inbound_events": 0,
     }
     async with unit_of_work(runtime.sessions) as session:
         shortest = await session.scalar(select(func.min(Programme.retain_bodies_days)))
@@ -265,6 +268,7 @@ async def purge(runtime: Runtime) -> dict[str, int]:
                     touched["people_erased"] += 1
             touched["never_paired_erased"] += await _purge_never_paired(session, programme, now)
         touched["login_throttles"] = await purge_throttles(session, now)
+        touched["inbound_events"] = await journal.forget_handled(session, now)
     await checkpoint(runtime.engine)  # the erased rows leave the SQLite WAL too
     log.info("retention purge", extra=touched)
     return touched

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, case, func, null, select, update
+from sqlalchemy import Table, bindparam, case, delete, func, literal, null, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.orm import aliased
@@ -42,16 +42,22 @@ def _record(insert: Callable[..., Any]) -> Any:
 RECORD = {"postgresql": _record(postgresql.insert), "sqlite": _record(sqlite.insert)}
 
 
+# Written into the statement, not bound: PostgreSQL's generic plan for a prepared claim (asyncpg
+# prepares it) would otherwise not know the state is 'pending' and walk every handled row by id.
+_PENDING = literal(InboundState.PENDING.value, literal_execute=True)
+_NONE = literal(0, literal_execute=True)
+
+
 def _claim(retries: bool, lock: bool) -> Any:
     older = aliased(InboundEvent, name="older")
     query = (
         select(EVENTS.c.id, EVENTS.c.channel, EVENTS.c.address, EVENTS.c.payload, EVENTS.c.tries)
         .where(
-            EVENTS.c.state == InboundState.PENDING.value,
-            EVENTS.c.tries > 0 if retries else EVENTS.c.tries == 0,
+            EVENTS.c.state == _PENDING,
+            EVENTS.c.tries > _NONE if retries else EVENTS.c.tries == _NONE,
             ~select(older.id)
             .where(
-                older.state == InboundState.PENDING.value,
+                older.state == _PENDING,
                 older.channel == EVENTS.c.channel,
                 older.address == EVENTS.c.address,
                 older.id < EVENTS.c.id,
@@ -83,7 +89,10 @@ FAILED = (
         address=case((_LAST_TRY, ""), else_=EVENTS.c.address),
     )
 )
-PENDING = select(func.count()).select_from(EVENTS).where(EVENTS.c.state == "pending")
+PENDING = select(func.count()).select_from(EVENTS).where(EVENTS.c.state == _PENDING)
+FORGET = delete(EVENTS).where(
+    EVENTS.c.state != InboundState.PENDING.value, EVENTS.c.received_at < bindparam("before")
+)
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,14 @@ async def finish(
 async def pending(conn: AsyncConnection) -> int:
     """Events recorded and not handled yet (dead ones are not pending)."""
     return int(await conn.scalar(PENDING) or 0)
+
+
+async def forget_handled(conn: AsyncConnection, before: datetime) -> int:
+    """Delete handled and dead rows received before `before`; returns how many. A repeat of
+    one of their keys after that would be recorded again, so `before` is kept well behind the
+    providers' retries."""
+    result = await conn.execute(FORGET, {"before": before})
+    return int(result.rowcount or 0)
 
 
 @dataclass(frozen=True)

@@ -8,16 +8,20 @@ test_inbound_kill.py (a real `serve` killed with SIGKILL after answering).
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, insert, select
+from sqlalchemy import text as text_sql
 
 from bot.inbound import SMS, Channel, Workers
 from core.runtime import Runtime
 from core.statuses import InboundState
 from mentoring.inbox import Kind
-from mentoring.journal import MAX_TRIES, Arrival, Event, Recorder, pending
+from mentoring.journal import MAX_TRIES, Arrival, Event, Recorder, claim, pending
+from mentoring.privacy import purge
 from storage.models import ContactPoint, InboundEvent, InboxItem, OutboxMessage
 from tests.conftest import NOW
 from tests.conftest import _truncate as truncate
@@ -171,4 +175,81 @@ async def test_two_processes_workers_share_the_journal_and_handle_each_text_once
     finally:
         await first.close()
         await second.close()
+        await truncate(pg_url)
+
+
+async def test_the_retention_job_forgets_handled_keys_after_a_week_and_keeps_pending_ones(
+    runtime: Runtime,
+) -> None:
+    await record(runtime, text("Hej", "SM-old"), text("Hej", "SM-new", OTHER))
+    assert await workers(runtime).one_pass() == 2
+    await record(runtime, text("hjælp", "SM-waiting"))  # not handled yet (say, during an outage)
+    async with runtime.sessions() as session, session.begin():
+        # Eight days old: the first handled text and the one still waiting.
+        for row in await session.scalars(
+            select(InboundEvent).where(InboundEvent.key.in_(("SM-old", "SM-waiting")))
+        ):
+            row.received_at = NOW - timedelta(days=8)
+    runtime.clock = lambda: NOW
+    touched = await purge(runtime)
+    assert touched["inbound_events"] == 1
+    assert sorted(e.key for e in await events(runtime)) == ["SM-new", "SM-waiting"]
+    await record(runtime, text("Hej", "SM-new", OTHER))  # Twilio's retry within the week
+    assert len(await events(runtime)) == 2  # still a repeat: not recorded again
+
+
+async def test_webhooks_wait_for_room_only_when_the_backlog_is_full(runtime: Runtime) -> None:
+    crew = Workers(runtime, {"sms": SMS}, lambda: None, budget=60, backlog=2)
+    recorder = Recorder(runtime, crew.recorded)
+    await recorder.record(text("Hej", "SM1"))
+    await crew.admit()  # one of two: at once
+    await recorder.record(text("Hej", "SM2", OTHER))
+    waiting = asyncio.create_task(crew.admit())
+    await asyncio.sleep(0.2)
+    assert not waiting.done()  # two of two recorded and not handled: the third webhook waits
+    assert await crew.one_pass() == 2
+    async with asyncio.timeout(5):
+        await waiting  # room again once the batch was handled
+    await recorder.close()
+
+
+async def test_the_claim_on_postgresql_reads_pending_rows_only_however_many_were_handled(
+    pg_url: str, twilio: FakeTwilio
+) -> None:
+    """asyncpg prepares the claim, and PostgreSQL's generic plan for it must still go to the
+    pending rows through the queue index instead of walking every handled row by id."""
+    rt = Runtime.build(sms_settings(twilio.base_url, database_url=pg_url, run_scheduler=False))
+    try:
+        async with rt.engine.begin() as conn:
+            await conn.execute(
+                insert(InboundEvent),
+                [
+                    {"channel": "sms", "key": f"SM{i}", "address": NUMBER, "state": "done",
+                     "tries": 0, "received_at": NOW}
+                    for i in range(3000)
+                ],
+            )  # fmt: skip
+            await conn.execute(text_sql("ANALYZE inbound_events"))
+        await record(rt, text("Hej", "SM-pending"))
+        sent: list[tuple[str, tuple[object, ...]]] = []
+
+        def keep(
+            _conn: object, _cursor: object, statement: str, params: object, *_: object
+        ) -> None:
+            if "FOR UPDATE" in statement:
+                sent.append((statement, tuple(params)))  # type: ignore[call-overload]
+
+        event.listen(rt.engine.sync_engine, "before_cursor_execute", keep)
+        async with rt.transaction() as session:
+            assert [e.payload["Body"] for e in await claim(session, 100)] == ["Hej"]
+        [(statement, params)] = sent
+        async with rt.engine.connect() as conn:
+            await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            await conn.exec_driver_sql(f"PREPARE claim AS {statement}")
+            arguments = ", ".join(repr(p) for p in params)
+            explained = f"EXPLAIN (FORMAT JSON) EXECUTE claim({arguments})"
+            plan = (await conn.exec_driver_sql(explained)).scalar()
+        assert '"ix_inbound_events_queue"' in json.dumps(plan)
+    finally:
+        await rt.close()
         await truncate(pg_url)
