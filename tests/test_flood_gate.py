@@ -57,8 +57,9 @@ class Phone:
     def __init__(self, client: TestClient[object, object], number: str = NUMBER) -> None:
         self.client, self.number, self.sent = client, number, 0
 
-    async def text(self, body: str) -> None:
-        self.sent += 1
+    async def text(self, body: str, *, again: bool = False) -> None:
+        """A new text, or with `again` Twilio's retry of the last one (the same MessageSid)."""
+        self.sent += 0 if again else 1
         params = [("MessageSid", f"SM{self.number[1:]}{self.sent:020d}"),
                   ("AccountSid", ACCOUNT), ("From", self.number), ("To", "+4571999999"),
                   ("Body", body), ("NumMedia", "0")]  # fmt: skip
@@ -127,3 +128,20 @@ def test_flood_gate_reads_again_when_the_window_moves_on() -> None:
     assert gate.check("+4522222222", now=5) is Verdict.READ  # others are not affected
     later = [gate.check("+4511111111", now=t) for t in (70, 71, 72, 73)]
     assert later == [Verdict.READ] * 3 + [Verdict.ANSWER]  # a new flood is answered again
+
+
+async def test_twilios_retries_of_one_text_are_not_a_flood(
+    runtime: Runtime, client: TestClient[object, object]
+) -> None:
+    """A webhook retried over and over (the same MessageSid) is one text: it is answered as a
+    repeat each time and the person's next text is read as usual, with no flood answer."""
+    phone = Phone(client)
+    await phone.text("hej")
+    for _ in range(FLOOD_LIMIT + 5):
+        await phone.text("hej", again=True)
+    await phone.text("ja")
+    flood = select(OutboxMessage).where(OutboxMessage.template == "sms_flood")
+    assert await rows(runtime, flood) == []
+    async with runtime.sessions() as session:
+        handled = await session.scalar(select(func.count()).select_from(InboundEvent))
+    assert handled == 2  # "hej" once, then "ja"

@@ -60,28 +60,32 @@ class FloodGate:
     under half the limit), while an auto-responder loop sends hundreds. The first text over
     the limit is answered once (mentoring.flood); the rest of that flood is dropped silently,
     and the count falls back under the limit as the window moves on. Each `serve` process
-    counts on its own, so N processes read up to N times the limit.
+    counts on its own, so N processes read up to N times the limit. Twilio's retry of a text
+    (the same MessageSid) is read again, for the journal to answer as a repeat, and not counted:
+    it is not a new text.
     """
 
     def __init__(self, limit: int = FLOOD_LIMIT, window: float = FLOOD_WINDOW) -> None:
         self.limit, self.window = limit, window
-        self.seen: dict[str, deque[float]] = {}
+        self.seen: dict[str, deque[tuple[float, str]]] = {}
         self.answered: set[str] = set()
 
-    def check(self, number: str, now: float | None = None) -> Verdict:
+    def check(self, number: str, now: float | None = None, key: str = "") -> Verdict:
         now = time.monotonic() if now is None else now
-        times = self.seen.setdefault(number, deque())
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if len(times) >= self.limit:
+        texts = self.seen.setdefault(number, deque())
+        while texts and texts[0][0] <= now - self.window:
+            texts.popleft()
+        if key and any(seen == key for _, seen in texts):
+            return Verdict.READ
+        if len(texts) >= self.limit:
             if number in self.answered:
                 return Verdict.DROP
             self.answered.add(number)
             return Verdict.ANSWER
         self.answered.discard(number)
-        times.append(now)
+        texts.append((now, key))
         if len(self.seen) > 50_000:
-            self.seen = {n: t for n, t in self.seen.items() if t and t[-1] > now - self.window}
+            self.seen = {n: t for n, t in self.seen.items() if t and t[-1][0] > now - self.window}
             self.answered &= self.seen.keys()
         return Verdict.READ
 
@@ -150,7 +154,7 @@ async def inbound(request: web.Request) -> web.Response:
     if not sid or not number:
         return twiml()
     gate = request.app[FLOOD_GATE]
-    verdict = gate.check(number)
+    verdict = gate.check(number, key=sid)
     if verdict is not Verdict.READ:
         log.warning("sms flood", extra={"from": mask_phone(number), "verdict": verdict.value})
         if verdict is Verdict.ANSWER:
