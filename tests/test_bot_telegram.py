@@ -221,6 +221,9 @@ async def test_telegram_commands_menu_in_danish_and_english(
     assert set(menus) == {None, "da", "en"}
     assert {"command": "mode", "description": "Foreslå et møde"} in menus["da"]
     assert {"command": "meeting", "description": "Suggest a meeting"} in menus["en"]
+    # The same things can be done from either language's menu (a mentor's JOB lead included).
+    assert len(menus["da"]) == len(menus["en"])
+    assert "job" in {c["command"] for c in menus["en"]}
 
 
 SAMPLES = sorted(p for p in FIXTURES.glob("telegram-*.json") if "response" not in p.name)
