@@ -215,9 +215,14 @@ def build_digest(
         for p in facts.pairs
         if p.status == MatchStatus.ACTIVE and p.starts_on is not None and p.starts_on <= today
     ]
+    # A pair the coordinator paused (as of `as_of`) is neither at risk nor due a call: nothing
+    # of it is meant to go on until it is resumed (mentoring/pair_actions.py).
+    going = [p for p in active if p.paused_at is None or p.paused_at > as_of]
+    # At risk: the active pairs started by today and not paused, with at least one reason
+    # (`_risk_reasons`) as of `as_of`.
     at_risk = [
         RiskPair(_ref(p), tuple(reasons))
-        for p in active
+        for p in going
         if (
             reasons := _risk_reasons(
                 PairRow(
@@ -275,7 +280,9 @@ def build_digest(
             continue
         surveys[p.youth_id] = _survey(p, today, tz)
 
-    calls = [_call(p, due, today) for p in active if (due := _calls_due(p, today, tz))]
+    # Due a call: the active pairs started by today and not paused, with a side due a call by
+    # the call rule (`_calls_due`) as of today.
+    calls = [_call(p, due, today) for p in going if (due := _calls_due(p, today, tz))]
     hours_month = [(_ref(p), p.minutes_by_month.get(month, 0) / 60) for p in active]
 
     accepted_days = sorted(

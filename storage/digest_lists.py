@@ -106,6 +106,9 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         .scalar_subquery()
     )
     side = func.coalesce(AuditEntry.details["side"].as_string(), "both")
+    # Paused by the coordinator as of the digest's moment (mentoring/pair_actions.py): neither
+    # at risk nor due a call until resumed.
+    paused = and_(Match.paused_at.is_not(None), Match.paused_at <= w.as_of)
     needed = flag(Match.starts_on <= w.one_call_from) + flag(Match.starts_on <= w.two_calls_from)
 
     def call_due(who: str, person: Any) -> Any:
@@ -130,6 +133,7 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
             or_(last.is_(None), CheckinAnswer.answered_at > last),
         )
         return case(
+            (paused, 0),  # a paused pair is called about when it is resumed
             (worry.exists(), CALL_DUE["worrying_checkin"]),
             (
                 Match.starts_on > w.first_month_after,
@@ -153,6 +157,7 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
             unanswered.label("unanswered"),
             call_due("youth", Match.youth_id).label("youth_due"),
             call_due("mentor", Match.mentor_id).label("mentor_due"),
+            flag(paused).label("paused"),
         )
         .where(
             Match.programme_id == programme_id,
@@ -178,11 +183,13 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         flag(and_(f.unsure_flag_at.is_not(None), f.unsure_flag_at <= w.as_of)),
         flag(and_(f.at_risk_reason.is_not(None), f.at_risk_reason != "")),
     ]
-    # The rules, applied once per pair: every later use reads plain columns.
+    # The rules, applied once per pair: every later use reads plain columns. At risk: the
+    # active pairs started by today and not paused, with at least one of these reasons as of
+    # the digest's moment; due a call: the same pairs with a side due by `call_due`.
     ruled = (
         select(
             facts,
-            sum(reasons[1:], reasons[0]).label("reasons"),
+            case((f.paused > 0, 0), else_=sum(reasons[1:], reasons[0])).label("reasons"),
             flag(and_(f.ends_on >= w.today, f.ends_on <= w.ending_until)).label("ending"),
         )
         .cte("active_ruled")

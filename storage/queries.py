@@ -69,6 +69,7 @@ class PairFacts:
     at_risk_reason: str | None
     unsure_flag_at: datetime | None
     last_meeting_at: datetime | None = None
+    paused_at: datetime | None = None  # paused by the coordinator (mentoring/pair_actions.py)
     minutes_by_month: dict[date, int] = field(default_factory=dict)
     calls: list[tuple[datetime, str]] = field(default_factory=list)  # (when, side)
     # worrying check-in answers (a score at or below the programme's line): (when, side)
@@ -187,6 +188,7 @@ async def digest_facts(
             Match.end_reason,
             Match.at_risk_reason,
             Match.unsure_flag_at,
+            Match.paused_at,
         )
         .join(youth_p, youth_p.id == Match.youth_id)
         .join(mentor_p, mentor_p.id == Match.mentor_id)
@@ -212,6 +214,7 @@ async def digest_facts(
             r[12],
             r[13],
             r[14],
+            paused_at=r[15],
         )
 
     last_meetings = await session.execute(

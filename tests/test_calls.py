@@ -112,3 +112,42 @@ async def test_a_worrying_check_in_makes_that_side_due_a_call_until_one_is_logge
 
     await _log(dash, pair, "youth")
     assert await _call_list(dash) == {}
+
+
+async def test_a_paused_pair_is_neither_due_a_call_nor_at_risk(dash: Dashboard) -> None:
+    """Both pairs started 40 days ago and never met nor were called: each is due a call and at
+    risk (no meeting for 40 days). Paused, Sara and Henrik leave both lists, on the overview and
+    in the full-facts digest (the report); resumed, they are back."""
+    await dash.login()
+    paused = await _pair(dash, dash.data.sara, dash.data.henrik, NOW - timedelta(days=40))
+    going = await _pair(dash, dash.data.omar, dash.data.lone, NOW - timedelta(days=40))
+    line = "ring til begge (intet opkald i en måned)"
+    assert await _call_list(dash) == {paused: line, going: line}
+    assert await _at_risk(dash) == ["Omar & Lone", "Sara & Henrik"]
+
+    await dash.post(f"/pairs/{paused}/pause", {}, page=f"/pairs/{paused}")
+    assert await _call_list(dash) == {going: line}
+    assert await _at_risk(dash) == ["Omar & Lone"]
+    page = await (await dash.client.get("/")).text()
+    assert re.search(r'<span class="big">1</span>\s*par i risiko', page)
+    async with dash.runtime.sessions() as s:
+        _, full = await load_week_in_full(
+            s, (await s.get(Match, going)).programme_id,  # type: ignore[union-attr]
+            iso_week(NOW.date()), NOW, COPENHAGEN,
+        )  # fmt: skip
+    assert [c.pair.match_id for c in full.calls_due] == [going]
+    assert [r.pair.match_id for r in full.at_risk] == [going]
+
+    await dash.post(f"/pairs/{paused}/resume", {}, page=f"/pairs/{paused}")
+    assert await _call_list(dash) == {paused: line, going: line}
+    assert await _at_risk(dash) == ["Omar & Lone", "Sara & Henrik"]
+
+
+async def _at_risk(dash: Dashboard) -> list[str]:
+    """The overview's "pairs at risk" list: the pairs named, in name order."""
+    page = await (await dash.client.get("/")).text()
+    if "<h3>Par i risiko</h3>" not in page:
+        return []
+    section = page.split("<h3>Par i risiko</h3>", 1)[1].split("</ul>", 1)[0]
+    names = re.findall(r"<strong>([^<]*)</strong>", section)
+    return sorted(n.replace("&amp;", "&") for n in names)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from core.clock import local_date
 from core.statuses import FollowUpState, MatchStatus
 from mentoring.matches import accept_match, create_match
+from mentoring.meetings import mark_held, propose_meeting
 from storage.models import AuditEntry, FollowUp, Match, OutboxMessage, Youth
 from tests import test_dashboard
 from tests.conftest import COPENHAGEN, NOW
@@ -79,6 +80,49 @@ async def test_pausing_holds_the_follow_ups_and_resuming_plans_them_again(
         )
     assert match is not None and match.paused_at is None
     assert actions == ["pair.paused", "pair.resumed"]
+
+
+async def test_follow_ups_planned_while_paused_wait_with_the_others(dash: Dashboard) -> None:
+    """A meeting reported held or a new meeting put in while the pair is paused plans new
+    follow-ups (the no-meeting clock, reminders, "was it held?"): they wait like the rest and go
+    out only after the pair is resumed."""
+    await dash.login()
+    pair = await _pair(dash)
+    met = NOW - timedelta(days=1)  # Wednesday 25 November, proposed three days before
+    async with dash.runtime.transaction() as s:
+        earlier = await propose_meeting(
+            s, pair, dash.data.sara, met, "Café", now=NOW - timedelta(days=3), tz=COPENHAGEN
+        )
+        earlier_id = earlier.id
+    where = f"/pairs/{pair}"
+    await dash.post(f"{where}/pause", {}, page=where)
+    async with dash.runtime.transaction() as s:
+        await mark_held(s, earlier_id, True, now=NOW, tz=COPENHAGEN)  # the mentor reports it
+        ahead = await propose_meeting(
+            s, pair, dash.data.henrik, NOW + timedelta(days=4), "", now=NOW, tz=COPENHAGEN
+        )
+        ahead_id = ahead.id
+    states = await _states(dash, pair)
+    planned_while_paused = {
+        f"no_meeting:{pair}:2026-11-25",  # the clock restarts at the meeting held
+        f"no_meeting:{pair}:2026-11-30",  # and at the one ahead (Monday 30 November)
+        *(
+            f"meeting_reminder:{ahead_id}:{label}:{person}"
+            for label in ("24h", "2h")
+            for person in (dash.data.sara, dash.data.henrik)
+        ),
+        *(f"meeting_held:{ahead_id}:{p}" for p in (dash.data.sara, dash.data.henrik)),
+    }
+    assert {k: states.get(k) for k in planned_while_paused} == dict.fromkeys(
+        planned_while_paused, FollowUpState.HELD
+    )
+    assert [k for k, v in states.items() if v == FollowUpState.PENDING] == []
+
+    await dash.post(f"{where}/resume", {}, page=where)
+    states = await _states(dash, pair)
+    assert {k: states[k] for k in planned_while_paused} == dict.fromkeys(
+        planned_while_paused, FollowUpState.PENDING
+    )
 
 
 async def test_extending_moves_the_end_and_keeps_the_original_term(dash: Dashboard) -> None:
