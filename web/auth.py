@@ -199,6 +199,15 @@ VIEWER_PAGES = frozenset(
 )
 
 
+def may_open(signed_in: SignedIn | None, href: str) -> bool:
+    """Whether a dashboard link opens for the signed-in coordinator: a viewer only the
+    VIEWER_PAGES (the pages render a viewer's other links as plain text, so none answers 403)."""
+    if signed_in is None or not signed_in.viewer:
+        return True
+    path = href.split("#", 1)[0].split("?", 1)[0]
+    return not path or path in VIEWER_PAGES
+
+
 def _open_to_viewers(request: web.Request) -> bool:
     route = request.match_info.route.resource
     path = route.canonical if route is not None else request.path

@@ -17,7 +17,7 @@ from core.clock import local_date
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
 from mentoring.programmes import Programme, current_programme
-from web.auth import COORDINATOR, FORM, LANGUAGES, SignedIn, csrf_token, language_of
+from web.auth import COORDINATOR, FORM, LANGUAGES, SignedIn, csrf_token, language_of, may_open
 from web.keys import RUNTIME
 
 FLASH_COOKIE = "mb_flash"
@@ -70,11 +70,13 @@ def render(
     runtime = request.app[RUNTIME]
     language = language_of(request)
     flash = _read_flash(request)
+    signed_in = request.get(COORDINATOR)
     html = runtime.renderer.render(
         template,
         language,
         csrf=csrf_token(request),
-        me=request.get(COORDINATOR),
+        me=signed_in,
+        opens=lambda href: may_open(signed_in, href),
         path=request.path,
         path_qs=request.path_qs,
         other_language=next(lang for lang in LANGUAGES if lang != language),
