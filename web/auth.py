@@ -152,13 +152,18 @@ def csrf_token(request: web.Request) -> str:
     return ensure_session(request).csrf
 
 
-async def check_csrf(request: web.Request) -> dict[str, str]:
-    """The posted form, after checking its CSRF token against the session's; 403 otherwise."""
-    form = await request.post()
+def check_csrf_token(request: web.Request, sent: object) -> None:
+    """The CSRF token sent with a form against the session's; 403 otherwise."""
     session = read_session(request)
-    sent = form.get("csrf")
     if session is None or not isinstance(sent, str) or not hmac.compare_digest(sent, session.csrf):
         raise web.HTTPForbidden(text="CSRF token missing or wrong")
+
+
+async def check_csrf(request: web.Request) -> dict[str, str]:
+    """The posted form, after checking its CSRF token against the session's; 403 otherwise.
+    The body is read whole, so the app's request limit (web/app.py) applies."""
+    form = await request.post()
+    check_csrf_token(request, form.get("csrf"))
     fields = {k: storable(v) for k, v in form.items() if isinstance(v, str)}
     request[FORM] = fields
     return fields
@@ -216,7 +221,17 @@ def _open_to_viewers(request: web.Request) -> bool:
 
 def login_required(handler: Handler) -> Handler:
     """Pages need a signed-in coordinator (else: the login page); POSTs need the CSRF token."""
+    return _signed_in_only(handler, read_form=True)
 
+
+def login_required_streamed(handler: Handler) -> Handler:
+    """As `login_required`, for a POST whose body is a large upload the handler streams
+    (web/dashboard/imports.py): the body is not read here, so the app's request limit does not
+    apply, and the handler checks the CSRF token (`check_csrf_token`) before it keeps anything."""
+    return _signed_in_only(handler, read_form=False)
+
+
+def _signed_in_only(handler: Handler, *, read_form: bool) -> Handler:
     async def wrapper(request: web.Request) -> web.StreamResponse:
         session = read_session(request)
         if session is None or session.coordinator_id is None:
@@ -232,7 +247,7 @@ def login_required(handler: Handler) -> Handler:
         request[COORDINATOR] = signed_in
         if signed_in.viewer and not _open_to_viewers(request):
             raise web.HTTPForbidden(text="Read-only access: this page is for coordinators.")
-        if request.method == "POST":
+        if request.method == "POST" and read_form:
             await check_csrf(request)
         return await handler(request)
 
