@@ -117,3 +117,34 @@ async def test_coordinator_invites_a_companys_contact_persons_from_the_ledger(
         [mail] = await s.scalars(select(OutboxMessage))
     assert (guest.name, guest.company_id) == ("Karin Holm", company.id)
     assert (mail.channel, mail.address) == ("email", "karin@staal.dk")
+
+
+async def test_coordinator_invites_the_task_force_and_sets_a_member_inactive(
+    dash: Dashboard,  # noqa: F811
+) -> None:
+    """Birgitte is the Task Force's one active member with an e-mail: inviting the group to
+    its meeting invites her; set inactive, she is left out of the next group invitation."""
+    meeting = await meeting_with_an_action(dash)
+    assert await dash.login() == 303
+    where = f"/events/{meeting}"
+    page = await dash.post(f"{where}/invite-group", {"group": "task_force"}, page=where)
+    assert "1 invitation er på vej" in page
+    async with dash.runtime.sessions() as s:
+        member = await s.scalar(select(groups.GroupMember))
+    assert member is not None
+    page = await dash.post(f"/groups/{member.id}/active", {"active": "no"}, page="/groups")
+    assert "Klaret." in page
+    async with dash.runtime.sessions() as s:
+        member = await s.scalar(select(groups.GroupMember))
+        audit = list(
+            await s.execute(
+                select(AuditEntry.action, AuditEntry.entity_id, AuditEntry.details)
+                .where(AuditEntry.action != "login")
+                .order_by(AuditEntry.id)
+            )
+        )
+    assert member is not None and member.active is False
+    assert [tuple(a) for a in audit] == [
+        ("event_group_invited", meeting, {"group": "task_force"}),
+        ("group_member_active", member.id, {"active": False}),
+    ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import json
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -14,10 +15,21 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import local_date
+from core.runtime import Runtime
+from mentoring.audit import record
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
 from mentoring.programmes import Programme, current_programme
-from web.auth import COORDINATOR, FORM, LANGUAGES, SignedIn, csrf_token, language_of, may_open
+from web.auth import (
+    COORDINATOR,
+    FORM,
+    LANGUAGES,
+    SignedIn,
+    check_csrf,
+    csrf_token,
+    language_of,
+    may_open,
+)
 from web.keys import RUNTIME
 
 FLASH_COOKIE = "mb_flash"
@@ -128,6 +140,96 @@ async def act(request: web.Request, back: str, action: Action) -> web.StreamResp
     except DomainError as error:
         raise redirect_with(back, "error", error_text(request, error)) from None
     raise redirect_with(back, "ok", notice_text(request, key, **params))
+
+
+@dataclass(frozen=True)
+class Posted:
+    """A coordinator's form as `form_action` hands it to its step: the route's `{id}` (0 when
+    the route has none), the fields (CSRF-checked by `login_required`), now and today."""
+
+    request: web.Request
+    id: int
+    form: dict[str, str]
+    now: datetime
+    today: date
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.request.app[RUNTIME]
+
+    async def programme(self, db: AsyncSession) -> Programme:
+        return await current_programme(db, self.today)
+
+    async def ids(self, name: str) -> list[int]:
+        """The ids ticked in a group of checkboxes (the fields keep one value per name)."""
+        values = (await self.request.post()).getall(name, [])
+        return [int(v) for v in map(str, values) if v.isdigit() and len(v) < 10]
+
+
+@dataclass(frozen=True)
+class Done:
+    """What a form's step did: its audit row (`action` on `entity` `entity_id`, with
+    `details`), the notice shown (a key of templates/web/notice.j2 with its params; the audit
+    action unless told otherwise) and where to go when not back to the form's page.
+    Made by `audited(...)`, then `.tell(notice, **params)` and `.going(path)` as needed."""
+
+    action: str
+    entity: str
+    entity_id: int | None
+    details: dict[str, Any] = field(default_factory=dict)
+    notice: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    go: str | None = None
+
+    def tell(self, notice: str, **params: Any) -> Done:
+        return replace(self, notice=notice, params=params)
+
+    def going(self, path: str) -> Done:
+        return replace(self, go=path)
+
+
+def audited(action: str, entity: str, entity_id: int | None, **details: Any) -> Done:
+    return Done(action, entity, entity_id, details, notice=action)
+
+
+Step = Callable[[AsyncSession, SignedIn, Posted], Awaitable[Done]]
+
+
+def form_action(
+    back: str | Callable[[Posted], str],
+) -> Callable[[Step], Callable[[web.Request], Awaitable[web.StreamResponse]]]:
+    """A form's route from its step, under `@login_required`: the step gets the posted form
+    and does the change; the audit row it names is written in the same transaction, and the
+    coordinator is sent `back` (or to `Done.go`) with the notice, as `act` does."""
+
+    def route(step: Step) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
+        async def handler(request: web.Request) -> web.StreamResponse:
+            now, today = now_and_today(request)
+            form = request[FORM] if FORM in request else await check_csrf(request)
+            has_id = "id" in request.match_info
+            posted = Posted(request, route_id(request) if has_id else 0, form, now, today)
+            went: list[str] = []
+
+            async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
+                done = await step(db, who, posted)
+                await record(
+                    db, who.actor, done.action, done.entity, done.entity_id, **done.details
+                )
+                if done.go:
+                    went.append(done.go)
+                return done.notice, done.params
+
+            try:
+                return await act(request, back(posted) if callable(back) else back, action)
+            except web.HTTPSeeOther as sent:
+                if went:  # done: on to the page it names, with the same notice
+                    sent.headers["Location"] = went[0]
+                raise
+
+        handler.__name__, handler.__doc__ = step.__name__, step.__doc__
+        return handler
+
+    return route
 
 
 def text_field(form: dict[str, str], name: str, *, required: bool = True) -> str:

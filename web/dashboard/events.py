@@ -3,25 +3,23 @@ attendance, the openings it produced), and the invitations sent from it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 from aiohttp import web
-from multidict import MultiDictProxy
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.statuses import GROUP_MEETINGS, EventKind
 from mentoring import event_invitations as invitations
 from mentoring import events, signup_codes
-from mentoring.audit import record
 from mentoring.companies import companies_by_name
 from mentoring.errors import DomainError
 from mentoring.groups import GROUPS, actions_of, members_of
 from mentoring.lookups import lookup
-from web.auth import SignedIn, check_csrf, login_required
+from web.auth import SignedIn, login_required
 from web.dashboard.common import (
-    act,
+    Done,
+    Posted,
+    audited,
     date_field,
+    form_action,
     int_field,
     now_and_today,
     programme_of,
@@ -50,14 +48,6 @@ def _fields(request: web.Request, form: dict[str, str]) -> events.EventFields:
     )
 
 
-def _ids(form: MultiDictProxy[Any], name: str) -> Iterator[int]:
-    """The ids of a group of checkboxes (the CSRF-checked form keeps one value per name)."""
-    for value in form.getall(name, []):
-        text = str(value)
-        if text.isdigit() and len(text) < 10:
-            yield int(text)
-
-
 def _optional_int(form: dict[str, str], name: str) -> int | None:
     return int_field(form, name) if form.get(name, "").strip() else None
 
@@ -75,25 +65,13 @@ async def event_list(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/events")
 @login_required
-async def add_event(request: web.Request) -> web.StreamResponse:
-    form = await check_csrf(request)
-    created: list[int] = []
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        programme = await programme_of(request, db)
-        event = await events.create_event(
-            db, programme.id, _fields(request, form), created_by=who.id
-        )
-        await record(db, who.actor, "event_created", "event", event.id, kind=event.kind)
-        created.append(event.id)
-        return "event_created", {}
-
-    try:
-        return await act(request, "/events", action)
-    except web.HTTPSeeOther as done:
-        if created:  # to the new event's page, with the same notice
-            done.headers["Location"] = f"/events/{created[0]}"
-        raise
+@form_action("/events")
+async def add_event(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    programme = await p.programme(db)
+    event = await events.create_event(
+        db, programme.id, _fields(p.request, p.form), created_by=who.id
+    )
+    return audited("event_created", "event", event.id, kind=event.kind).going(f"/events/{event.id}")
 
 
 @routes.get("/events/{id}")
@@ -145,172 +123,126 @@ async def event_page(request: web.Request) -> web.StreamResponse:
     )
 
 
-def _back(event_id: int) -> str:
-    return f"/events/{event_id}"
+def _back(p: Posted) -> str:
+    return f"/events/{p.id}"
 
 
 @routes.post("/events/{id}")
 @login_required
-async def change_event(request: web.Request) -> web.StreamResponse:
-    event_id = route_id(request)
-    form = await check_csrf(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        before = (await events.get_event(db, event_id)).sequence
-        event = await events.change_event(db, event_id, _fields(request, form))
-        await record(db, who.actor, "event_changed", "event", event.id, sequence=event.sequence)
-        if event.sequence == before:
-            return "event_changed", {}
-        runtime = request.app[RUNTIME]
-        told = await invitations.tell_guests_it_moved(
-            db, runtime.renderer, event_id, now=runtime.clock(), tz=runtime.settings.tz
-        )
-        return "event_moved", {"count": told}
-
-    return await act(request, _back(event_id), action)
+@form_action(_back)
+async def change_event(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    before = (await events.get_event(db, p.id)).sequence
+    event = await events.change_event(db, p.id, _fields(p.request, p.form))
+    done = audited("event_changed", "event", event.id, sequence=event.sequence)
+    if event.sequence == before:
+        return done
+    told = await invitations.tell_guests_it_moved(
+        db, p.runtime.renderer, p.id, now=p.now, tz=p.runtime.settings.tz
+    )
+    return done.tell("event_moved", count=told)
 
 
 @routes.post("/events/{id}/invite-mentors")
 @login_required
-async def invite_mentors(request: web.Request) -> web.StreamResponse:
-    event_id = route_id(request)
-    await check_csrf(request)
-    chosen = list(_ids(await request.post(), "mentor_id"))
-    runtime = request.app[RUNTIME]
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        if not chosen:
-            raise DomainError("dashboard_field_missing", field="mentor_id")
-        count = await invitations.invite_mentors(
-            db, runtime.renderer, event_id, chosen, now=runtime.clock(), tz=runtime.settings.tz
-        )
-        await record(db, who.actor, "event_mentors_invited", "event", event_id, count=count)
-        return "event_invited", {"count": count}
-
-    return await act(request, _back(event_id), action)
+@form_action(_back)
+async def invite_mentors(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    chosen = await p.ids("mentor_id")
+    if not chosen:
+        raise DomainError("dashboard_field_missing", field="mentor_id")
+    count = await invitations.invite_mentors(
+        db, p.runtime.renderer, p.id, chosen, now=p.now, tz=p.runtime.settings.tz
+    )
+    return audited("event_mentors_invited", "event", p.id, count=count).tell(
+        "event_invited", count=count
+    )
 
 
 @routes.post("/events/{id}/invite")
 @login_required
-async def invite_by_email(request: web.Request) -> web.StreamResponse:
-    event_id = route_id(request)
-    form = await check_csrf(request)
-    runtime = request.app[RUNTIME]
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        guest = await invitations.invite_by_email(
-            db,
-            runtime.renderer,
-            event_id,
-            text_field(form, "name"),
-            text_field(form, "email"),
-            now=runtime.clock(),
-            company_id=_optional_int(form, "company_id"),
-        )
-        await record(db, who.actor, "event_guest_invited", "event", event_id, guest=guest.id)
-        return "event_invited", {"count": 1}
-
-    return await act(request, _back(event_id), action)
+@form_action(_back)
+async def invite_by_email(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    guest = await invitations.invite_by_email(
+        db,
+        p.runtime.renderer,
+        p.id,
+        text_field(p.form, "name"),
+        text_field(p.form, "email"),
+        now=p.now,
+        company_id=_optional_int(p.form, "company_id"),
+    )
+    return audited("event_guest_invited", "event", p.id, guest=guest.id).tell(
+        "event_invited", count=1
+    )
 
 
 @routes.post("/events/{id}/invite-contacts")
 @login_required
-async def invite_contacts(request: web.Request) -> web.StreamResponse:
-    event_id = route_id(request)
-    await check_csrf(request)
-    chosen = list(_ids(await request.post(), "contact_id"))
-    runtime = request.app[RUNTIME]
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        if not chosen:
-            raise DomainError("dashboard_field_missing", field="contact_id")
-        programme = await programme_of(request, db)
-        count = await invitations.invite_contacts(
-            db, runtime.renderer, programme.id, event_id, chosen, now=runtime.clock()
-        )
-        await record(db, who.actor, "event_contacts_invited", "event", event_id, count=count)
-        return "event_invited", {"count": count}
-
-    return await act(request, _back(event_id), action)
+@form_action(_back)
+async def invite_contacts(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    chosen = await p.ids("contact_id")
+    if not chosen:
+        raise DomainError("dashboard_field_missing", field="contact_id")
+    programme = await p.programme(db)
+    count = await invitations.invite_contacts(
+        db, p.runtime.renderer, programme.id, p.id, chosen, now=p.now
+    )
+    return audited("event_contacts_invited", "event", p.id, count=count).tell(
+        "event_invited", count=count
+    )
 
 
 @routes.post("/events/{id}/invite-group")
 @login_required
-async def invite_group(request: web.Request) -> web.StreamResponse:
-    event_id = route_id(request)
-    form = await check_csrf(request)
-    runtime = request.app[RUNTIME]
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        group = form.get("group", "")
-        if group not in GROUPS:
-            raise DomainError("dashboard_field_invalid", field="group")
-        count = await invitations.invite_members(
-            db, runtime.renderer, event_id, group, now=runtime.clock()
-        )
-        await record(db, who.actor, "event_group_invited", "event", event_id, group=group)
-        return "event_invited", {"count": count}
-
-    return await act(request, _back(event_id), action)
+@form_action(_back)
+async def invite_group(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    group = p.form.get("group", "")
+    if group not in GROUPS:
+        raise DomainError("dashboard_field_invalid", field="group")
+    count = await invitations.invite_members(db, p.runtime.renderer, p.id, group, now=p.now)
+    return audited("event_group_invited", "event", p.id, group=group).tell(
+        "event_invited", count=count
+    )
 
 
 @routes.post("/events/{id}/guests")
 @login_required
-async def register_guest(request: web.Request) -> web.StreamResponse:
+@form_action(_back)
+async def register_guest(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
     """A registration the coordinator takes down (a phone call, at the door)."""
-    event_id = route_id(request)
-    form = await check_csrf(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        event = await events.get_event(db, event_id)
-        guest = await events.add_guest(
-            db,
-            event,
-            text_field(form, "name"),
-            email=form.get("email", "").strip() or None,
-            company_id=_optional_int(form, "company_id"),
-        )
-        if guest.rsvp is None:
-            await events.answer(db, guest.id, events.Rsvp.YES, request.app[RUNTIME].clock())
-        await record(db, who.actor, "event_guest_registered", "event", event_id, guest=guest.id)
-        return "event_registered", {}
-
-    return await act(request, _back(event_id), action)
+    event = await events.get_event(db, p.id)
+    guest = await events.add_guest(
+        db,
+        event,
+        text_field(p.form, "name"),
+        email=p.form.get("email", "").strip() or None,
+        company_id=_optional_int(p.form, "company_id"),
+    )
+    if guest.rsvp is None:
+        await events.answer(db, guest.id, events.Rsvp.YES, p.now)
+    return audited("event_guest_registered", "event", p.id, guest=guest.id).tell("event_registered")
 
 
 @routes.post("/events/{id}/attendance")
 @login_required
-async def attendance(request: web.Request) -> web.StreamResponse:
-    event_id = route_id(request)
-    await check_csrf(request)
-    present = set(_ids(await request.post(), "present"))
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        came = await events.record_attendance(db, event_id, present)
-        await record(db, who.actor, "event_attendance", "event", event_id, attended=came)
-        return "event_attendance", {"count": came}
-
-    return await act(request, _back(event_id), action)
+@form_action(_back)
+async def attendance(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    came = await events.record_attendance(db, p.id, set(await p.ids("present")))
+    return audited("event_attendance", "event", p.id, attended=came).tell(
+        "event_attendance", count=came
+    )
 
 
 @routes.post("/events/{id}/openings")
 @login_required
-async def add_opening(request: web.Request) -> web.StreamResponse:
-    event_id = route_id(request)
-    form = await check_csrf(request)
-    _, today = now_and_today(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        opening = await events.opening_from_event(
-            db,
-            event_id,
-            int_field(form, "company_id"),
-            text_field(form, "kind"),
-            date_field(form, "created_on", today),
-        )
-        await record(
-            db, who.actor, "job_opening_registered", "job_opening", opening.id, event=event_id
-        )
-        return "opening_registered", {}
-
-    return await act(request, _back(event_id), action)
+@form_action(_back)
+async def add_opening(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    opening = await events.opening_from_event(
+        db,
+        p.id,
+        int_field(p.form, "company_id"),
+        text_field(p.form, "kind"),
+        date_field(p.form, "created_on", p.today),
+    )
+    return audited("job_opening_registered", "job_opening", opening.id, event=p.id).tell(
+        "opening_registered"
+    )

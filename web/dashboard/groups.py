@@ -4,23 +4,23 @@ list across meetings, and the targets page they may see (figures only, no contac
 from __future__ import annotations
 
 import re
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring import groups
-from mentoring.audit import record
 from mentoring.companies import companies_by_name
-from web.auth import SignedIn, check_csrf, login_required
+from web.auth import SignedIn, login_required
 from web.dashboard.common import (
-    act,
+    Done,
+    Posted,
+    audited,
     date_field,
+    form_action,
     int_field,
     now_and_today,
     programme_of,
     render,
-    route_id,
     text_field,
 )
 from web.keys import RUNTIME
@@ -47,97 +47,74 @@ async def members(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/groups")
 @login_required
-async def add_member(request: web.Request) -> web.StreamResponse:
-    form = await check_csrf(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        programme = await programme_of(request, db)
-        member = await groups.add_member(
-            db,
-            programme.id,
-            groups.MemberFields(
-                group=form.get("group", ""),
-                name=text_field(form, "name"),
-                role=form.get("role"),
-                company_id=_optional_int(form, "company_id"),
-                email=form.get("email", "").strip() or None,
-                phone=form.get("phone"),
-            ),
-        )
-        await record(db, who.actor, "group_member_added", "group_member", member.id)
-        return "group_member_added", {}
-
-    return await act(request, "/groups", action)
+@form_action("/groups")
+async def add_member(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    programme = await p.programme(db)
+    member = await groups.add_member(
+        db,
+        programme.id,
+        groups.MemberFields(
+            group=p.form.get("group", ""),
+            name=text_field(p.form, "name"),
+            role=p.form.get("role"),
+            company_id=_optional_int(p.form, "company_id"),
+            email=p.form.get("email", "").strip() or None,
+            phone=p.form.get("phone"),
+        ),
+    )
+    return audited("group_member_added", "group_member", member.id)
 
 
 @routes.post("/groups/{id}/active")
 @login_required
-async def set_active(request: web.Request) -> web.StreamResponse:
-    member_id = route_id(request)
-    form = await check_csrf(request)
+@form_action("/groups")
+async def set_active(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    active = p.form.get("active") == "yes"
+    await groups.set_active(db, p.id, active)
+    return audited("group_member_active", "group_member", p.id, active=active).tell("saved")
 
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        active = form.get("active") == "yes"
-        await groups.set_active(db, member_id, active)
-        await record(db, who.actor, "group_member_active", "group_member", member_id, active=active)
-        return "saved", {}
 
-    return await act(request, "/groups", action)
+def _event_page(p: Posted) -> str:
+    return f"/events/{p.id}"
 
 
 @routes.post("/events/{id}/minutes")
 @login_required
-async def minutes(request: web.Request) -> web.StreamResponse:
-    event_id = route_id(request)
-    form = await check_csrf(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        await groups.write_minutes(db, event_id, form.get("minutes", ""))
-        await record(db, who.actor, "event_minutes", "event", event_id)
-        return "saved", {}
-
-    return await act(request, f"/events/{event_id}", action)
+@form_action(_event_page)
+async def minutes(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    await groups.write_minutes(db, p.id, p.form.get("minutes", ""))
+    return audited("event_minutes", "event", p.id).tell("saved")
 
 
 @routes.post("/events/{id}/actions")
 @login_required
-async def add_action(request: web.Request) -> web.StreamResponse:
-    event_id = route_id(request)
-    form = await check_csrf(request)
+@form_action(_event_page)
+async def add_action(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    due = date_field(p.form, "due_on") if p.form.get("due_on", "").strip() else None
+    row = await groups.add_action(
+        db,
+        p.id,
+        text_field(p.form, "text"),
+        p.form.get("owner", ""),
+        due_on=due,
+        member_id=_optional_int(p.form, "member_id"),
+    )
+    return audited("event_action_added", "event_action", row.id, event=p.id).tell("saved")
 
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        due = date_field(form, "due_on") if form.get("due_on", "").strip() else None
-        row = await groups.add_action(
-            db,
-            event_id,
-            text_field(form, "text"),
-            form.get("owner", ""),
-            due_on=due,
-            member_id=_optional_int(form, "member_id"),
-        )
-        await record(db, who.actor, "event_action_added", "event_action", row.id, event=event_id)
-        return "saved", {}
 
-    return await act(request, f"/events/{event_id}", action)
+def _action_back(p: Posted) -> str:
+    """Back to the meeting's page the action was ticked on, else to the action list."""
+    back = p.form.get("back", "")
+    return back if re.fullmatch(r"/events/\d{1,10}", back) else "/actions"
 
 
 @routes.post("/actions/{id}/done")
 @login_required
-async def action_done(request: web.Request) -> web.StreamResponse:
-    action_id = route_id(request)
-    form = await check_csrf(request)
-    _, today = now_and_today(request)
-    back = form.get("back", "")
-    if not re.fullmatch(r"/events/\d{1,10}", back):
-        back = "/actions"
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        done = form.get("done") == "yes"
-        await groups.mark_done(db, action_id, today if done else None)
-        await record(db, who.actor, "event_action_done", "event_action", action_id, done=done)
-        return "saved", {}
-
-    return await act(request, back, action)
+@form_action(_action_back)
+async def action_done(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    done = p.form.get("done") == "yes"
+    await groups.mark_done(db, p.id, p.today if done else None)
+    return audited("event_action_done", "event_action", p.id, done=done).tell("saved")
 
 
 @routes.get("/actions")

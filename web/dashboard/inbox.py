@@ -3,23 +3,22 @@ about; reply through the person's own channel, assign, snooze to a day, done (al
 
 from __future__ import annotations
 
-from typing import Any
-
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.audit import record
 from mentoring.inbox_queue import REPLY_MAX, View, assign, coordinators, done, queue, reply, snooze
-from web.auth import SignedIn, check_csrf, login_required
+from web.auth import SignedIn, login_required
 from web.dashboard.common import (
-    act,
+    Done,
+    Posted,
+    audited,
     date_field,
+    form_action,
     int_field,
     me,
     now_and_today,
     programme_of,
     render,
-    route_id,
     text_field,
 )
 from web.dashboard.paging import filters_of, pager, paging_of
@@ -28,8 +27,8 @@ from web.keys import RUNTIME
 routes = web.RouteTableDef()
 
 
-def _back(form: dict[str, str]) -> str:
-    view = form.get("view", "")
+def _back(p: Posted) -> str:
+    view = p.form.get("view", "")
     return f"/inbox?view={view}" if view in tuple(View) else "/inbox"
 
 
@@ -68,75 +67,42 @@ async def inbox(request: web.Request) -> web.StreamResponse:
 
 @routes.post("/inbox/{id}/handled")
 @login_required
-async def handled(request: web.Request) -> web.StreamResponse:
-    item_id = route_id(request)
-    form = await check_csrf(request)
-    now, _ = now_and_today(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        programme = await programme_of(request, db)
-        item = await done(db, item_id, programme.id, now=now)
-        await record(db, who.actor, "inbox_handled", "inbox_item", item_id, kind=item.kind)
-        return "inbox_handled", {}
-
-    return await act(request, _back(form), action)
+@form_action(_back)
+async def handled(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    programme = await p.programme(db)
+    item = await done(db, p.id, programme.id, now=p.now)
+    return audited("inbox_handled", "inbox_item", p.id, kind=item.kind)
 
 
 @routes.post("/inbox/{id}/assign")
 @login_required
-async def assign_item(request: web.Request) -> web.StreamResponse:
-    item_id = route_id(request)
-    form = await check_csrf(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        programme = await programme_of(request, db)
-        to = int_field(form, "coordinator_id") if form.get("coordinator_id") else None
-        await assign(db, item_id, programme.id, to)
-        await record(db, who.actor, "inbox_assigned", "inbox_item", item_id, to=to)
-        return "inbox_assigned", {}
-
-    return await act(request, _back(form), action)
+@form_action(_back)
+async def assign_item(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    programme = await p.programme(db)
+    to = int_field(p.form, "coordinator_id") if p.form.get("coordinator_id") else None
+    await assign(db, p.id, programme.id, to)
+    return audited("inbox_assigned", "inbox_item", p.id, to=to)
 
 
 @routes.post("/inbox/{id}/snooze")
 @login_required
-async def snooze_item(request: web.Request) -> web.StreamResponse:
-    item_id = route_id(request)
-    form = await check_csrf(request)
-    _, today = now_and_today(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        programme = await programme_of(request, db)
-        until = date_field(form, "until")
-        await snooze(db, item_id, programme.id, until, today=today)
-        await record(db, who.actor, "inbox_snoozed", "inbox_item", item_id, until=str(until))
-        return "inbox_snoozed", {"day": until.strftime("%d.%m.%Y")}
-
-    return await act(request, _back(form), action)
+@form_action(_back)
+async def snooze_item(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
+    programme = await p.programme(db)
+    until = date_field(p.form, "until")
+    await snooze(db, p.id, programme.id, until, today=p.today)
+    done = audited("inbox_snoozed", "inbox_item", p.id, until=str(until))
+    return done.tell("inbox_snoozed", day=until.strftime("%d.%m.%Y"))
 
 
 @routes.post("/inbox/{id}/reply")
 @login_required
-async def reply_item(request: web.Request) -> web.StreamResponse:
+@form_action(_back)
+async def reply_item(db: AsyncSession, who: SignedIn, p: Posted) -> Done:
     """The answer goes to the person through the outbox; with "done" ticked the item is done."""
-    item_id = route_id(request)
-    form = await check_csrf(request)
-    runtime = request.app[RUNTIME]
-    now, _ = now_and_today(request)
-
-    async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
-        programme = await programme_of(request, db)
-        sent = await reply(
-            db,
-            runtime.renderer,
-            item_id,
-            programme.id,
-            text_field(form, "text"),
-            coordinator_name=who.name,
-        )
-        await record(db, who.actor, "inbox_replied", "inbox_item", item_id, channel=sent.channel)
-        if form.get("done") == "yes":
-            await done(db, item_id, programme.id, now=now)
-        return "inbox_replied", {}
-
-    return await act(request, _back(form), action)
+    programme = await p.programme(db)
+    text = text_field(p.form, "text")
+    sent = await reply(db, p.runtime.renderer, p.id, programme.id, text, coordinator_name=who.name)
+    if p.form.get("done") == "yes":
+        await done(db, p.id, programme.id, now=p.now)
+    return audited("inbox_replied", "inbox_item", p.id, channel=sent.channel)
