@@ -11,11 +11,12 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from bot.parsing_hours import hours_minutes
+from bot.parsing_hours import hours_in, hours_minutes
 from bot.understanding.reading import yes_no
 from bot.understanding.words import fold, words
 
-__all__ = ["hours_minutes", "yes_no"]  # re-exported: flows read answers through this module
+# Re-exported: flows read answers through this module.
+__all__ = ["hours_in", "hours_minutes", "yes_no"]
 
 _PUNCT = re.compile(r"[!.,?;:)(\"']+")
 

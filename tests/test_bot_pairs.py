@@ -217,6 +217,29 @@ async def test_checkin_closure_and_outcome_answers_are_stored(runtime: Runtime) 
         )
 
 
+async def test_a_score_typed_as_a_word_counts_also_without_danish_letters(
+    runtime: Runtime,
+) -> None:
+    """The words are the words catalogues' (templates/locales/*/words.yaml): "daarligt" typed
+    on a phone without å is "dårligt", 1; "Super!" is 5."""
+    youth_chat, mentor_chat, match_id = await _pair(runtime)
+    async with runtime.sessions() as session, session.begin():
+        match = await session.get(Match, match_id)
+        assert match is not None
+        for person in (match.youth_id, match.mentor_id):
+            await ask(
+                session, runtime.renderer, person, "checkin", {"match_id": match_id},
+                "score_again", now=NOW,
+            )  # fmt: skip
+    await youth_chat.send("daarligt")
+    await mentor_chat.send("Super!")
+    async with runtime.sessions() as session:
+        scores = {a.person_id: a.score for a in await session.scalars(select(CheckinAnswer))}
+        match = await session.get(Match, match_id)
+    assert match is not None
+    assert scores == {match.youth_id: 1, match.mentor_id: 5}
+
+
 async def test_unsure_flag_stop_and_start(runtime: Runtime) -> None:
     youth_chat, _, match_id = await _pair(runtime)
     assert "Din mentor får det ikke at vide" in await youth_chat.text("usikker")

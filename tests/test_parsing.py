@@ -67,6 +67,25 @@ def test_hours_minutes_refuses_unclear_input(text: str) -> None:
     assert parsing.hours_minutes(text) is None
 
 
+@pytest.mark.parametrize(
+    ("text", "minutes"),
+    [
+        ("vi mødtes 2 timer i går", 120),
+        ("vi mødtes ½ time", 30),  # was read as 5 hours
+        ("vi mødtes 1½ time", 90),
+        ("mødet varede 120 min i alt", 120),  # was read as 20 minutes
+        ("we met for an hour", 60),
+        ("we met at the cafe", None),  # "at" is no hour (it was one)
+        ("det var et godt moment", None),  # nor the "ent" of "moment"
+        ("vi ses på cafeen at 4", None),
+    ],
+)
+def test_hours_in_a_sentence_are_read_like_a_whole_answer(text: str, minutes: int | None) -> None:
+    """One reader of hours (bot/parsing_hours.py): in a sentence the same numbers and units as
+    in a whole answer, and only a number that starts a word."""
+    assert parsing.hours_in(text) == minutes
+
+
 def test_option_numbers_accept_lists_and_reject_out_of_range() -> None:
     assert parsing.option_numbers("1 3", 5) == [0, 2]
     assert parsing.option_numbers("1, 3 og 5", 5) == [0, 2, 4]

@@ -8,24 +8,13 @@ from __future__ import annotations
 from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
+from bot.understanding.words import fold, words
 from mentoring import inbox, later_contact
 from mentoring.checkin_answers import CheckinAnswer, answer_row
 from mentoring.lookups import lookup
 from mentoring.matches import get_match
 from mentoring.outcomes import register_outcome
 from mentoring.rules import RULES
-
-SCORE_WORDS = {
-    "dårligt": 1,
-    "skidt": 2,
-    "okay": 3,
-    "ok": 3,
-    "godt": 4,
-    "super": 5,
-    "bad": 1,
-    "good": 4,
-    "great": 5,
-}
 
 
 def _scores() -> tuple[Option, ...]:
@@ -39,7 +28,7 @@ def _score(turn: Turn) -> int | None:
     index = parsing.option_number(turn.text, 5)
     if index is not None:
         return index + 1
-    return SCORE_WORDS.get(parsing.normalise(turn.text))
+    return words().scores.get(fold(turn.text))  # "skidt", "super" (templates/locales/*/words.yaml)
 
 
 def _comment(turn: Turn) -> str | None:

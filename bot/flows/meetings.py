@@ -12,7 +12,6 @@ from bot.events import Option
 from bot.flows import topics
 from bot.parsing_dates import When, localise, parse_when
 from bot.turn import Turn, opt, yes_no_options
-from bot.understanding.reading import hours_in
 from core.clock import local_date
 from core.statuses import MeetingStatus
 from mentoring import meeting_answers
@@ -435,7 +434,7 @@ async def handle_held(turn: Turn) -> None:
     # "ja vi mødtes 2 timer": the yes and the hours in one text (found trying it as a mentor).
     minutes = None
     if answer is not False:
-        minutes = parsing.hours_minutes(turn.text) or hours_in(turn.text)
+        minutes = parsing.hours_minutes(turn.text) or parsing.hours_in(turn.text)
     if answer is None and minutes is None:
         turn.miss("meeting_held_again", yes_no_options())
         return

@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.parsing_dates import parse_when
-from bot.parsing_hours import hours_minutes
+from bot.parsing_hours import hours_in, hours_minutes
 from bot.understanding.words import fold, words
 
 # When one text holds several intents, the first of these found is the one acted on first.
@@ -38,32 +38,6 @@ PRIORITY = (
     "help",
     "greeting",
 )
-_HOURS_IN_TEXT = re.compile(
-    r"(?P<num>\d{1,2}(?:[.,]\d{1,2})?|en|et|to|tre|fire|fem|seks|halvanden|halv|one|two|three|"
-    r"four|five|six|an|a|half)\s*(?:½\s*)?"
-    r"(?P<unit>timer|timers|time|tim|t|h|hrs|hr|hours|hour|min|minutter|minut|minutes|minute)\b"
-    r"(?:\s+og\s+(?P<min>\d{1,2})\s*(?:min|minutter|minutes))?"
-)
-_NUMBER = {
-    "en": 1.0,
-    "et": 1.0,
-    "an": 1.0,
-    "a": 1.0,
-    "one": 1.0,
-    "to": 2.0,
-    "two": 2.0,
-    "tre": 3.0,
-    "three": 3.0,
-    "fire": 4.0,
-    "four": 4.0,
-    "fem": 5.0,
-    "five": 5.0,
-    "seks": 6.0,
-    "six": 6.0,
-    "halv": 0.5,
-    "half": 0.5,
-    "halvanden": 1.5,
-}
 _LEAD = re.compile(r"^[\s:,.\-–]+|^(?:at|om|that)\s+", re.IGNORECASE)
 
 
@@ -97,25 +71,6 @@ def yes_no(text: str | None) -> bool | None:
     if first in {"ja", "jep", "yes", "ok", "okay", "jo", "yep", "jup", "jeps", "👍"}:
         return True
     return None
-
-
-def hours_in(text: str | None) -> int | None:
-    """Minutes said anywhere in a sentence: 'vi mødtes 2 timer i går' -> 120, '90 min' -> 90."""
-    if not text:
-        return None
-    said = text.lower().replace("½", ",5")
-    found = _HOURS_IN_TEXT.search(said)
-    if not found:
-        return None
-    raw, unit = found.group("num"), found.group("unit")
-    value = _NUMBER.get(raw)
-    if value is None:
-        value = float(raw.replace(",", "."))
-    minutes = value if unit.startswith("min") else value * 60
-    if found.group("min"):
-        minutes += int(found.group("min"))
-    result = round(minutes)
-    return result if 0 < result <= 24 * 60 else None
 
 
 def _command(text: str) -> tuple[str, str] | None:

@@ -40,6 +40,7 @@ class Words:
     topics: dict[str, str]  # folded phrase -> topic code ("cv" -> "job_search")
     outcomes: dict[str, str]  # folded phrase -> outcome status ("fået job" -> "ordinary_job")
     outcome_questions: frozenset[str]  # how a question about such news starts ("har du")
+    scores: dict[str, int]  # folded word -> a check-in score 1-5 ("skidt" -> 2)
 
 
 def _catalogue(path: Path) -> dict[str, object]:
@@ -73,7 +74,8 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
     }
     menus: dict[str, list[tuple[str, str]]] = {}
     maps: dict[str, dict[str, str]] = {
-        k: {} for k in ("interests", "relations", "situations", "fields", "topics", "outcomes")
+        k: {}
+        for k in ("interests", "relations", "situations", "fields", "topics", "outcomes", "scores")
     }
     for path in sorted(locale_dir.glob("*/words.yaml")):
         catalogue = _catalogue(path)
@@ -106,5 +108,6 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
         fields=maps["fields"],
         topics=maps["topics"],
         outcomes=maps["outcomes"],
+        scores={phrase: int(score) for phrase, score in maps["scores"].items()},
         **{key: frozenset(found) for key, found in sets.items()},
     )
