@@ -9,11 +9,15 @@ import re
 from datetime import timedelta
 
 from core.clock import local_date
+from core.runtime import Runtime
 from mentoring.coordinators import add_coordinator
 from mentoring.matches import accept_match, create_match
+from settings import Settings
 from tests import test_dashboard
 from tests.conftest import COPENHAGEN, NOW
 from tests.test_dashboard import Dashboard
+from web.app import create_app
+from web.auth import VIEWER_PAGES
 
 dash = test_dashboard.dash  # the dashboard over real HTTP, on both databases
 
@@ -73,3 +77,14 @@ async def test_every_link_a_viewer_is_shown_opens_for_them(dash: Dashboard) -> N
             refused[href] = page
     assert not refused, " ".join(sorted(refused))
     assert f"/pairs/{pair}" not in shown and f"/people/{dash.data.omar}" not in shown
+
+
+def test_every_page_open_to_viewers_exists() -> None:
+    """A name in VIEWER_PAGES that is no route (a page renamed or never made) would be a
+    promise the steering group cannot open."""
+    app = create_app(Runtime.build(Settings(database_url="sqlite+aiosqlite://")))
+    routes = {
+        str(r.resource.canonical) for r in app.router.routes() if r.resource and r.method == "GET"
+    }
+    assert routes >= VIEWER_PAGES, VIEWER_PAGES - routes
+    assert set(READS) | {"/digest/report"} == set(VIEWER_PAGES)

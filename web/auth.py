@@ -194,7 +194,6 @@ VIEWER_PAGES = frozenset(
         "/digest",
         "/digest/preview",
         "/digest/report",
-        "/targets",
         # Events and the groups: the events list (titles and counts), the groups' action list
         # and their targets page; never the guests, the members' contact details or a change.
         "/events",
