@@ -9,6 +9,7 @@ loopback round trip of well under a millisecond). A page still loading after TIM
 up on and the server process restarted, so one slow page cannot hold up the others.
 
     python -m bench pages
+    python -m bench.bench_pages / /outcomes   # only these pages, while working on them
 """
 
 from __future__ import annotations
@@ -133,7 +134,7 @@ async def _time(client: aiohttp.ClientSession, url: str) -> tuple[float, int]:
     return (time.perf_counter() - started) * 1000, response.status
 
 
-async def measure() -> list[dict[str, Any]]:
+async def measure(pages: tuple[str, ...] = PAGES) -> list[dict[str, Any]]:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         cached = Path((await cached_sqlite(FULL, folder)).removeprefix("sqlite+aiosqlite:///"))
@@ -149,7 +150,7 @@ async def measure() -> list[dict[str, Any]]:
         rows: list[dict[str, Any]] = []
         try:
             await server.start()
-            for path in PAGES:
+            for path in pages:
                 jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1
                 async with aiohttp.ClientSession(cookie_jar=jar) as client:
                     await _login(client, server.base)
@@ -183,3 +184,7 @@ async def measure() -> list[dict[str, Any]]:
 
 def run() -> list[dict[str, Any]]:
     return asyncio.run(measure())
+
+
+if __name__ == "__main__":
+    asyncio.run(measure(tuple(sys.argv[1:]) or PAGES))

@@ -46,7 +46,7 @@ from mentoring.rules import RULES
 from mentoring.targets import targets, targets_by_group
 from storage.digest_lists import pairs_by_id
 from storage.digest_queries import DigestSummary, digest_summary
-from storage.digest_sql import SHOWN, DigestWindow, PairRow
+from storage.digest_sql import SHOWN, DigestWindow, Listing, MeetingRow, PairRow
 from storage.models import Programme
 from storage.queries import (
     DigestFacts,
@@ -321,8 +321,8 @@ def build_digest(
         matches_over_time=weeks,
         pairs=Shown(_ref(p) for p in facts.pairs),
         past_end=Shown(_ending(by_match[i], today) for i in figures.past_end if i in by_match),
-        positive_early=len(figures.positive_early),
-        negative_early=len(figures.negative_early),
+        positive_early=figures.positive_early,
+        negative_early=figures.negative_early,
         by_group=targets_by_group(prog, today, figures),
     )
 
@@ -369,6 +369,47 @@ def digest_window(
     )
 
 
+def at_risk_shown(pairs: Listing[PairRow], monthly_hours: int, w: DigestWindow) -> Shown[RiskPair]:
+    return Shown(
+        (
+            RiskPair(_ref(p), tuple(_risk_reasons(p, monthly_hours, w.today, w.tz, w.as_of)))
+            for p in pairs.rows
+        ),
+        pairs.total,
+    )
+
+
+def unconfirmed_shown(meetings: Listing[MeetingRow], w: DigestWindow) -> Shown[Unconfirmed]:
+    return Shown(
+        (
+            Unconfirmed(
+                m.meeting_id,
+                _ref(m.pair),
+                m.starts_at,
+                (w.today - local_day(m.proposed_at, w.tz)).days,
+            )
+            for m in meetings.rows
+        ),
+        meetings.total,
+    )
+
+
+def ending_shown(pairs: Listing[PairRow], today: date) -> Shown[Dated]:
+    return Shown((_ending(p, today) for p in pairs.rows), pairs.total)
+
+
+def surveys_shown(pairs: Listing[PairRow], w: DigestWindow) -> Shown[Dated]:
+    return Shown((_survey(p, w.today, w.tz) for p in pairs.rows), pairs.total)
+
+
+def calls_shown(pairs: Listing[PairRow], today: date) -> Shown[Dated]:
+    return Shown((_call(p, dict(p.call_sides), today) for p in pairs.rows), pairs.total)
+
+
+def listed_shown(people: Listing[PersonFacts], w: DigestWindow) -> Shown[Listed]:
+    return Shown(_listed(people.rows, w.today, w.tz), people.total)
+
+
 def summarise(
     s: DigestSummary,
     figures: TargetFigures,
@@ -402,33 +443,14 @@ def summarise(
         monthly_hours=prog.monthly_hours,
         targets=targets(prog, today, figures),
         compare=compare,
-        at_risk=Shown(
-            (
-                RiskPair(_ref(p), tuple(_risk_reasons(p, prog.monthly_hours, today, tz, as_of)))
-                for p in s.at_risk.rows
-            ),
-            s.at_risk.total,
-        ),
-        unconfirmed=Shown(
-            (
-                Unconfirmed(
-                    m.meeting_id,
-                    _ref(m.pair),
-                    m.starts_at,
-                    (today - local_day(m.proposed_at, tz)).days,
-                )
-                for m in s.unconfirmed.rows
-            ),
-            s.unconfirmed.total,
-        ),
+        at_risk=at_risk_shown(s.at_risk, prog.monthly_hours, w),
+        unconfirmed=unconfirmed_shown(s.unconfirmed, w),
         waiting=Shown(_listed(s.waiting.rows, today, tz), s.waiting.total),
         mentors_free=Shown(_free(s.mentors_free.rows), s.mentors_free.total),
-        unreachable=Shown(_listed(s.unreachable.rows, today, tz), s.unreachable.total),
-        ending_soon=Shown((_ending(p, today) for p in s.ending_soon.rows), s.ending_soon.total),
-        surveys=Shown((_survey(p, today, tz) for p in s.surveys.rows), s.surveys.total),
-        calls_due=Shown(
-            (_call(p, dict(p.call_sides), today) for p in s.calls_due.rows), s.calls_due.total
-        ),
+        unreachable=listed_shown(s.unreachable, w),
+        ending_soon=ending_shown(s.ending_soon, today),
+        surveys=surveys_shown(s.surveys, w),
+        calls_due=calls_shown(s.calls_due, today),
         inbox=Shown(_listed(s.inbox.rows, today, tz), s.inbox.total),
         savings=Savings(figures["self_supporting"].numerator, prog.yearly_cost_per_youth_dkk),
         hours_this_month=Shown(((_ref(p), p.minutes / 60) for p in s.hours.rows), s.hours.total),
@@ -438,8 +460,8 @@ def summarise(
         ),
         pairs=Shown((_ref(p) for p in s.pairs.rows), s.pairs.total),
         past_end=Shown((_ending(p, today) for p in past_end), len(figures.past_end)),
-        positive_early=len(figures.positive_early),
-        negative_early=len(figures.negative_early),
+        positive_early=figures.positive_early,
+        negative_early=figures.negative_early,
         by_group=targets_by_group(prog, today, figures),
     )
 

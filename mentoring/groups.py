@@ -168,5 +168,5 @@ async def targets_for_groups(
 ) -> list[Target]:
     """The seven targets as of now, as the overview shows them: figures only, no names and no
     contact details (what the Task Force and the steering group may see)."""
-    figures = await measure_targets(session, programme, now, today, tz)
+    figures = await measure_targets(session, programme, now, today, tz, ids=False)
     return targets(programme, today, figures)

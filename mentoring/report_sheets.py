@@ -13,7 +13,8 @@ from mentoring.digest_model import Digest, Target
 from storage.attribution import MIN_PER_SIDE, Comparison
 from storage.models import Programme
 from storage.queries import DigestFacts
-from storage.targets import KEYS, POSITIVE_END_REASONS, TargetFigures
+from storage.target_sql import POSITIVE_END_REASONS
+from storage.targets import KEYS, TargetFigures
 
 Cell = str | int | float | date | None
 

@@ -13,11 +13,35 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from mentoring.digest import load_digest, load_week_in_full
-from mentoring.digest_model import Digest, iso_week, local_day, local_midnight
+from mentoring.digest import (
+    at_risk_shown,
+    calls_shown,
+    digest_window,
+    ending_shown,
+    listed_shown,
+    load_week_in_full,
+    surveys_shown,
+    unconfirmed_shown,
+)
+from mentoring.digest_model import (
+    Dated,
+    Digest,
+    Listed,
+    RiskPair,
+    Shown,
+    Target,
+    Unconfirmed,
+    iso_week,
+    local_day,
+    local_midnight,
+    week_bounds,
+)
 from mentoring.programmes import Programme
+from mentoring.targets import targets
 from storage import live
+from storage.digest_lists import active_lists, proposals, surveys_due, unreachable_people
 from storage.queries import DigestFacts
+from storage.targets import measure_targets
 
 
 @dataclass(frozen=True)
@@ -41,12 +65,42 @@ async def today_figures(
     )
 
 
-async def digest_now(
-    session: AsyncSession, programme_id: int, now: datetime, tz: ZoneInfo
-) -> Digest:
-    """The overview's targets and lists as of now: the running week's digest read at `now`
-    (its lists are current state, its targets measured today)."""
-    return await load_digest(session, programme_id, iso_week(local_day(now, tz)), now, tz)
+@dataclass(frozen=True)
+class Overview:
+    """What the overview shows of the running week's digest, read at `now`: the targets
+    measured today (counts only) and the lists, current state (the digest's own rules)."""
+
+    as_of: datetime
+    inbox_open: int  # inbox items of the programme not marked handled, at `as_of`
+    targets: list[Target]
+    at_risk: Shown[RiskPair]
+    calls_due: Shown[Dated]
+    ending_soon: Shown[Dated]
+    surveys: Shown[Dated]
+    unconfirmed: Shown[Unconfirmed]
+    unreachable: Shown[Listed]
+
+
+async def overview_now(
+    session: AsyncSession, programme: Programme, now: datetime, tz: ZoneInfo
+) -> Overview:
+    """The overview's targets and lists as of now, as the running week's digest (`load_digest`)
+    has them, computing only those (no pair or meeting named that the page does not show)."""
+    week_start, week_end = week_bounds(iso_week(local_day(now, tz)), tz)
+    w = digest_window(programme, week_start, week_end, min(now, week_end), tz)
+    figures = await measure_targets(session, programme, w.as_of, w.today, tz, ids=False)
+    active = await active_lists(session, programme.id, w, hours=False)
+    return Overview(
+        as_of=now,
+        inbox_open=await live.inbox_open(session, programme.id),
+        targets=targets(programme, w.today, figures),
+        at_risk=at_risk_shown(active.at_risk, programme.monthly_hours, w),
+        calls_due=calls_shown(active.calls_due, w.today),
+        ending_soon=ending_shown(active.ending_soon, w.today),
+        surveys=surveys_shown(await surveys_due(session, programme.id, w), w),
+        unconfirmed=unconfirmed_shown(await proposals(session, programme.id, w), w),
+        unreachable=listed_shown(await unreachable_people(session, programme.id), w),
+    )
 
 
 async def pairs_now(

@@ -81,10 +81,13 @@ class ActiveLists:
     below_hours: int
 
 
-async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow) -> ActiveLists:
+async def active_lists(
+    session: AsyncSession, programme_id: int, w: DigestWindow, *, hours: bool = True
+) -> ActiveLists:
     """Active pairs: the facts behind the at-risk and call rules worked out once per pair, the
     rules applied once per pair, the totals counted in one pass over them, and only the rows
-    the lists name (plus an even sample of the pairs by hours, for the chart) fetched."""
+    the lists name (plus an even sample of the pairs by hours, for the chart, unless `hours`
+    is False: the overview has no chart, and its `hours` list is then empty) fetched."""
     last_meeting = await _last_meeting(session, w.as_of)
     minutes = (
         select(func.coalesce(func.sum(HoursReport.minutes), 0))
@@ -232,17 +235,17 @@ async def active_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         .cte("hours_sample")
         .prefix_with("MATERIALIZED")
     )
-    picked = union(
+    lists = [
         first(r.reasons > 0, r.reasons.desc(), r.id),
         first(calling, r.id),
         first(r.ending > 0, r.ends_on, r.id),
-        select(sample.c.id),
-    ).subquery()
+    ]
+    picked = union(*lists, *([select(sample.c.id)] if hours else [])).subquery()
     rows = (
         await session.execute(
             select(
                 ruled,
-                flag(r.id.in_(select(sample.c.id))).label("sampled"),
+                (flag(r.id.in_(select(sample.c.id))) if hours else literal(0)).label("sampled"),
                 totals,
                 first_name(r.youth_id).label("youth_name"),
                 first_name(r.mentor_id).label("mentor_name"),
@@ -390,6 +393,36 @@ class PeopleLists:
     inbox: Listing[PersonFacts]
 
 
+async def unreachable_people(session: AsyncSession, programme_id: int) -> Listing[PersonFacts]:
+    """The programme's people with a contact point that failed, now."""
+    # Unreachable contacts, read from the contact points that failed ("not ok" as two ranges,
+    # so the index on state finds the few; != cannot use it), each owner looked up by key.
+    owner_name = first_name(ContactPoint.person_id).label("first_name")
+    return await person_listing(
+        session,
+        select(
+            ContactPoint.person_id,
+            owner_name,
+            ContactPoint.state_changed_at,
+            ContactPoint.channel,
+            ContactPoint.state,
+            func.count().over().label("total"),
+        )
+        .where(
+            or_(ContactPoint.state < "ok", ContactPoint.state > "ok"),
+            select(Person.id)
+            .where(
+                Person.id == ContactPoint.person_id,
+                Person.programme_id == programme_id,
+                Person.status != PersonStatus.ERASED,
+            )
+            .exists(),
+        )
+        .order_by(owner_name, ContactPoint.person_id, ContactPoint.channel),
+        lambda r: PersonFacts(r[0], r[1] or "", r[2], f"{r[3]}:{r[4]}"),
+    )
+
+
 async def people_lists(session: AsyncSession, programme_id: int, w: DigestWindow) -> PeopleLists:
     """Waiting youths, mentors with room, contact points that failed, unhandled inbox items."""
     waiting = await person_listing(
@@ -438,32 +471,7 @@ async def people_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         .order_by(Person.first_name, Person.id),
         lambda r: PersonFacts(r[0], r[1] or "", None, str(r[2]), int(r[2]) - int(r[3])),
     )
-    # Unreachable contacts, read from the contact points that failed ("not ok" as two ranges,
-    # so the index on state finds the few; != cannot use it), each owner looked up by key.
-    owner_name = first_name(ContactPoint.person_id).label("first_name")
-    unreachable = await person_listing(
-        session,
-        select(
-            ContactPoint.person_id,
-            owner_name,
-            ContactPoint.state_changed_at,
-            ContactPoint.channel,
-            ContactPoint.state,
-            func.count().over().label("total"),
-        )
-        .where(
-            or_(ContactPoint.state < "ok", ContactPoint.state > "ok"),
-            select(Person.id)
-            .where(
-                Person.id == ContactPoint.person_id,
-                Person.programme_id == programme_id,
-                Person.status != PersonStatus.ERASED,
-            )
-            .exists(),
-        )
-        .order_by(owner_name, ContactPoint.person_id, ContactPoint.channel),
-        lambda r: PersonFacts(r[0], r[1] or "", r[2], f"{r[3]}:{r[4]}"),
-    )
+    unreachable = await unreachable_people(session, programme_id)
     inbox = await person_listing(
         session,
         select(

@@ -7,29 +7,47 @@ observation, or a pair past its term not yet closed) and which pairs or youths a
 Everything is measured as of one moment (`as_of`, with `today` its local date): a pair closed,
 an observation entered or a company contacted after it does not count.
 
-It reads narrow rows (one per matched pair, per observation, per company and per opening of the
-programme) and applies the rules in Python: the windows are calendar arithmetic (month ends
-clamp) that SQLite and PostgreSQL would each do differently.
+The per-pair and per-youth rules run in the database (`storage.target_sql`): it returns counts
+(or the ids, when asked for), not a row per pair. Python keeps the calendar arithmetic SQLite and
+PostgreSQL would each do differently (month ends clamp): the last pair end whose outcome window
+has closed, which the database then compares with, and the window of each youth with an
+observation, to pick the observation that counts.
 """
 
 from __future__ import annotations
 
+import functools
 from collections import defaultdict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.clock import add_months
-from core.statuses import ENDED, MATCHED, MatchStatus, OpeningStatus
+from core.statuses import MatchStatus, OpeningStatus
 from storage.company_ledger import company_days
-from storage.models import JobOpening, Match, Outcome, Programme, Youth
+from storage.models import JobOpening, Programme
+from storage.target_sql import (
+    KEPT,
+    NEGATIVE,
+    OPEN,
+    POSITIVE,
+    Moments,
+    closed_observations,
+    kept_counts,
+    local_midnight,
+    pair_facts,
+    pair_rows,
+    youth_counts,
+)
+
+Window = tuple[date, date]
 
 TARGET_GROUPS = ("g0", "g1", "g2", "student")
-# Early ends that are good news (the youth started a job or an education): shown on their own line.
-POSITIVE_END_REASONS = frozenset({"youth_job_or_education"})
 # Inside one window the latest observation of the highest source counts.
 SOURCE_RANK = {"register": 3, "coordinator": 2, "survey": 1}
 SELF_SUPPORTING = frozenset({"education", "ordinary_job"})
@@ -78,30 +96,13 @@ class Figure:
 class TargetFigures:
     figures: dict[str, Figure]
     by_group: dict[str, dict[str, Figure]]  # target group -> the outcome and matched figures
-    positive_early: tuple[int, ...]  # pairs ended early for a job or an education
-    negative_early: tuple[int, ...]  # pairs ended early for another reason
+    positive_early: int  # pairs ended early for a job or an education
+    negative_early: int  # pairs ended early for another reason
     past_end: tuple[int, ...]  # active pairs past their end date, not closed
     windows: dict[int, tuple[date, date]] = field(default_factory=dict)  # youth -> window
 
     def __getitem__(self, key: str) -> Figure:
         return self.figures[key]
-
-
-@dataclass(frozen=True)
-class _Pair:
-    id: int
-    youth_id: int
-    group: str
-    status: MatchStatus  # as of the measuring moment
-    accepted_on: date
-    term_end: date | None  # the original end date: the term for the 3-month target
-    ends_on: date | None  # the (possibly extended) end date
-    ended_on: date | None
-    end_reason: str | None
-
-
-def _local(moment: datetime, tz: ZoneInfo) -> date:
-    return moment.astimezone(tz).date()
 
 
 def pair_end(status: MatchStatus, ends_on: date | None, ended_on: date | None) -> date | None:
@@ -119,66 +120,6 @@ def outcome_window(end: date, programme: Programme) -> tuple[date, date]:
         middle - timedelta(days=programme.outcome_window_before_days),
         middle + timedelta(days=programme.outcome_window_after_days),
     )
-
-
-async def _pairs(
-    session: AsyncSession, programme_id: int, as_of: datetime, tz: ZoneInfo
-) -> list[_Pair]:
-    rows = await session.execute(
-        select(
-            Match.id, Match.youth_id, Youth.target_group, Match.status, Match.accepted_at,
-            Match.starts_on, Match.ends_on, Match.original_ends_on, Match.ended_at,
-            Match.end_reason,
-        )
-        .join(Youth, Youth.person_id == Match.youth_id)
-        .where(
-            Match.programme_id == programme_id,
-            Match.status.in_(MATCHED),
-            Match.accepted_at <= as_of,
-        )
-        .order_by(Match.id)
-    )  # fmt: skip
-    pairs = []
-    for r in rows:
-        closed = r.ended_at is not None and r.ended_at <= as_of
-        pairs.append(
-            _Pair(
-                id=r.id,
-                youth_id=r.youth_id,
-                group=r.target_group,
-                status=r.status if closed else MatchStatus.ACTIVE,
-                accepted_on=_local(r.accepted_at, tz),
-                term_end=r.original_ends_on or r.ends_on,
-                ends_on=r.ends_on,
-                ended_on=_local(r.ended_at, tz) if closed else None,
-                end_reason=r.end_reason if closed else None,
-            )
-        )
-    return pairs
-
-
-async def _observations(
-    session: AsyncSession, programme_id: int, today: date
-) -> dict[int, list[tuple[date, int, int, frozenset[str]]]]:
-    """Per youth: (observed on, source rank, id, statuses), closure records left out."""
-    rows = await session.execute(
-        select(
-            Outcome.id, Outcome.youth_id, Outcome.observed_on, Outcome.source, Outcome.statuses
-        ).where(
-            Outcome.programme_id == programme_id,
-            Outcome.youth_id.is_not(None),
-            Outcome.at_closure.is_(False),
-            # By the day observed, not the day entered: register data for a past period is
-            # imported later and still counts for it.
-            Outcome.observed_on <= today,
-        )
-    )
-    found: dict[int, list[tuple[date, int, int, frozenset[str]]]] = defaultdict(list)
-    for r in rows:
-        found[r.youth_id].append(
-            (r.observed_on, SOURCE_RANK.get(r.source, 0), r.id, frozenset(r.statuses or ()))
-        )
-    return found
 
 
 async def _companies_and_openings(
@@ -204,98 +145,152 @@ async def _companies_and_openings(
     return companies, tuple(openings)
 
 
+def last_closed_end(programme: Programme, today: date) -> date:
+    """The last pair end whose outcome window closed before `today`. A window's last day only
+    grows with the end (month ends clamp, never go back), so every earlier end's has closed."""
+    day = today
+    while outcome_window(day, programme)[1] >= today:
+        day -= timedelta(days=31)
+    while outcome_window(day + timedelta(days=1), programme)[1] < today:
+        day += timedelta(days=1)
+    return day
+
+
+@dataclass
+class _Youths:
+    """The matched youths per target group: how many, how many of them have had their outcome
+    window close, which ones (when the ids are asked for), and those with a counting
+    observation: youth -> (group, the statuses of the observation that counts)."""
+
+    matched: dict[str | None, int] = field(default_factory=dict)
+    closed: dict[str | None, int] = field(default_factory=dict)
+    matched_ids: dict[str | None, list[int]] = field(default_factory=dict)
+    closed_ids: dict[str | None, list[int]] = field(default_factory=dict)
+    counted: dict[int, tuple[str | None, frozenset[str]]] = field(default_factory=dict)
+
+    def pool(
+        self, groups: Collection[str | None]
+    ) -> tuple[int, list[int], dict[int, frozenset[str]]]:
+        """The closed youths of these groups: how many, which, and the counted ones."""
+        size = sum(self.closed.get(g, 0) for g in groups)
+        ids = sorted(y for g in groups for y in self.closed_ids.get(g, ()))
+        found = {y: s for y, (g, s) in self.counted.items() if g in groups}
+        return size, ids, found
+
+
 def _outcome_figures(
-    youths: list[int],
-    windows: dict[int, tuple[date, date]],
-    observed: dict[int, list[tuple[date, int, int, frozenset[str]]]],
-    today: date,
-    groups: dict[int, str],
+    youths: _Youths, groups: Collection[str | None], ids: bool
 ) -> dict[str, Figure]:
-    """The three outcome targets over the given youths: those whose window has closed, and of
-    them those whose counting observation (highest source, then latest) has a status."""
-    closed = [y for y in youths if y in windows and windows[y][1] < today]
-    counted: dict[int, frozenset[str]] = {}
-    for youth in closed:
-        first, last = windows[youth]
-        inside = [o for o in observed.get(youth, ()) if first <= o[0] <= last]
-        if inside:
-            best = max(inside, key=lambda o: (o[1], o[0], o[2]))
-            counted[youth] = best[3]
+    """The three outcome targets over the matched youths of these groups whose window has
+    closed: of them those whose counting observation (highest source, then latest, inside the
+    window) has a status; `unknown` those with no observation in their window."""
 
-    def figure(key: str, statuses: frozenset[str], pool: list[int]) -> Figure:
-        hits = tuple(y for y in pool if counted.get(y, frozenset()) & statuses)
-        return Figure(key, len(hits), len(pool), sum(y not in counted for y in pool), hits,
-                      tuple(y for y in pool if y not in counted))  # fmt: skip
+    def figure(key: str, statuses: frozenset[str], of: Collection[str | None]) -> Figure:
+        size, pool, found = youths.pool(of)
+        hits = tuple(sorted(y for y, s in found.items() if s & statuses))
+        return Figure(key, len(hits), size, size - len(found), hits if ids else (),
+                      tuple(y for y in pool if y not in found))  # fmt: skip
 
-    students = [y for y in closed if groups.get(y) == "student"]
+    students = [g for g in groups if g == "student"]
     return {
-        "self_supporting": figure("self_supporting", SELF_SUPPORTING, closed),
+        "self_supporting": figure("self_supporting", SELF_SUPPORTING, groups),
         "students_in_education": figure("students_in_education", IN_EDUCATION, students),
         "praktik_subsidy_smalljob": figure(
-            "praktik_subsidy_smalljob", PRAKTIK_SUBSIDY_SMALLJOB, closed
+            "praktik_subsidy_smalljob", PRAKTIK_SUBSIDY_SMALLJOB, groups
         ),
     }
 
 
+async def _youths(
+    session: AsyncSession, programme: Programme, pairs: Any, at: Moments, ids: bool
+) -> tuple[_Youths, dict[str, list[int]], dict[str, int], tuple[int, ...], dict[int, Window]]:
+    """The matched youths by group with the observation that counts for each whose window has
+    closed; the measured pairs by kept_3_months class and the active pairs past their end date.
+    With the ids: every pair's row (one statement), the ids, and every youth's outcome window."""
+    found = _Youths()
+    windows: dict[int, Window] = {}
+    by_class: dict[str, list[int]] = {}
+    if ids:
+        window = functools.lru_cache(maxsize=None)(lambda end: outcome_window(end, programme))
+        past: list[int] = []
+        seen: set[int] = set()
+        for r in await pair_rows(session, pairs, at):
+            if r.kept_class is not None:
+                by_class.setdefault(r.kept_class, []).append(r.id)
+            if r.past_end:
+                past.append(r.id)
+            if r.youth_id in seen:
+                continue
+            seen.add(r.youth_id)
+            if r.youth_end is not None:
+                windows[r.youth_id] = window(r.youth_end)
+            if r.matched:
+                group = r.target_group
+                found.matched[group] = found.matched.get(group, 0) + 1
+                found.matched_ids.setdefault(group, []).append(r.youth_id)
+                if r.window_closed:
+                    found.closed[group] = found.closed.get(group, 0) + 1
+                    found.closed_ids.setdefault(group, []).append(r.youth_id)
+        classes, past_end = {k: len(v) for k, v in by_class.items()}, tuple(past)
+    else:
+        for group, (matched, closed) in (await youth_counts(session, pairs, at)).items():
+            found.matched[group], found.closed[group] = matched, closed
+        classes, past_end = await kept_counts(session, pairs)
+    observed: dict[int, list[tuple[date, int, int, frozenset[str]]]] = defaultdict(list)
+    ends: dict[int, tuple[str | None, date]] = {}
+    for r in await closed_observations(session, programme.id, pairs, at):
+        ends[r.youth_id] = (r.target_group, r.youth_end)
+        observed[r.youth_id].append(
+            (r.observed_on, SOURCE_RANK.get(r.source, 0), r.id, frozenset(r.statuses or ()))
+        )
+    # Inside the window the latest observation of the highest source counts.
+    for youth_id, (group, end) in ends.items():
+        first, last = outcome_window(end, programme)
+        inside = [o for o in observed[youth_id] if first <= o[0] <= last]
+        if inside:
+            found.counted[youth_id] = (group, max(inside, key=lambda o: (o[1], o[0], o[2]))[3])
+    return found, by_class, classes, past_end, windows
+
+
 async def measure_targets(
-    session: AsyncSession, programme: Programme, as_of: datetime, today: date, tz: ZoneInfo
+    session: AsyncSession,
+    programme: Programme,
+    as_of: datetime,
+    today: date,
+    tz: ZoneInfo,
+    *,
+    ids: bool = True,
 ) -> TargetFigures:
     """Every target as of a moment: rows recorded after `as_of` do not count, and `today` is
-    the measuring date (a window has closed when its last day is before it)."""
-    pairs = await _pairs(session, programme.id, as_of, tz)
-    observed = await _observations(session, programme.id, today)
-    last_day = min(programme.ends_on, today)
+    the measuring date (a window has closed when its last day is before it). Without `ids`
+    the figures are counts only (no ids, no windows): what the dashboard's pages show."""
+    moments = Moments(
+        as_of,
+        today,
+        (local_midnight(programme.starts_on, tz),
+         local_midnight(programme.ends_on + timedelta(days=1), tz)),
+        last_closed_end(programme, today),
+    )  # fmt: skip
+    pairs = await pair_facts(session, programme.id, tz, moments)
+    youths, by_class, classes, past_end, windows = await _youths(
+        session, programme, pairs, moments, ids
+    )
     companies, openings = await _companies_and_openings(
-        session, programme, programme.starts_on, last_day, tz
+        session, programme, programme.starts_on, min(programme.ends_on, today), tz
     )
 
-    groups = {p.youth_id: p.group for p in pairs}
-    first_match: dict[int, date] = {}
-    youth_end: dict[int, date] = {}
-    for p in pairs:
-        first_match[p.youth_id] = min(first_match.get(p.youth_id, p.accepted_on), p.accepted_on)
-        end = pair_end(p.status, p.ends_on, p.ended_on)
-        if end is not None:
-            youth_end[p.youth_id] = max(youth_end.get(p.youth_id, end), end)
-    matched = tuple(
-        sorted(y for y, on in first_match.items() if programme.starts_on <= on <= programme.ends_on)
-    )
-    windows = {y: outcome_window(end, programme) for y, end in youth_end.items()}
-
-    # kept_3_months: over pairs whose term has elapsed or that ended early; completed counts
-    # only when closed on or after the term's end (an earlier "completed" is an early end).
-    kept: list[int] = []
-    measured: list[int] = []
-    open_past: list[int] = []
-    positive: list[int] = []
-    negative: list[int] = []
-    for p in pairs:
-        early = p.status in ENDED and (
-            p.term_end is not None and p.ended_on is not None and p.ended_on < p.term_end
-        )
-        elapsed = p.term_end is not None and p.term_end <= today
-        if not (elapsed or early):
-            continue
-        measured.append(p.id)
-        if early:
-            (positive if p.end_reason in POSITIVE_END_REASONS else negative).append(p.id)
-        elif p.status == MatchStatus.COMPLETED:
-            kept.append(p.id)
-        elif p.status == MatchStatus.ACTIVE:
-            open_past.append(p.id)
-    past_end = tuple(
-        p.id for p in pairs if p.status == MatchStatus.ACTIVE and p.ends_on and p.ends_on < today
-    )
-
-    # The outcome targets are over the matched youths (those the matched target counts).
-    all_youths = list(matched)
+    matched = sum(youths.matched.values())
+    groups = set(youths.matched) | set(youths.closed)
     figures = {
-        "matched": Figure("matched", len(matched), programme.target_matches, 0, matched),
+        "matched": Figure("matched", matched, programme.target_matches, 0,
+                          tuple(sorted(y for i in youths.matched_ids.values() for y in i))),
+        # over pairs whose term has elapsed or that ended early (storage.target_sql)
         "kept_3_months": Figure(
-            "kept_3_months", len(kept), len(measured), len(open_past), tuple(kept),
-            tuple(open_past),
+            "kept_3_months", classes.get(KEPT, 0), sum(classes.values()), classes.get(OPEN, 0),
+            tuple(by_class.get(KEPT, ())), tuple(by_class.get(OPEN, ())),
         ),
-        **_outcome_figures(all_youths, windows, observed, today, groups),
+        # The outcome targets are over the matched youths (those the matched target counts).
+        **_outcome_figures(youths, groups, ids),
         "companies_outside": Figure(
             "companies_outside", len(companies), programme.target_companies_outside, 0, companies
         ),
@@ -305,17 +300,16 @@ async def measure_targets(
     }  # fmt: skip
     by_group: dict[str, dict[str, Figure]] = {}
     for group in TARGET_GROUPS:
-        members = [y for y in all_youths if groups.get(y) == group]
-        in_group = tuple(y for y in matched if groups.get(y) == group)
+        in_group = tuple(youths.matched_ids.get(group, ()))
         by_group[group] = {
-            "matched": Figure("matched", len(in_group), len(matched), 0, in_group),
-            **_outcome_figures(members, windows, observed, today, groups),
+            "matched": Figure("matched", youths.matched.get(group, 0), matched, 0, in_group),
+            **_outcome_figures(youths, [group], ids),
         }
     return TargetFigures(
         figures={k: figures[k] for k in KEYS},
         by_group=by_group,
-        positive_early=tuple(positive),
-        negative_early=tuple(negative),
+        positive_early=classes.get(POSITIVE, 0),
+        negative_early=classes.get(NEGATIVE, 0),
         past_end=past_end,
         windows=windows,
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from mentoring.matching import free_places, waiting_summary
-from mentoring.today import digest_now, today_figures
+from mentoring.today import overview_now
 from web.auth import login_required
 from web.dashboard.common import now_and_today, programme_of, render
 from web.keys import RUNTIME
@@ -22,15 +22,13 @@ async def overview(request: web.Request) -> web.StreamResponse:
     tz = runtime.settings.tz
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        digest = await digest_now(db, programme.id, now, tz)
-        figures = await today_figures(db, programme, now, tz)
+        digest = await overview_now(db, programme, now, tz)
         waiting, oldest = await waiting_summary(db, programme.id)
         mentors_free, _ = await free_places(db, programme.id)
     return render(
         request,
         "web/overview.html",
         digest=digest,
-        figures=figures,
         today=today,
         programme=programme,
         waiting=waiting,
