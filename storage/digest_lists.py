@@ -127,7 +127,9 @@ async def active_lists(
         )
         made = select(func.count()).where(*calls).scalar_subquery()
         recent = select(AuditEntry.id).where(*calls, AuditEntry.at >= w.call_stale_before)
-        last = select(func.max(AuditEntry.at)).where(*calls).scalar_subquery()
+        # Looked up inside `worry`, two levels below the pairs: named to correlate with them
+        # (left to itself it would count the calls of every pair).
+        last = select(func.max(AuditEntry.at)).where(*calls).correlate(Match).scalar_subquery()
         worry = select(CheckinAnswer.id).where(
             CheckinAnswer.match_id == Match.id,
             CheckinAnswer.person_id == person,

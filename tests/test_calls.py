@@ -151,3 +151,27 @@ async def _at_risk(dash: Dashboard) -> list[str]:
     section = page.split("<h3>Par i risiko</h3>", 1)[1].split("</ul>", 1)[0]
     names = re.findall(r"<strong>([^<]*)</strong>", section)
     return sorted(n.replace("&amp;", "&") for n in names)
+
+
+async def test_a_call_to_another_pair_does_not_answer_a_worrying_check_in(
+    dash: Dashboard,
+) -> None:
+    await dash.login()
+    sara = await _pair(dash, dash.data.sara, dash.data.henrik, NOW - timedelta(days=45))
+    omar = await _pair(dash, dash.data.omar, dash.data.lone, NOW - timedelta(days=45))
+    for pair in (sara, omar):
+        await _log(dash, pair, "both")  # called today: nobody due
+    later = NOW + timedelta(hours=1)  # an hour after the calls, Sara answers the check-in
+    dash.runtime.clock = lambda: later  # type: ignore[method-assign]
+    async with dash.runtime.transaction() as s:
+        row = await answer_row(
+            s, None, match_id=sara, person_id=dash.data.sara, kind="checkin", now=later
+        )
+        row.score = 2  # "it is not going well"
+    # Another hour later the coordinator calls Omar, the youth of the other pair: Sara's
+    # worrying answer is still unanswered by a call to her.
+    dash.runtime.clock = lambda: later + timedelta(hours=1)  # type: ignore[method-assign]
+    await _log(dash, omar, "youth")
+    assert await _call_list(dash) == {
+        sara: "ring til den unge (et bekymrende svar i et check-in siden sidste opkald)"
+    }
