@@ -150,19 +150,41 @@ def _youths(pairs: Any, at: Moments, *where: Any) -> Any:
     return select(youths, Youth.target_group).join(Youth, Youth.person_id == youths.c.youth_id)
 
 
-async def youth_counts(
+CLASSES = (POSITIVE, NEGATIVE, KEPT, OPEN, MEASURED)
+
+
+async def counts(
     session: AsyncSession, pairs: Any, at: Moments
-) -> dict[str | None, tuple[int, int]]:
-    """Per target group: matched youths, and of them those whose window has closed."""
-    youths = _youths(pairs, at).subquery()
+) -> tuple[dict[str | None, tuple[int, int]], dict[str, int]]:
+    """In one pass over the pairs: per target group the matched youths and, of them, those
+    whose window has closed; and the measured pairs of each kept_3_months class."""
+    first, end = func.min(pairs.c.accepted_at), func.max(pairs.c.pair_end)
+    youths = (
+        select(
+            pairs.c.youth_id,
+            *_youth_columns(first, end, at),
+            *(func.sum(case((pairs.c.kept_class == c, 1), else_=0)).label(c) for c in CLASSES),
+        )
+        .group_by(pairs.c.youth_id)
+        .subquery()
+    )
     rows = await session.execute(
         select(
-            youths.c.target_group,
+            Youth.target_group,
             func.sum(youths.c.matched),
             func.sum(youths.c.matched * youths.c.window_closed),
-        ).group_by(youths.c.target_group)
+            *(func.sum(youths.c[c]) for c in CLASSES),
+        )
+        .join(Youth, Youth.person_id == youths.c.youth_id)
+        .group_by(Youth.target_group)
     )
-    return {r[0]: (int(r[1] or 0), int(r[2] or 0)) for r in rows}
+    by_group: dict[str | None, tuple[int, int]] = {}
+    classes = dict.fromkeys(CLASSES, 0)
+    for r in rows:
+        by_group[r[0]] = (int(r[1] or 0), int(r[2] or 0))
+        for c, n in zip(CLASSES, r[3:], strict=True):
+            classes[c] += int(n or 0)
+    return by_group, {c: n for c, n in classes.items() if n}
 
 
 async def closed_observations(
@@ -188,18 +210,3 @@ async def closed_observations(
             )
         ).all()
     )  # fmt: skip
-
-
-async def kept_counts(session: AsyncSession, pairs: Any) -> tuple[dict[str, int], tuple[int, ...]]:
-    """How many measured pairs of each kept_3_months class, and the active pairs past their end
-    date (by id: the digest names them)."""
-    rows = await session.execute(
-        select(pairs.c.kept_class, func.count())
-        .where(pairs.c.kept_class.is_not(None))
-        .group_by(pairs.c.kept_class)
-    )
-    counts = {r[0]: int(r[1]) for r in rows}
-    past_end = await session.scalars(
-        select(pairs.c.id).where(pairs.c.past_end == 1).order_by(pairs.c.id)
-    )
-    return counts, tuple(past_end)

@@ -38,11 +38,10 @@ from storage.target_sql import (
     POSITIVE,
     Moments,
     closed_observations,
-    kept_counts,
+    counts,
     local_midnight,
     pair_facts,
     pair_rows,
-    youth_counts,
 )
 
 Window = tuple[date, date]
@@ -98,7 +97,7 @@ class TargetFigures:
     by_group: dict[str, dict[str, Figure]]  # target group -> the outcome and matched figures
     positive_early: int  # pairs ended early for a job or an education
     negative_early: int  # pairs ended early for another reason
-    past_end: tuple[int, ...]  # active pairs past their end date, not closed
+    past_end: tuple[int, ...]  # active pairs past their end date, not closed (with the ids)
     windows: dict[int, tuple[date, date]] = field(default_factory=dict)  # youth -> window
 
     def __getitem__(self, key: str) -> Figure:
@@ -233,9 +232,10 @@ async def _youths(
                     found.closed_ids.setdefault(group, []).append(r.youth_id)
         classes, past_end = {k: len(v) for k, v in by_class.items()}, tuple(past)
     else:
-        for group, (matched, closed) in (await youth_counts(session, pairs, at)).items():
+        by_group, classes = await counts(session, pairs, at)
+        for group, (matched, closed) in by_group.items():
             found.matched[group], found.closed[group] = matched, closed
-        classes, past_end = await kept_counts(session, pairs)
+        past_end = ()
     observed: dict[int, list[tuple[date, int, int, frozenset[str]]]] = defaultdict(list)
     ends: dict[int, tuple[str | None, date]] = {}
     for r in await closed_observations(session, programme.id, pairs, at):
@@ -263,7 +263,8 @@ async def measure_targets(
 ) -> TargetFigures:
     """Every target as of a moment: rows recorded after `as_of` do not count, and `today` is
     the measuring date (a window has closed when its last day is before it). Without `ids`
-    the figures are counts only (no ids, no windows): what the dashboard's pages show."""
+    the figures are counts only (no ids, no windows, no pairs past their end date): what the
+    dashboard's target pages show."""
     moments = Moments(
         as_of,
         today,
