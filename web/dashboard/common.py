@@ -102,6 +102,18 @@ def render(
     return response
 
 
+Load = Callable[[AsyncSession, Programme], Awaitable[dict[str, Any]]]
+
+
+async def programme_page(request: web.Request, template: str, load: Load) -> web.Response:
+    """A page of the current programme: `load` reads what the page shows in one session, and
+    the template gets it with today's date."""
+    _, today = now_and_today(request)
+    async with request.app[RUNTIME].sessions() as db:
+        page = await load(db, await programme_of(request, db))
+    return render(request, template, today=today, **page)
+
+
 def error_text(request: web.Request, error: DomainError) -> str:
     """The explanation of a broken rule, from templates/errors/<key>.j2."""
     renderer = request.app[RUNTIME].renderer

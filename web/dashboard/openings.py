@@ -9,6 +9,7 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.statuses import OpeningStatus
 from mentoring.audit import record
 from mentoring.companies import companies_by_name
 from mentoring.lookups import lookup
@@ -22,18 +23,17 @@ from mentoring.openings import (
     register_job_opening,
     withdraw_job_opening,
 )
+from mentoring.programmes import Programme
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
     date_field,
     int_field,
     now_and_today,
-    programme_of,
-    render,
+    programme_page,
     route_id,
     text_field,
 )
-from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
 
@@ -41,30 +41,27 @@ routes = web.RouteTableDef()
 @routes.get("/openings")
 @login_required
 async def openings(request: web.Request) -> web.StreamResponse:
-    runtime = request.app[RUNTIME]
-    _, today = now_and_today(request)
-    async with runtime.sessions() as db:
-        programme = await programme_of(request, db)
+    async def load(db: AsyncSession, programme: Programme) -> dict[str, Any]:
         rows = await opening_rows(db, programme.id)
         companies = await companies_by_name(db, programme.id)
-        page: dict[str, Any] = {
+        # Only what the page shows: the mentors for the form (shown with a company to pick),
+        # the youths for the open openings' "filled by".
+        return {
+            "openings": [
+                {"opening": o, "company": c, "filled_by": y, "mentor": m, "partner": p}
+                for o, c, y, m, p in rows
+            ],
             "companies": companies,
             "partners": [c for c in companies if c.partner_kind is not None],
-            "youths": await active_youths(db, programme.id),
-            "mentors": await mentors_of_programme(db, programme.id),
+            "youths": await active_youths(db, programme.id)
+            if any(o.status == OpeningStatus.OPEN for o, *_ in rows)
+            else [],
+            "mentors": await mentors_of_programme(db, programme.id) if companies else [],
             "kinds": list(await lookup(db, "job_kind")),
+            "origins": ORIGINS,
         }
-    return render(
-        request,
-        "web/openings.html",
-        openings=[
-            {"opening": o, "company": c, "filled_by": y, "mentor": m, "partner": p}
-            for o, c, y, m, p in rows
-        ],
-        origins=ORIGINS,
-        today=today,
-        **page,
-    )
+
+    return await programme_page(request, "web/openings.html", load)
 
 
 @routes.post("/openings")

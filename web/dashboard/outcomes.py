@@ -10,17 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from mentoring.audit import record
 from mentoring.lookups import lookup
 from mentoring.outcomes import matched_youths, outcome_rows, register_outcome
+from mentoring.programmes import Programme
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
     date_field,
     int_field,
     now_and_today,
-    programme_of,
-    render,
+    programme_page,
     text_field,
 )
-from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
 
@@ -28,28 +27,24 @@ routes = web.RouteTableDef()
 @routes.get("/outcomes")
 @login_required
 async def outcomes(request: web.Request) -> web.StreamResponse:
-    runtime = request.app[RUNTIME]
-    _, today = now_and_today(request)
-    async with runtime.sessions() as db:
-        programme = await programme_of(request, db)
-        rows = await outcome_rows(db, programme.id)
-        matched = await matched_youths(db, programme.id)
-        categories = list(await lookup(db, "outcome"))
-    latest: dict[int | None, int] = {}
-    for outcome, _ in rows:
-        latest.setdefault(outcome.youth_id, outcome.id)
     chosen = request.query.get("youth", "")
-    return render(
-        request,
-        "web/outcomes.html",
-        outcomes=[
-            {"outcome": o, "name": n, "current": latest.get(o.youth_id) == o.id} for o, n in rows
-        ],
-        youths=matched,
-        categories=categories,
-        chosen=int(chosen) if chosen.isdigit() else None,
-        today=today,
-    )
+
+    async def load(db: AsyncSession, programme: Programme) -> dict[str, Any]:
+        rows = await outcome_rows(db, programme.id)
+        latest: dict[int | None, int] = {}
+        for outcome, _ in rows:
+            latest.setdefault(outcome.youth_id, outcome.id)
+        return {
+            "outcomes": [
+                {"outcome": o, "name": n, "current": latest.get(o.youth_id) == o.id}
+                for o, n in rows
+            ],
+            "youths": await matched_youths(db, programme.id),
+            "categories": list(await lookup(db, "outcome")),
+            "chosen": int(chosen) if chosen.isdigit() else None,
+        }
+
+    return await programme_page(request, "web/outcomes.html", load)
 
 
 @routes.post("/outcomes")
