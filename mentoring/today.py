@@ -40,6 +40,7 @@ from mentoring.programmes import Programme
 from mentoring.targets import targets
 from storage import live
 from storage.digest_lists import active_lists, proposals, surveys_due, unreachable_people
+from storage.digest_sql import jit_off
 from storage.queries import DigestFacts
 from storage.targets import measure_targets
 
@@ -88,6 +89,7 @@ async def overview_now(
     has them, computing only those (no pair or meeting named that the page does not show)."""
     week_start, week_end = week_bounds(iso_week(local_day(now, tz)), tz)
     w = digest_window(programme, week_start, week_end, min(now, week_end), tz)
+    await jit_off(session)
     figures = await measure_targets(session, programme, w.as_of, w.today, tz, ids=False)
     active = await active_lists(session, programme.id, w, hours=False)
     return Overview(

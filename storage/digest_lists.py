@@ -87,7 +87,8 @@ async def active_lists(
     """Active pairs: the facts behind the at-risk and call rules worked out once per pair, the
     rules applied once per pair, the totals counted in one pass over them, and only the rows
     the lists name (plus an even sample of the pairs by hours, for the chart, unless `hours`
-    is False: the overview has no chart, and its `hours` list is then empty) fetched."""
+    is False: the overview has no chart, and its `hours` list is then empty) fetched.
+    On PostgreSQL the caller turns JIT off first (`storage.digest_sql.jit_off`)."""
     last_meeting = await _last_meeting(session, w.as_of)
     minutes = (
         select(func.coalesce(func.sum(HoursReport.minutes), 0))

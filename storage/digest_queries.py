@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.digest_counts import (
@@ -28,6 +27,7 @@ from storage.digest_sql import (
     Listing,
     MeetingRow,
     PairRow,
+    jit_off,
 )
 from storage.models import (
     Programme,
@@ -72,10 +72,7 @@ async def digest_summary(
     """The digest's figures in a fixed number of statements: totals are aggregates over the
     whole programme; only the rows the e-mail names (at most SHOWN a list) leave the database."""
     programme_id = programme.id
-    if (await session.connection()).dialect.name == "postgresql":
-        # The per-pair subqueries make the planner's estimates large enough to trigger JIT
-        # compilation, which costs seconds here against milliseconds of execution.
-        await session.execute(text("SET LOCAL jit = off"))
+    await jit_off(session)
     pairs = await pair_totals(session, programme_id, w)
     matched_youths, matched_by_point = await count_matched_youths(session, programme_id, w)
     active = await active_lists(session, programme_id, w)

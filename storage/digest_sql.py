@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any, Generic, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, and_, case, cast, func, literal, select
+from sqlalchemy import Date, and_, case, cast, func, literal, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -127,6 +127,14 @@ async def local_day(session: AsyncSession, column: Any, tz: ZoneInfo) -> Any:
 
     await connection.run_sync(register)
     return getattr(func, LOCAL_DAY)(column)
+
+
+async def jit_off(session: AsyncSession) -> None:
+    """No JIT compilation on PostgreSQL for the rest of the transaction: the per-pair
+    subqueries make the planner's estimates large enough to trigger it, which costs seconds
+    here against milliseconds of execution."""
+    if (await session.connection()).dialect.name == "postgresql":
+        await session.execute(text("SET LOCAL jit = off"))
 
 
 def count_if(condition: Any) -> Any:
