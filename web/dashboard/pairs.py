@@ -1,24 +1,22 @@
-"""Pairs: status, last meeting, hours this month and flags; close with a reason or re-match."""
+"""Pairs, a page at a time and filtered: status, last meeting, hours this month and flags; close
+with a reason, re-match or extend."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.clock import add_months, month_start
-from core.statuses import OPEN, MatchStatus
+from core.clock import add_months
+from core.statuses import MatchStatus
 from mentoring import pair_actions
-from mentoring.digest import PairFacts
-from mentoring.digest_model import Reason
 from mentoring.errors import DomainError
 from mentoring.lookups import lookup
 from mentoring.outreach_figures import code_of_care_answers
+from mentoring.pair_list import pair_page, past_end
 from mentoring.pair_talk import talk_by_pair
 from mentoring.pairs import match_by_id
-from mentoring.today import pairs_now
 from web.auth import SignedIn, check_csrf, login_required, safe_next
 from web.dashboard.common import (
     act,
@@ -29,62 +27,53 @@ from web.dashboard.common import (
     route_id,
     text_field,
 )
+from web.dashboard.paging import filters_of, pager, paging_of
 from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
 
 
-@dataclass(frozen=True)
-class PairRow:
-    pair: PairFacts
-    hours: float
-    risks: tuple[Reason, ...]
-
-    @property
-    def open(self) -> bool:
-        return self.pair.status in OPEN
-
-
-ORDER = {
-    MatchStatus.ACTIVE: 0,
-    MatchStatus.PROPOSED: 1,
-    MatchStatus.COMPLETED: 2,
-    MatchStatus.ENDED_EARLY: 3,
-    MatchStatus.DECLINED: 4,
-}
-
-
 @routes.get("/pairs")
 @login_required
 async def pairs(request: web.Request) -> web.StreamResponse:
+    """One page of the pairs (active first), narrowed by status, the youth's target group and
+    area, and the mentor (id or the start of a name); each with its facts as of now."""
     runtime = request.app[RUNTIME]
     now, today = now_and_today(request)
-    tz = runtime.settings.tz
+    paging = paging_of(request)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        facts, digest = await pairs_now(db, programme.id, now, tz)
+        groups = list(await lookup(db, "target_group"))
+        filters = filters_of(
+            request,
+            {"status": tuple(MatchStatus), "target_group": groups, "mentor": None, "area": None},
+        )
+        rows, total = await pair_page(
+            db, programme.id, now=now, today=today, tz=runtime.settings.tz,
+            monthly_hours=programme.monthly_hours, **filters, offset=paging.offset,
+            limit=paging.size,
+        )  # fmt: skip
+        ended, ended_total = await past_end(db, programme.id, today)
         reasons = list(await lookup(db, "end_reason"))
-        talk = await talk_by_pair(db, [p.match_id for p in facts.pairs])
-        coc = await code_of_care_answers(db, [p.match_id for p in facts.pairs])
-    risks = {r.pair.match_id: r.reasons for r in digest.at_risk}
-    month = month_start(today)
-    rows = sorted(
-        (
-            PairRow(p, p.minutes_by_month.get(month, 0) / 60, risks.get(p.match_id, ()))
-            for p in facts.pairs
-        ),
-        key=lambda r: (ORDER.get(r.pair.status, 9), -len(r.risks), r.pair.match_id),
-    )
+        ids = [p.match_id for p in rows]
+        talk = await talk_by_pair(db, ids)
+        coc = await code_of_care_answers(db, ids)
     return render(
         request,
         "web/pairs.html",
         rows=rows,
         reasons=reasons,
         monthly_hours=programme.monthly_hours,
-        past_end=digest.past_end,
+        past_end=ended,
+        past_end_total=ended_total,
         today=today,
         talk=talk,
         coc=coc,
+        total=total,
+        groups=groups,
+        statuses=tuple(MatchStatus),
+        filters=filters,
+        pager=pager(request, paging, total, filters),
     )
 
 
