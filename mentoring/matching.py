@@ -375,27 +375,70 @@ def _taken() -> Any:
     )
 
 
-async def available_mentors(session: AsyncSession, programme_id: int) -> list[MentorProfile]:
-    """Approved, active mentors with at least one free place (only the columns scoring reads:
-    at national scale that is tens of thousands of rows)."""
-    taken = _taken()
-    open_count = func.coalesce(taken.c.n, 0)
-    rows = await session.execute(
+@dataclass(frozen=True)
+class MentorPool:
+    """The mentors scoring reads, and the counts over every approved, active mentor with room
+    now (whatever `per_kind` left out): how many they are and how many free places they have."""
+
+    mentors: list[MentorProfile]
+    with_room: int
+    places: int
+
+
+async def mentor_pool(
+    session: AsyncSession, programme_id: int, *, per_kind: int | None = None
+) -> MentorPool:
+    """Approved, active mentors with at least one free place, by id (only the columns scoring
+    reads), in one statement.
+
+    `per_kind`: only the first (lowest id) `per_kind` mentors of each kind, chosen in SQL. Two
+    mentors of a kind (the same industry, postcode, languages, availability given or not,
+    capacity and open pairs) score the same for every youth, and ties go to the lower id, so a
+    youth's best `per_kind` are among them, and so is an optimal batch for `per_kind` youths:
+    a youth placed with a later mentor of a kind can move to a free place among the first ones
+    for the same score. At national scale that is a few rows instead of tens of thousands."""
+    open_count = (
+        select(func.count())
+        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(OPEN))
+        .scalar_subquery()
+    )
+    has_time = func.coalesce(func.length(Mentor.availability), 0) > 0
+    approved = (
         select(
             Person.id, Person.first_name, Mentor.industry, Mentor.postcode, Mentor.languages,
-            Mentor.availability, Mentor.capacity, open_count,
+            Mentor.availability, Mentor.capacity, open_count.label("taken"),
+            has_time.label("has_time"),
         )
         .join(Mentor, Mentor.person_id == Person.id)
-        .outerjoin(taken, taken.c.mentor_id == Mentor.person_id)
         .where(
             Person.programme_id == programme_id,
             Person.status == PersonStatus.ACTIVE,
             Mentor.approval == Approval.APPROVED,
-            open_count < Mentor.capacity,
         )
-        .order_by(Person.id)
+        .cte("approved_mentors")
+        .prefix_with("MATERIALIZED")
     )  # fmt: skip
-    return [
+    a = approved.c
+    kinds = (a.industry, a.postcode, a.languages, a.has_time, a.capacity, a.taken)
+    ranked = (
+        select(
+            approved,
+            func.row_number().over(partition_by=kinds, order_by=a.id).label("rank"),
+            func.count().over().label("with_room"),
+            func.sum(a.capacity - a.taken).over().label("places"),
+        )
+        .where(a.taken < a.capacity)
+        .subquery()
+    )
+    r = ranked.c
+    query = select(
+        r.id, r.first_name, r.industry, r.postcode, r.languages, r.availability, r.capacity,
+        r.taken, r.with_room, r.places,
+    ).order_by(r.id)  # fmt: skip
+    if per_kind is not None:
+        query = query.where(r.rank <= per_kind)
+    rows = (await session.execute(query)).all()
+    mentors = [
         MentorProfile(
             person_id=pid,
             industry=industry,
@@ -406,8 +449,21 @@ async def available_mentors(session: AsyncSession, programme_id: int) -> list[Me
             open_matches=int(n),
             first_name=first,
         )
-        for pid, first, industry, postcode, languages, availability, capacity, n in rows.all()
+        for pid, first, industry, postcode, languages, availability, capacity, n, _, _ in rows
     ]
+    if not rows and per_kind == 0:  # no row carries the counts: count them on their own
+        return MentorPool([], *await free_places(session, programme_id))
+    head = rows[0] if rows else None
+    return MentorPool(
+        mentors, int(head.with_room) if head else 0, int(head.places or 0) if head else 0
+    )
+
+
+async def available_mentors(
+    session: AsyncSession, programme_id: int, *, per_kind: int | None = None
+) -> list[MentorProfile]:
+    """`mentor_pool`'s mentors."""
+    return (await mentor_pool(session, programme_id, per_kind=per_kind)).mentors
 
 
 async def free_places(session: AsyncSession, programme_id: int) -> tuple[int, int]:
@@ -446,11 +502,11 @@ async def suggestions_for(
     if row is None:
         raise NotFound("youth", youth_id)
     person, youth = row[0], row[1]
-    mentors = await available_mentors(session, person.programme_id)
+    mentors = await available_mentors(session, person.programme_id, per_kind=limit)
     return suggest(_youth_profile(person, youth), mentors, limit=limit)
 
 
 async def batch_proposals(session: AsyncSession, programme_id: int) -> list[Proposal]:
     youths = await waiting_youths(session, programme_id)
-    mentors = await available_mentors(session, programme_id)
+    mentors = await available_mentors(session, programme_id, per_kind=len(youths))
     return batch(youths, mentors)

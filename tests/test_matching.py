@@ -12,8 +12,10 @@ from mentoring.matching import (
     YouthProfile,
     assign_greedy,
     assign_optimal,
+    available_mentors,
     batch,
     batch_proposals,
+    mentor_pool,
     suggest,
     suggest_all,
     suggestions_for,
@@ -142,3 +144,33 @@ def test_suggest_all_gives_each_youth_the_same_as_suggest() -> None:
     together = suggest_all(youths, mentors, limit=2)
     assert together == [suggest(y, mentors, limit=2) for y in youths]
     assert [s.mentor.person_id for s in together[1]] == [11, 10]
+
+
+async def test_mentors_of_one_kind_are_read_only_as_far_as_the_best_need(
+    session: AsyncSession,
+) -> None:
+    """Four carpenters in 8200 with one place each score alike for everyone: the three best for
+    Sara are the three with the lowest ids, and the fourth is never read for her; with capacity
+    2 and one pair, Jens is of a kind of his own. The counts still cover every mentor with room."""
+    sara = await factories.youth(session, NOW, interests=["construction"], postcode="8000")
+    omar = await factories.youth(session, NOW, first_name="Omar", interests=["it"], postcode="2100")
+    names = ("Henrik", "Karl", "Niels", "Poul")
+    alike = [(await factories.mentor(session, name, postcode="8200")).id for name in names]
+    jens = await factories.mentor(session, "Jens", capacity=2, postcode="8200")
+    lone = await factories.mentor(session, "Lone", industry="it", postcode="2200")
+    prog = await factories.programme(session)
+    match = await create_match(session, omar.id, jens.id, now=NOW, tz=COPENHAGEN)
+    await accept_match(session, match.id, now=NOW, today=NOW.date(), tz=COPENHAGEN)
+    await session.commit()
+
+    every = await available_mentors(session, prog.id)
+    assert [m.person_id for m in every] == [*alike, jens.id, lone.id]
+    one_each = await mentor_pool(session, prog.id, per_kind=1)
+    assert [m.person_id for m in one_each.mentors] == [alike[0], jens.id, lone.id]
+    assert (one_each.with_room, one_each.places) == (6, 6)  # Jens has one place left
+    best = await suggestions_for(session, sara.id)
+    assert [s.mentor.person_id for s in best] == alike[:3]
+    assert best == suggest((await waiting_youths(session, prog.id))[0], every)
+    assert await batch_proposals(session, prog.id) == batch(
+        await waiting_youths(session, prog.id), every
+    )

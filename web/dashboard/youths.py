@@ -18,7 +18,7 @@ from mentoring.matches import create_match
 from mentoring.matching import (
     available_mentors,
     batch,
-    free_places,
+    mentor_pool,
     suggest_all,
     suggestions_for,
     waiting_page,
@@ -49,12 +49,11 @@ async def waiting(request: web.Request) -> web.StreamResponse:
         youths, total = await waiting_page(
             db, programme.id, **filters, offset=paging.offset, limit=paging.size
         )
-        mentors = await available_mentors(db, programme.id)
-        _, places = await free_places(db, programme.id)
+        pool = await mentor_pool(db, programme.id, per_kind=3)
         ids = [y.person_id for y in youths]
         details = await youths_by_id(db, ids)
         share = await consented(db, ids)
-    suggestions = suggest_all(youths, mentors, limit=3)
+    suggestions = suggest_all(youths, pool.mentors, limit=3)
     rows = [
         {
             "youth": y,
@@ -72,7 +71,7 @@ async def waiting(request: web.Request) -> web.StreamResponse:
         "web/youths.html",
         rows=rows,
         today=today,
-        free_places=places,
+        free_places=pool.places,
         figures=figures,
         programme=programme,
         total=total,
@@ -91,7 +90,7 @@ async def batch_page(request: web.Request) -> web.StreamResponse:
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
         youths, waiting = await waiting_page(db, programme.id, limit=PAGE_SIZE)
-        mentors = await available_mentors(db, programme.id)
+        mentors = await available_mentors(db, programme.id, per_kind=len(youths))
     proposals = batch(youths, mentors)
     total = sum(p.score for p in proposals)
     return render(
