@@ -265,11 +265,23 @@ class CompanyRow:
 
 
 async def company_rows(
-    session: AsyncSession, programme_id: int, today: date, tz: ZoneInfo, show: str | None = None
+    session: AsyncSession,
+    programme_id: int,
+    today: date,
+    tz: ZoneInfo,
+    show: str | None = None,
+    *,
+    partner: str | None = None,
+    industry: str | None = None,
+    source: str | None = None,
+    name: str | None = None,
 ) -> list[CompanyRow]:
-    """The companies, latest contact first, with their derived days; `show` filters them:
-    "quiet" = contacted, but not in the last QUIET_DAYS days (or never contacted);
-    "no_result" = contacted, with no mentor and no confirmed opening yet."""
+    """The companies the filters let through, latest contact first, with their derived days
+    (one statement for the programme's ledger, a few hundred companies). `show` filters on the
+    days: "quiet" = contacted, but not in the last QUIET_DAYS days (or never contacted);
+    "no_result" = contacted, with no mentor and no confirmed opening yet. `partner`: "yes" with
+    a partnership agreement (of any kind or period), "no" without one; `industry` and `source`
+    a code; `name` a part of the name, in any case."""
     companies = (
         await session.scalars(select(Company).where(Company.programme_id == programme_id))
     ).all()
@@ -280,6 +292,14 @@ async def company_rows(
         rows = [r for r in rows if r.days.last is None or r.days.last <= edge]
     elif show == "no_result":
         rows = [r for r in rows if r.days.first and not r.days.mentors and not r.days.openings]
+    if partner in ("yes", "no"):
+        rows = [r for r in rows if (r.company.partner_kind is not None) == (partner == "yes")]
+    if industry:
+        rows = [r for r in rows if r.company.industry == industry]
+    if source:
+        rows = [r for r in rows if r.company.source == source]
+    if name:
+        rows = [r for r in rows if name.casefold() in r.company.name.casefold()]
     rows.sort(key=lambda r: (r.days.last is None, -(r.days.last or date.min).toordinal(),
                              r.company.name))  # fmt: skip
     return rows

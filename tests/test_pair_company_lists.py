@@ -7,6 +7,7 @@ import re
 from datetime import timedelta
 
 from core.statuses import MatchStatus
+from mentoring.companies import register_company
 from mentoring.matches import accept_match, create_match
 from storage.models import Match
 from tests import factories
@@ -92,3 +93,64 @@ async def test_pairs_list_shows_fifty_a_page_and_keeps_the_filters_between_pages
     assert "Viser 51-53 af 53" in henriks
     assert re.findall(r'<tr id="pair-(\d+)"', henriks) == [str(i) for i in done[50:]]
     assert 'href="/pairs?mentor=Henrik" rel="prev"' in henriks
+
+
+async def _company_names(desk: Dashboard, query: str = "") -> list[str]:
+    page = await (await desk.client.get(f"/companies{query}")).text()
+    return re.findall(r'<th scope="row"><a href="/companies/\d+">([^<]+)</a>', page)
+
+
+async def test_companies_list_filters_by_partnership_industry_source_and_name(
+    dash: Dashboard,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """The seed's three mentors' companies (construction, no agreement, no source) and two more:
+    the café has a Code of Care agreement and came from an event; the bakery from outreach."""
+    async with dash.runtime.sessions() as s:
+        programme = await factories.programme(s)
+        await register_company(
+            s, programme.id, "Havnens Café ApS", industry="retail", source="event",
+            partner_kind="code_of_care", first_contact_on=NOW.date() - timedelta(days=3),
+        )  # fmt: skip
+        await register_company(
+            s, programme.id, "Bageriet Brød", industry="retail", source="outreach",
+            first_contact_on=NOW.date() - timedelta(days=90),
+        )  # fmt: skip
+        await s.commit()
+    await dash.login()
+    assert await _company_names(dash, "?partner=yes") == ["Havnens Café ApS"]
+    without = await _company_names(dash, "?partner=no")
+    assert sorted(without) == [
+        "Bageriet Brød", "Kode &amp; Co ApS", "Peters VVS", "Tømrerfirmaet Jensen ApS"
+    ]  # fmt: skip
+    # latest contact first: the café 3 days ago, the bakery 90 days ago
+    assert await _company_names(dash, "?industry=retail") == ["Havnens Café ApS", "Bageriet Brød"]
+    assert await _company_names(dash, "?industry=retail&partner=no") == ["Bageriet Brød"]
+    assert await _company_names(dash, "?source=event") == ["Havnens Café ApS"]
+    assert await _company_names(dash, "?name=BRØD") == ["Bageriet Brød"]
+    # the existing quick filter still narrows, and with the others: the bakery is quiet
+    assert await _company_names(dash, "?show=quiet&industry=retail") == ["Bageriet Brød"]
+    page = await (await dash.client.get("/companies?partner=yes&show=quiet")).text()
+    assert "Ingen virksomheder her." in page and "0 virksomheder" in page
+    assert await _company_names(dash, "?industry=nonsense") == await _company_names(dash)
+
+
+async def test_companies_list_shows_fifty_a_page_and_keeps_the_filters_between_pages(
+    dash: Dashboard,  # noqa: F811 (the fixture imported above)
+) -> None:
+    async with dash.runtime.sessions() as s:
+        programme = await factories.programme(s)
+        for n in range(52):
+            name = f"Firma {chr(65 + n // 26)}{chr(97 + n % 26)}"
+            await register_company(s, programme.id, name, industry="office")
+        await s.commit()
+    await dash.login()
+    first = await (await dash.client.get("/companies")).text()
+    assert "55 virksomheder" in first  # 52 and the seed's three: the count is of them all
+    assert "Viser 1-50 af 55" in first and "Side 1 af 2" in first
+    assert len(await _company_names(dash)) == 50
+    assert len(await _company_names(dash, "?page=2")) == 5
+    # never contacted, so by name: Firma Aa .. Firma Bz; the second page of the office ones
+    office = await (await dash.client.get("/companies?industry=office&page=2")).text()
+    assert "Viser 51-52 af 52" in office
+    assert await _company_names(dash, "?industry=office&page=2") == ["Firma By", "Firma Bz"]
+    assert 'href="/companies?industry=office" rel="prev"' in office

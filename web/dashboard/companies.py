@@ -41,11 +41,13 @@ from web.dashboard.common import (
     route_id,
     text_field,
 )
+from web.dashboard.paging import filters_of, pager, paging_of
 from web.keys import RUNTIME
 
 routes = web.RouteTableDef()
 SOURCES = ("outreach", "event", "mentor", "partner")
 PARTNER_KINDS = ("code_of_care", "other")
+PARTNER = ("yes", "no")  # the list's filter: with a partnership agreement or without
 
 
 def _optional_date(form: dict[str, str], name: str) -> date | None:
@@ -55,25 +57,33 @@ def _optional_date(form: dict[str, str], name: str) -> date | None:
 @routes.get("/companies")
 @login_required
 async def companies(request: web.Request) -> web.StreamResponse:
+    """A page of the companies, latest contact first, narrowed by the filters in the query."""
     runtime = request.app[RUNTIME]
     _, today = now_and_today(request)
-    show = request.query.get("show")
-    show = show if show in FILTERS else None
+    paging = paging_of(request)
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        rows = await company_rows(db, programme.id, today, runtime.settings.tz, show)
         industries = list(await lookup(db, "interest"))
+        filters = filters_of(
+            request,
+            {"show": FILTERS, "partner": PARTNER, "industry": industries, "source": SOURCES,
+             "name": None},
+        )  # fmt: skip
+        rows = await company_rows(db, programme.id, today, runtime.settings.tz, **filters)
     return render(
         request,
         "web/companies.html",
-        rows=rows,
-        show=show,
+        rows=rows[paging.offset : paging.offset + paging.size],
+        total=len(rows),
+        show=filters.get("show"),
+        chosen=filters,
         filters=FILTERS,
         quiet_days=QUIET_DAYS,
         industries=industries,
         sources=SOURCES,
         partner_kinds=PARTNER_KINDS,
         today=today,
+        pager=pager(request, paging, len(rows), filters),
     )
 
 
