@@ -34,11 +34,11 @@ async def test_browser_companies_are_registered_by_cvr_logged_and_merged(live: L
     await page.locator("#name").fill("Bager Hansen ApS")
     await page.locator("#cvr").fill("DK 2531 3704")
     await page.locator("#partner_kind").select_option("code_of_care")
-    await page.locator("form[action='/companies'] button[type=submit]").click()
+    await page.get_by_role("button", name="Registrér virksomheden").click()
     await expect(page.get_by_role("status")).to_be_visible()
     await page.locator("#name").fill("Bager Hansen")
     await page.locator("#first_contact_on").fill("")
-    await page.locator("form[action='/companies'] button[type=submit]").click()
+    await page.get_by_role("button", name="Registrér virksomheden").click()
     await expect(page.get_by_role("link", name="Bager Hansen", exact=True)).to_be_visible()
 
     await page.get_by_role("link", name="Bager Hansen", exact=True).click()
@@ -64,6 +64,13 @@ async def test_browser_companies_are_registered_by_cvr_logged_and_merged(live: L
 
     await page.goto(f"{live.base}/companies?show=no_result")
     await expect(page.get_by_role("link", name="Bager Hansen ApS")).to_be_visible()
+    await checked(page)
+    # The quick filter kept, the partnership filter added by keyboard: only the partner is left.
+    await page.get_by_label("Partnerskab", exact=True).select_option("yes")
+    await page.get_by_role("button", name="Vis", exact=True).press("Enter")
+    await expect(page).to_have_url(re.compile(r"show=no_result&partner=yes"))
+    await expect(page.get_by_role("link", name="Bager Hansen ApS")).to_be_visible()
+    await expect(page.get_by_role("link", name="Tømrerfirmaet Jensen ApS")).to_have_count(0)
     await checked(page)
     await page.goto(f"{live.base}/openings")
     await expect(page.get_by_label("Partneren, der kom med det (valgfrit)")).to_be_visible()

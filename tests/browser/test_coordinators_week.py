@@ -166,7 +166,10 @@ async def test_browser_workbench_pages_are_accessible_and_fit_a_phone(live: Live
     page = await live.browser.new_page(viewport={"width": 1280, "height": 900})
     await page.goto(f"{live.base}/login")
     await log_in(page)
-    for path in ("/search?q=sa", "/mentors", "/audit", "/inbox?view=done", "/youths/new"):
+    for path in (
+        "/search?q=sa", "/mentors", "/audit", "/inbox?view=done", "/youths/new",
+        "/pairs?status=active&mentor=Hen", "/companies?partner=no&show=quiet",
+    ):  # fmt: skip
         await page.goto(f"{live.base}{path}")
         await _checked(page)
     await page.goto(f"{live.base}/inbox")

@@ -132,3 +132,16 @@ async def test_browser_person_pair_and_matching_pages(live: Live) -> None:
     line = page.locator(f"#pair-{pair}")
     await expect(line.get_by_text("den unge har været uden job og uddannelse")).to_be_visible()
     await checked(page)
+    # The filters by keyboard: a status chosen, a mentor typed, Enter shows them in the address.
+    await page.get_by_label("Status").select_option("active")
+    await page.get_by_label("Mentor (navn eller nummer)").fill("Hen")
+    await page.keyboard.press("Enter")
+    await expect(page).to_have_url(
+        f"{live.base}/pairs?status=active&target_group=&mentor=Hen&area="
+    )
+    await expect(line).to_be_visible()
+    await expect(page.get_by_text("Viser 1-1 af 1")).to_be_visible()
+    await checked(page)
+    await page.get_by_label("Status").select_option("completed")
+    await page.get_by_role("button", name="Vis", exact=True).press("Enter")
+    await expect(page.get_by_text("Ingen par passer til det, du har valgt.")).to_be_visible()
