@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from core.statuses import Approval, PersonStatus, Role
@@ -72,6 +72,15 @@ class Youth(Base):
     __table_args__ = (
         Index("ix_youths_waiting_since", "waiting_since"),
         Index("ix_youths_guardian_phone", "guardian_phone"),
+        # The waiting youths page and its count (mentoring.matching.waiting_page): only those
+        # waiting, in waiting order, instead of every youth sorted.
+        Index(
+            "ix_youths_waiting",
+            "waiting_since",
+            "person_id",
+            sqlite_where=text("waiting_since IS NOT NULL"),
+            postgresql_where=text("waiting_since IS NOT NULL"),
+        ),
     )
 
     person_id: Mapped[int] = mapped_column(
