@@ -386,7 +386,11 @@ class MentorPool:
 
 
 async def mentor_pool(
-    session: AsyncSession, programme_id: int, *, per_kind: int | None = None
+    session: AsyncSession,
+    programme_id: int,
+    *,
+    per_kind: int | None = None,
+    only: int | None = None,
 ) -> MentorPool:
     """Approved, active mentors with at least one free place, by id (only the columns scoring
     reads), in one statement.
@@ -396,7 +400,8 @@ async def mentor_pool(
     capacity and open pairs) score the same for every youth, and ties go to the lower id, so a
     youth's best `per_kind` are among them, and so is an optimal batch for `per_kind` youths:
     a youth placed with a later mentor of a kind can move to a free place among the first ones
-    for the same score. At national scale that is a few rows instead of tens of thousands."""
+    for the same score. At national scale that is a few rows instead of tens of thousands.
+    `only`: that one mentor (if approved, active and with room), and the counts over them."""
     open_count = (
         select(func.count())
         .where(Match.mentor_id == Mentor.person_id, Match.status.in_(OPEN))
@@ -414,6 +419,7 @@ async def mentor_pool(
             Person.programme_id == programme_id,
             Person.status == PersonStatus.ACTIVE,
             Mentor.approval == Approval.APPROVED,
+            *([Person.id == only] if only is not None else []),
         )
         .cte("approved_mentors")
         .prefix_with("MATERIALIZED")
@@ -487,11 +493,7 @@ async def free_places(session: AsyncSession, programme_id: int) -> tuple[int, in
     return int(mentors or 0), int(places or 0)
 
 
-async def suggestions_for(
-    session: AsyncSession, youth_id: int, *, limit: int | None = 3
-) -> list[Suggestion]:
-    """The youth's best mentors with room, best first; `limit=None`: every one of them (the
-    matching page, where the coordinator may pick any approved mentor with a free place)."""
+async def _youth_of(session: AsyncSession, youth_id: int) -> tuple[Person, YouthProfile]:
     row = (
         await session.execute(
             select(Person, Youth)
@@ -501,9 +503,45 @@ async def suggestions_for(
     ).first()
     if row is None:
         raise NotFound("youth", youth_id)
-    person, youth = row[0], row[1]
+    return row[0], _youth_profile(row[0], row[1])
+
+
+async def suggestions_for(
+    session: AsyncSession, youth_id: int, *, limit: int | None = 3
+) -> list[Suggestion]:
+    """The youth's best mentors with room, best first; `limit=None`: every one of them."""
+    person, youth = await _youth_of(session, youth_id)
     mentors = await available_mentors(session, person.programme_id, per_kind=limit)
-    return suggest(_youth_profile(person, youth), mentors, limit=limit)
+    return suggest(youth, mentors, limit=limit)
+
+
+@dataclass(frozen=True)
+class MatchOptions:
+    options: list[Suggestion]  # one page of the mentors with room, best first
+    total: int  # every approved, active mentor with room now
+    chosen: Suggestion | None  # the mentor asked for (if they have room), wherever they rank
+
+
+async def match_options(
+    session: AsyncSession,
+    youth_id: int,
+    *,
+    offset: int = 0,
+    limit: int = 50,
+    mentor_id: int | None = None,
+) -> MatchOptions:
+    """The matching page, where the coordinator may pick any approved mentor with a free
+    place: one page of them, best first (only as many mentors read as the pages up to this one
+    need), and the chosen one's score and reasons (a mentor's score does not depend on the
+    others)."""
+    person, youth = await _youth_of(session, youth_id)
+    pool = await mentor_pool(session, person.programme_id, per_kind=offset + limit)
+    ranked = suggest(youth, pool.mentors, limit=offset + limit)
+    chosen = next((o for o in ranked if o.mentor.person_id == mentor_id), None)
+    if chosen is None and mentor_id is not None:
+        one = await mentor_pool(session, person.programme_id, only=mentor_id)
+        chosen = next(iter(suggest(youth, one.mentors, limit=1)), None)
+    return MatchOptions(ranked[offset:], pool.with_room, chosen)
 
 
 async def batch_proposals(session: AsyncSession, programme_id: int) -> list[Proposal]:

@@ -157,3 +157,29 @@ async def test_waiting_youths_filter_by_target_group_and_area_across_pages(
     assert "Ingen ventende unge passer til det valgte." in empty
     everyone = await _waiting_ids(dash, "?target_group=nonsense")  # ignored, not an error
     assert {str(pupil.id), str(adult.id)} <= set(everyone)
+
+
+async def test_matching_page_shows_fifty_mentors_a_page_and_the_chosen_one_from_any_page(
+    dash: Dashboard,  # noqa: F811 (the fixture imported above)
+) -> None:
+    """Sara (construction, 8000): Henrik (construction, 8200) scores best; 50 more carpenters
+    without a postcode score alike (ties by id); Lone (IT, 2200, far away) scores least."""
+    async with dash.runtime.sessions() as s:
+        names = [f"Mentor{chr(65 + n // 26)}{chr(97 + n % 26)}" for n in range(50)]
+        for name in names:
+            await factories.mentor(s, name, phone=None)
+        await s.commit()
+    await dash.login()
+    where = f"/youths/{dash.data.sara}/match"
+    first = await (await dash.client.get(where)).text()
+    rows = re.findall(r'<th scope="row">([^<]+)</th>', first)
+    assert rows == ["Henrik", *names[:49]] and "52 godkendte mentorer med plads" in first
+    assert "Viser 1-50 af 52" in first and "Valgt: Henrik" in first
+    second = await (await dash.client.get(f"{where}?page=2")).text()
+    assert re.findall(r'<th scope="row">([^<]+)</th>', second) == [names[49], "Lone"]
+    assert "Viser 51-52 af 52" in second
+    lone = await (await dash.client.get(f"{where}?mentor={dash.data.lone}")).text()
+    assert "Valgt: Lone" in lone  # chosen on page 2, shown with page 1
+    assert f'href="{where}?mentor={dash.data.lone}&amp;page=2" rel="next"' in lone
+    peter = await (await dash.client.get(f"{where}?mentor={dash.data.peter}")).text()
+    assert "Valgt: Henrik" in peter  # Peter is not approved: the best one is shown instead

@@ -18,9 +18,9 @@ from mentoring.matches import create_match
 from mentoring.matching import (
     available_mentors,
     batch,
+    match_options,
     mentor_pool,
     suggest_all,
-    suggestions_for,
     waiting_page,
 )
 from mentoring.people import consented, person_by_id, youths_by_id
@@ -128,26 +128,34 @@ async def _make_match(
 @routes.get("/youths/{id}/match")
 @login_required
 async def match_page(request: web.Request) -> web.StreamResponse:
-    """Every approved mentor with a free place for one youth, best score first; the chosen one
-    (`?mentor=`) with its score and reasons, and the button that proposes the match."""
+    """Every approved mentor with a free place for one youth, a page at a time, best score
+    first; the chosen one (`?mentor=`) with its score and reasons, and the button that
+    proposes the match."""
     youth_id = route_id(request)
     runtime = request.app[RUNTIME]
+    paging = paging_of(request)
+    wanted = request.query.get("mentor", "")
+    mentor_id = int(wanted) if wanted.isdigit() and len(wanted) < 10 else None
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
         person = await person_by_id(db, youth_id)
         details = (await youths_by_id(db, [youth_id])).get(youth_id)
         if person is None or details is None or person.programme_id != programme.id:
             raise web.HTTPNotFound()
-        options = await suggestions_for(db, youth_id, limit=None)
-    wanted = request.query.get("mentor", "")
-    chosen = next((o for o in options if str(o.mentor.person_id) == wanted), None)
+        found = await match_options(
+            db, youth_id, offset=paging.offset, limit=paging.size, mentor_id=mentor_id
+        )
+    kept = {"mentor": str(mentor_id)} if found.chosen else {}
     return render(
         request,
         "web/match.html",
         youth=person,
         details=details,
-        options=options,
-        chosen=chosen or (options[0] if options else None),
+        options=found.options,
+        total=found.total,
+        page=paging.number,
+        chosen=found.chosen or (found.options[0] if found.options else None),
+        pager=pager(request, paging, found.total, kept),
     )
 
 
