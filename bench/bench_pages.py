@@ -43,16 +43,20 @@ TIMEOUT_S = 30.0  # a page slower than this is reported at 30 s, missing the goa
 EMAIL, PASSWORD = "bench@jobcenter.example.dk", "bench-password-123"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 # One of each page a coordinator opens; ids from the generated dataset (youth 1, mentor
-# 100,001, pair 1).
+# 100,001, pair 1; youth 50,005 waits), and the long lists filtered and far down.
 PAGES = (
     "/",
     "/youths",
     "/batch",
+    "/youths/50005/match",
     "/pairs",
+    "/pairs?status=completed&page=100",
+    "/pairs?mentor=mentor6",
     "/pairs/1",
     "/mentors",
     "/mentors?page=100",
     "/companies",
+    "/companies?partner=no&show=quiet",
     "/openings",
     "/outcomes",
     "/inbox",
