@@ -70,8 +70,10 @@ _DAY_PATTERNS = [
     re.compile(r"\b(?:i\s+morgen|imorgen|imorn|i\s+morn|tomorrow|i\s+dag|idag|today)\b"),
     re.compile(r"\bom\s+(?:en|1)\s+uge\b|\bom\s+(?:14|fjorten)\s+dage\b|\bin\s+a\s+week\b"),
     re.compile(
+        rf"(?:\b(?:i\s+)?(?:næste|naeste)\s+uge\s+)?"  # "næste uge onsdag"
         rf"{_LEAD}\b{_NEXT}?(?:{_WEEKDAYS})\b(?:\s+i\s+næste\s+uge)?"
-        rf"(?:\s+(?:d\.|den)?\s*\d{{1,2}}\s*[./]\s*\d{{1,2}}\b\.?)?"
+        rf"(?:\s+(?:d\.|den)?\s*\d{{1,2}}\s*[./]\s*\d{{1,2}}\b\.?"
+        rf"|\s+(?:d\.|den)?\s*\d{{1,2}}\.?\s*(?:{_MONTHS})\b\.?)?"  # "tirsdag d. 8. december"
     ),
     re.compile(rf"{_LEAD}\b\d{{1,2}}\s*[/-]\s*\d{{1,2}}(?:\s*[/-]\s*\d{{2,4}})?\b"),
     re.compile(rf"{_LEAD}\b\d{{1,2}}\.?\s*(?:{_MONTHS})\.?(?:\s+\d{{4}})?\b"),
@@ -151,6 +153,7 @@ class When:
     starts_at: datetime | None
     confident: bool = True
     refused: bool = False  # a clause turned a time down ("tirsdag passer ikke")
+    alone: bool = False  # the text said nothing else ("tirsdag", "på torsdag kl 15?")
 
 
 def _take(pattern: re.Pattern[str], text: str) -> tuple[re.Match[str] | None, str]:
@@ -213,6 +216,7 @@ def _day_phrase(raw: str) -> str:
     said = re.sub(
         r"^(?:på|paa|om|on|this|den|d\.)\s+(?!\d+\s+dage|en\s+uge|1\s+uge)", "", raw.strip()
     )
+    said = re.sub(r"^(?:i\s+)?(?:næste|naeste)\s+uge\s+", "", said)
     said = re.sub(r"\s+i\s+næste\s+uge\b", "", said)
     said = re.sub(r"\b(?:næste|naeste|next)\s+", "", said)
     said = re.sub(r"\b(?:i\s+overmorgen|overmorgen|day\s+after\s+tomorrow)\b", "om 2 dage", said)
@@ -244,6 +248,8 @@ def _day(text: str, base: datetime) -> tuple[date | None, str, bool, bool]:
         )
         if weekday_and_date:
             phrase = f"{weekday_and_date.group(1)}/{weekday_and_date.group(2)}"
+        # "tirsdag 8 december": the date says the day (the weekday only repeats it)
+        phrase = re.sub(rf"^(?:{_WEEKDAYS})\w*\s+(?=\d)", "", phrase)
         weekday_only = phrase in _WEEKDAY_SPELLINGS.values()
         # Imported here: dateparser and its language data cost memory in every `serve` process
         # from start-up, and most messages never name a day.
@@ -322,7 +328,8 @@ def parse_when(
             on = on + timedelta(days=1)
         starts_at = localise(on, clock, tz)
     confident = clock_sure and day_sure and not refused
-    return When(day, clock, place, starts_at, confident, refused)
+    alone = not re.sub(r"^\W*(?:hvad med|hva med|what about)\b|[\W_]+", "", rest)
+    return When(day, clock, place, starts_at, confident, refused, alone)
 
 
 def _not_place(candidate: str) -> bool:

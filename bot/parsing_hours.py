@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from bot.understanding.words import fold, words
+
 _NUMBERS = {
     "en": 1.0,
     "et": 1.0,
@@ -38,9 +40,21 @@ _NUMBER = (
     r"(?P<num>\d{1,3}(?:[.,]\d{1,2})?|(?:halvanden|halv|en|et|to|tre|fire|fem|seks|one|two|"
     r"three|four|five|six|half|an|a)(?=\s|$))"
 )
-_UNIT = r"timer|timers|time|tim|t|h|hrs|hr|hours|hour|min|minutter|minut|minutes|minute"
-_MINUTE_UNITS = {"min", "minutter", "minut", "minutes", "minute", "m"}
-_EXTRA = r"(?:\s+og\s+(?P<min>\d{1,2})\s*(?:min|minutter|minutes|m))?"
+# Units as typed, typos included ("timmer", "minuter"); a "kvarter" is 15 minutes.
+_UNIT = (
+    r"timmer|timer|timers|timr|tmer|time|tim|t|h|hrs|hr|hours|hour|kvarter|mins|min|minutter|"
+    r"minuter|minuttter|minnutter|minut|minutes|minute"
+)
+_MINUTE_UNITS = {
+    "min", "mins", "minutter", "minuter", "minuttter", "minnutter", "minut", "minutes", "minute",
+    "m",
+}  # fmt: skip
+_MINUTES_EACH = {"kvarter": 15}
+# "og 30 min", "og et kvarter", "og en halv": minutes on top of the hours
+_EXTRA = (
+    r"(?:\s+og\s+(?:(?P<min>\d{1,2})\s*(?:minutter|minuter|minutes|mins|min|m)"
+    r"|(?P<quarter>et|1)\s+kvarter|(?P<half>en\s+halv|halv|a\s+half)))?"
+)
 # In a sentence: a number with its unit, starting a word ("2026 timer" is no 26 hours).
 _IN_TEXT = re.compile(rf"(?<![\w.,]){_NUMBER}\s*(?P<unit>{_UNIT})\b{_EXTRA}")
 # A whole answer: optionally the command first, the unit optional ("m" counts as minutes here).
@@ -53,14 +67,63 @@ DAY = 24 * 60  # more than this said in a sentence is no meeting's hours
 def _said(text: str) -> str:
     """Lower case, one space, '1½' as '1,5' and a lone '½' as '0,5'."""
     said = " ".join(text.strip().lower().split())
-    return re.sub(r"(\d)\s*½", r"\1,5", said).replace("½", "0,5")
+    said = re.sub(r"(\d)\s*(?:½|1/2)(?!\d)", r"\1,5", said)  # '1½', '1 1/2'
+    return re.sub(r"(?<![\d/])(?:½|1/2)(?![\d/])", "0,5", said)
 
 
 def _minutes(found: re.Match[str]) -> float:
     raw, unit = found.group("num"), found.group("unit")
     value = _NUMBERS.get(raw) or _ARTICLES.get(raw) or float(raw.replace(",", "."))
-    minutes = value if unit in _MINUTE_UNITS else value * 60
-    return minutes + int(found.group("min") or 0)
+    minutes = value * _MINUTES_EACH.get(unit, 1 if unit in _MINUTE_UNITS else 60)
+    extra = 15 if found.group("quarter") else 30 if found.group("half") else 0
+    return minutes + int(found.group("min") or 0) + extra
+
+
+def _corrected(said: str) -> tuple[str, str] | None:
+    """('2 timer', '3') for '2 timer... nej 3': what came before and after the last correction."""
+    found = words()
+    parts = re.split(r"(?:[\s!?…]|[.,](?!\d))+", said)  # "2,5" stays one word
+    for i in range(len(parts) - 1, 0, -1):
+        for size in (2, 1):
+            if i - size >= 0 and fold(" ".join(parts[i - size : i])) in found.corrections:
+                return " ".join(parts[: i - size]), " ".join(parts[i:])
+    return None
+
+
+def _in_its_unit(rest: str, before: re.Match[str] | None) -> str:
+    """'3' after '2 timer... nej' is 3 of the same unit: '3 timer'."""
+    if before is not None and re.fullmatch(r"\d{1,3}(?:[.,]\d{1,2})?", rest):
+        return f"{rest} {before.group('unit') or ''}".strip()
+    return rest
+
+
+def _answer_of(said: str) -> str:
+    """The amount in an answer, without hedges ('ca 2 timer tror jeg' -> '2 timer'), smileys or
+    a trailing '.!', and only what follows a correction ('2 timer... nej 3' -> '3 timer')."""
+    hedges = words().hours_hedges
+    corrected = _corrected(said)
+    if corrected is None:
+        return _plain(said, hedges)
+    before, after = corrected
+    return _in_its_unit(_plain(after, hedges), _WHOLE.match(_plain(before, hedges)))
+
+
+def _plain(said: str, hedges: frozenset[str]) -> str:
+    """`said` without hedge words at either end and without anything but words at its end."""
+    said = re.sub(r"[^\w½/]+$", "", said.strip())
+    changed = True
+    while changed and said:
+        changed = False
+        tokens = said.split()
+        for size in (3, 2, 1):
+            if len(tokens) > size and fold(" ".join(tokens[:size])) in hedges:
+                said, changed = " ".join(tokens[size:]), True
+                break
+            if len(tokens) > size and fold(" ".join(tokens[-size:])) in hedges:
+                said, changed = " ".join(tokens[:-size]), True
+                break
+        said = re.sub(r"[^\w½/]+$", "", said.strip())
+    return said
 
 
 def hours_minutes(text: str | None) -> int | None:
@@ -71,7 +134,7 @@ def hours_minutes(text: str | None) -> int | None:
     """
     if not text:
         return None
-    found = _WHOLE.match(re.sub(r"[.!]$", "", _said(text)))
+    found = _WHOLE.match(_answer_of(_said(text)))
     if not found or found.group("num") in _ARTICLES:
         return None
     if found.group("unit") is None and found.group("min") is None:
@@ -89,7 +152,13 @@ def hours_in(text: str | None) -> int | None:
     """Minutes said anywhere in a sentence: 'vi mødtes 2 timer i går' -> 120, '90 min' -> 90."""
     if not text:
         return None
-    found = _IN_TEXT.search(_said(text))
+    said = _said(text)
+    corrected = _corrected(said)
+    if corrected is not None:  # "vi mødtes 2 timer... nej 3": what follows the correction
+        before, after = corrected
+        after = _in_its_unit(_plain(after, words().hours_hedges), _IN_TEXT.search(before))
+        said = after if _IN_TEXT.search(after) else said
+    found = _IN_TEXT.search(said)
     if not found:
         return None
     result = round(_minutes(found))

@@ -96,6 +96,8 @@ def _check(entry: dict[str, Any]) -> None:
         _expect(entry, "situation", said)
     elif step == "company":
         _expect(entry, "company", answers.company(text))
+    elif step == "score":
+        _expect(entry, "score", answers.score(text))
     elif step == "skip":
         _expect(entry, "skip", is_skip(text))
     else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from bot import parsing
 from bot.events import Option
 from bot.turn import Turn, opt, yes_no_options
-from bot.understanding.words import fold, words
+from bot.understanding import answers
 from mentoring import inbox, later_contact
 from mentoring.checkin_answers import CheckinAnswer, answer_row
 from mentoring.lookups import lookup
@@ -25,10 +25,7 @@ def _score(turn: Turn) -> int | None:
     option = turn.incoming.option
     if option in {"1", "2", "3", "4", "5"}:
         return int(option)
-    index = parsing.option_number(turn.text, 5)
-    if index is not None:
-        return index + 1
-    return words().scores.get(fold(turn.text))  # "skidt", "super" (templates/locales/*/words.yaml)
+    return answers.score(turn.text)  # "4/5", "godt", "😊" (templates/locales/*/words.yaml)
 
 
 def _comment(turn: Turn) -> str | None:

@@ -78,7 +78,8 @@ async def start_propose(turn: Turn, rest: str) -> None:
         return
     await refuse_if_on_hold(turn.session, match)  # before any question: nothing to plan now
     turn.goto("meeting", "when", {"match_id": match.id})
-    if rest:
+    # "kan vi mødes?" names no day or time yet: asked when, not told it was not understood
+    if rest and parse_when(_prefix_stripped(rest), turn.now, turn.runtime.settings.tz):
         await handle_propose(turn)
         return
     turn.say("meeting_when", await _slots(turn))
@@ -526,6 +527,7 @@ async def _report(
         meeting = await get_meeting(turn.session, meeting_id)
         differs = await _answered(turn, meeting, held=True, minutes=minutes)
     figures: dict[str, Any] = {
+        "minutes": minutes,
         "reported": minutes / 60,
         "total": total.hours,
         "commitment": total.commitment_minutes / 60,

@@ -216,3 +216,18 @@ def topics(text: str, codes: list[str]) -> tuple[list[str], str | None]:
 def _number_range(found: re.Match[str]) -> str:
     low, high = int(found.group(1)), int(found.group(2))
     return " ".join(str(n) for n in range(low, high + 1)) if low < high else found.group(0)
+
+
+# A number 1-5, "out of 5" or not, and then nothing but punctuation or a smiley ("4,5" is no 4).
+_SCORE = re.compile(r"\s*(?:nr\.?\s*)?([1-5])\s*(?:(?:/|ud af|af|out of)\s*5)?(?![\w,.]\w)\W*")
+
+
+def score(text: str | None) -> int | None:
+    """A check-in score 1-5 typed: '4', '4/5', '4 ud af 5', '5 🙂', or a word or smiley from the
+    words catalogues ('godt' -> 4, 'meh' -> 3, '😞' -> 2); None when it says no score."""
+    if not text:
+        return None
+    found = _SCORE.fullmatch(text)
+    if found:
+        return int(found.group(1))
+    return words().scores.get(fold(text))

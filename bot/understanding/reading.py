@@ -136,7 +136,7 @@ def read(text: str | None, now: datetime | None = None, tz: ZoneInfo | None = No
     command = _command(text)
     if command is not None:
         name, rest = command
-        said = _slots(name, rest or "", now, tz, rest_is_body=True)
+        said = _slots(name, rest or "", now, tz)
         return Reading((name,), said, command=True, rest=rest)
     hits = _phrases(text)
     intents = [intent for _, intent, _ in hits]
@@ -144,12 +144,13 @@ def read(text: str | None, now: datetime | None = None, tz: ZoneInfo | None = No
         intents = [i for i in intents if i != "outcome"]  # "har du fået job?" is no news
     when = parse_when(text, now, tz) if now is not None and tz is not None else None
     minutes = hours_in(text)
-    if minutes is not None and "hours" not in intents and "meeting" not in intents:
-        past = re.search(r"\b(?:vi\s+(?:har\s+)?(?:mødtes|modtes|sås|saas|var)|we\s+met)\b", text)
-        if past or re.fullmatch(r"\s*\S+\s*\S*\s*", text):
+    whole = hours_minutes(text)  # the text is an amount ("ca 2 timer tror jeg", "2 timer... nej 3")
+    if (minutes or whole) is not None and not {"hours", "meeting"} & set(intents):
+        folded = f" {fold(text)} "
+        if whole is not None or any(f" {cue} " in folded for cue in words().hours_cues):
             intents.append("hours")
-    timed = when is not None and when.clock is not None
-    if timed and not {"meeting", "move", "hours", "cancel"} & set(intents):
+    timed = when is not None and (when.clock is not None or (when.day is not None and when.alone))
+    if timed and not {"meeting", "move", "hours", "cancel"} & set(intents):  # "på torsdag"
         intents.append("meeting")
     ordered = sorted(set(intents), key=PRIORITY.index)
     if len(ordered) > 1 and "greeting" in ordered:
@@ -169,14 +170,12 @@ def _slots(
     rest: str,
     now: datetime | None,
     tz: ZoneInfo | None,
-    *,
-    rest_is_body: bool = False,
 ) -> dict[str, Any]:
     if intent == "write":
         return {"body": rest} if rest else {}
     if intent == "hours":
         minutes = hours_in(rest)
-        if minutes is None and rest_is_body:
+        if minutes is None:
             minutes = hours_minutes(rest)
         return {"minutes": minutes} if minutes is not None else {}
     if intent in ("meeting", "move") and now is not None and tz is not None:

@@ -40,6 +40,9 @@ class Words:
     topics: dict[str, str]  # folded phrase -> topic code ("cv" -> "job_search")
     outcomes: dict[str, str]  # folded phrase -> outcome status ("fået job" -> "ordinary_job")
     outcome_questions: frozenset[str]  # how a question about such news starts ("har du")
+    hours_hedges: frozenset[str]  # words around an amount of hours that leave it as it is ("ca")
+    corrections: frozenset[str]  # words that take back the amount before them ("nej", "sorry")
+    hours_cues: frozenset[str]  # with an amount, a meeting that was held ("vi snakkede 45 min")
     scores: dict[str, int]  # folded word -> a check-in score 1-5 ("skidt" -> 2)
 
 
@@ -70,6 +73,9 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
             "sms_opt_out",
             "sms_opt_in",
             "outcome_questions",
+            "hours_hedges",
+            "corrections",
+            "hours_cues",
         )
     }
     menus: dict[str, list[tuple[str, str]]] = {}
