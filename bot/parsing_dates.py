@@ -136,7 +136,8 @@ _NOT_PLACE = set(
     "ok okay hej hey hi men eller og også lige nok efter før inden stedet istedet "
     "meet meeting can we you could would how about instead i'm not is it ok thanks "
     "time timer tid dag uge næste naeste kl klokken om kommer have har få lidt senere "
-    "tidligere fint super jo ja nej nope mødet modet shall let's lets".split()
+    "tidligere fint super jo ja nej nope mødet modet shall let's lets "
+    "går igår forgårs morges aftes sammen".split()  # "vi mødtes 2 timer i går" names no place
 )
 _FILLER = re.compile(r"^(?:(?:på|paa|i|hos|ved|at|in|on|@|,|-|og|and|til|kl\.?)\s+)+|[\s,.?!-]+$")
 

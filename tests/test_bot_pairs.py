@@ -268,7 +268,7 @@ async def test_pair_on_sms_uses_keywords_for_meetings_and_hours(runtime: Runtime
     assert "2 timer er gemt" in await youth_sms.text("TIMER 2")
     assert "Skal jeg sende det til Henrik?" in await youth_sms.text("bla bla")
     assert "jeg sender det ikke" in await youth_sms.text("nej")
-    assert "Skriv HJÆLP" in await youth_sms.text("hmm")
+    assert "Skriv fx MØDE tirsdag 15, TIMER 2 eller HJÆLP." in await youth_sms.text("hmm")
 
 
 async def test_a_programme_in_another_time_zone_plans_its_reminders_in_that_zone(

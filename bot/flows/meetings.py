@@ -12,6 +12,7 @@ from bot.events import Option
 from bot.flows import topics
 from bot.parsing_dates import When, localise, parse_when
 from bot.turn import Turn, opt, yes_no_options
+from bot.understanding.words import fold, words
 from core.clock import local_date
 from core.statuses import MeetingStatus
 from mentoring import meeting_answers
@@ -259,13 +260,20 @@ async def handle_propose(turn: Turn) -> None:
             _prefix_stripped(text), turn.now, turn.runtime.settings.tz, bare_hour=step == "time"
         )
         if when is None:
-            if step == "time":
+            if step == "time" and _free_after(text):
+                turn.miss("meeting_time_free")  # "efter skole": when is that?
+            elif step == "time":
                 turn.miss("meeting_time_again")
             else:
                 turn.miss("meeting_when_again", await _slots(turn))
             return
         _remember_when(turn, when)
     await _next_question(turn)
+
+
+def _free_after(text: str) -> bool:
+    said = f" {fold(text)} "
+    return any(f" {phrase} " in said for phrase in words().free_after)
 
 
 def _skip_label(turn: Turn) -> str:

@@ -1,0 +1,185 @@
+"""A youth and a mentor in a pair, on SMS, writing the way people write: hours with typos,
+quarters, hedges and a change of mind, a day first and the time after, check-in scores as words,
+numbers and smileys. Each case was misread once (found trying it as the person); the reply they
+read is asserted, and every reply stays GSM-7 within two SMS segments."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from core.runtime import Runtime
+from mentoring.people import add_contact
+from mentoring.prompts import ask
+from messaging.gsm7 import sms_cost
+from storage.models import CheckinAnswer, HoursReport, Meeting
+from tests import factories
+from tests.conftest import COPENHAGEN, NOW
+from tests.fakes.chat import Chat
+from tests.runtime import make_runtime
+
+
+@pytest.fixture
+def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> Runtime:
+    return make_runtime(engine, NOW, sessions)  # Thursday 26 November 2026, 10.00 in Copenhagen
+
+
+async def _pair(runtime: Runtime) -> tuple[Chat, Chat, int, int]:
+    """Sara (youth) and Henrik (mentor), both on SMS; (youth, mentor, match id, youth id)."""
+    async with runtime.sessions() as session, session.begin():
+        y, m, match = await factories.active_pair(session, NOW)
+        await add_contact(session, y, "sms", "+4531415926", verified=True)
+        await add_contact(session, m, "sms", "+4522334455", verified=True)
+        ids = match.id, y.id
+    youth = Chat(runtime, channel="sms", address="+4531415926")
+    mentor = Chat(runtime, channel="sms", address="+4522334455")
+    await youth.replies()
+    await mentor.replies()
+    return youth, mentor, *ids
+
+
+async def _read(chat: Chat, text: str | None = None) -> str:
+    """What the person reads after sending `text`: every SMS is GSM-7 and two segments at most."""
+    rows = await (chat.send(text) if text is not None else chat.replies())
+    for row in rows:
+        cost = sms_cost(row.body or "")
+        assert cost.encoding == "GSM-7" and cost.segments <= 2, (row.body, cost)
+    return "\n---\n".join(row.body or "" for row in rows)
+
+
+async def _minutes(runtime: Runtime) -> list[int]:
+    async with runtime.sessions() as session:
+        return list(await session.scalars(select(HoursReport.minutes)))
+
+
+# (text, minutes kept, what the youth reads): the month's commitment is 3 hours.
+HOURS = [
+    ("en time og et kvarter", 75, "Tak! 75 minutter er gemt. Denne måned har I 1,25 af 3 timer"),
+    ("ca 2 timer tror jeg", 120, "Tak! 2 timer er gemt. Denne måned har I 2 af 3 timer"),
+    (
+        "vi snakkede i 45 minutter og så spiste vi",
+        45,
+        "Tak! 45 minutter er gemt. Denne måned har I 0,75 af 3 timer sammen. 2,25 timer mangler.",
+    ),
+    ("2 timer... nej 3", 180, "Tak! 3 timer er gemt. Denne måned har I 3 af 3 timer"),
+    ("vi modtes 2 timmer", 120, "Tak! 2 timer er gemt."),
+    ("vi mødtes 40 minuter", 40, "Tak! 40 minutter er gemt."),
+    ("vi mødtes 3 kvarter", 45, "Tak! 45 minutter er gemt."),
+]
+
+
+@pytest.mark.parametrize(("text", "minutes", "reply"), HOURS, ids=[h[0] for h in HOURS])
+async def test_talk_youth_reports_hours_as_written(
+    runtime: Runtime, text: str, minutes: int, reply: str
+) -> None:
+    youth, mentor, _, _ = await _pair(runtime)
+    said = await _read(youth, text)
+    assert reply in said and "Skal jeg sende det til" not in said
+    assert await _minutes(runtime) == [minutes]
+    assert await _read(mentor) == ""  # hours are no message for the mentor
+
+
+async def test_talk_hours_asked_then_answered_with_a_fraction_and_a_hedge(
+    runtime: Runtime,
+) -> None:
+    youth, _, _, _ = await _pair(runtime)
+    assert "Hvor mange timer var I sammen?" in await _read(youth, "TIMER")
+    assert "Tak! 1,5 timer er gemt." in await _read(youth, "1 1/2 time")
+    await _read(youth, "timer")
+    assert "Tak! 2 timer er gemt." in await _read(youth, "ca 2")
+    assert await _minutes(runtime) == [90, 120]
+
+
+async def _meeting(runtime: Runtime) -> tuple[str, str | None]:
+    async with runtime.sessions() as session:
+        meeting = await session.scalar(select(Meeting))
+        assert meeting is not None
+        return meeting.starts_at.astimezone(COPENHAGEN).strftime("%Y-%m-%d %H:%M"), meeting.place
+
+
+DAY_THEN_TIME = [
+    ("tirsdag", "kl 15", "2026-12-01 15:00", "tirsdag d. 1. december"),
+    ("på torsdag", "15.30", "2026-12-03 15:30", "torsdag d. 3. december"),
+]  # (the day alone, then the time, what is booked, the day read back)
+
+
+@pytest.mark.parametrize(("day", "clock", "booked", "named"), DAY_THEN_TIME)
+async def test_talk_a_day_alone_then_the_time_books_that_day(
+    runtime: Runtime, day: str, clock: str, booked: str, named: str
+) -> None:
+    youth, mentor, _, _ = await _pair(runtime)
+    read_back = f"{named} kl. {booked[-5:].replace(':', '.')}"
+    # was "det forstod jeg ikke" ("tirsdag") or "Skal jeg sende det til Henrik?" ("på torsdag")
+    assert f"Hvad tid {named}?" in await _read(youth, day)
+    assert "Hvor skal I mødes?" in await _read(youth, clock)
+    assert f"Du har foreslået et møde {read_back}." in await _read(youth, "spring over")
+    assert f"Sara foreslår et møde {read_back}." in await _read(mentor)
+    assert await _meeting(runtime) == (booked, None)
+
+
+async def test_talk_next_week_wednesday_after_school_is_asked_for_a_time_and_read_back(
+    runtime: Runtime,
+) -> None:
+    youth, _, _, _ = await _pair(runtime)
+    assert "Hvad tid onsdag d. 9. december?" in await _read(youth, "næste uge onsdag")
+    assert "Hvornår har du fri? Skriv et klokkeslæt, fx 15.00." in await _read(youth, "efter skole")
+    await _read(youth, "kl 16")
+    said = await _read(youth, "spring over")
+    assert "Skal jeg foreslå Henrik et møde onsdag d. 9. december kl. 16.00?" in said
+    assert "Du har foreslået et møde onsdag d. 9. december kl. 16.00." in await _read(youth, "ja")
+    assert await _meeting(runtime) == ("2026-12-09 16:00", None)
+
+
+async def test_talk_a_weekday_with_its_date_books_the_date(runtime: Runtime) -> None:
+    youth, _, _, _ = await _pair(runtime)
+    said = await _read(youth, "kan vi mødes?")
+    assert "Hvornår vil du mødes?" in said and "Godt spørgsmål" not in said
+    assert "Hvad tid tirsdag d. 8. december?" in await _read(youth, "tirsdag d. 8. december")
+    await _read(youth, "kl 15")
+    said = await _read(youth, "spring over")
+    assert "Du har foreslået et møde tirsdag d. 8. december kl. 15.00." in said
+    assert await _meeting(runtime) == ("2026-12-08 15:00", None)
+
+
+async def test_talk_yesterday_is_no_place_for_the_next_meeting(runtime: Runtime) -> None:
+    youth, _, _, _ = await _pair(runtime)
+    said = await _read(youth, "kan vi ses tirsdag kl 15 og vi mødtes 2 timer i går")
+    assert "Tak! 2 timer er gemt." in said and "går" not in said.split("---")[-1]
+    assert "Hvor skal I mødes?" in said
+    assert await _minutes(runtime) == [120]
+
+
+async def test_talk_mentor_moves_the_time_and_reads_it_back_without_an_empty_line(
+    runtime: Runtime,
+) -> None:
+    youth, mentor, _, _ = await _pair(runtime)
+    await _read(youth, "kan vi mødes tirsdag kl 15?")
+    await _read(youth, "spring over")
+    assert "Passer det dig?" in await _read(mentor)
+    said = await _read(mentor, "kan vi rykke til kl 16?")
+    assert said == (
+        "Skal jeg foreslå Sara et møde tirsdag d. 1. december kl. 16.00?\n\nSvar JA eller NEJ."
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "score"), [("4/5", 4), ("4 ud af 5", 4), ("😊", 4), ("meh", 3), ("ikke så godt", 2)]
+)
+async def test_talk_checkin_score_as_written(runtime: Runtime, text: str, score: int) -> None:
+    youth, _, match_id, youth_id = await _pair(runtime)
+    async with runtime.sessions() as session, session.begin():
+        await ask(
+            session, runtime.renderer, youth_id, "checkin", {"match_id": match_id}, "score_again",
+            now=NOW,
+        )  # fmt: skip
+    await _read(youth)
+    assert "Er der noget, du vil tilføje?" in await _read(youth, text)
+    async with runtime.sessions() as session:
+        assert list(await session.scalars(select(CheckinAnswer.score))) == [score]
+
+
+async def test_talk_what_is_not_understood_gets_an_example(runtime: Runtime) -> None:
+    youth, _, _, _ = await _pair(runtime)
+    said = await _read(youth, "😂")
+    assert said == "Undskyld, det forstod jeg ikke. Skriv fx MØDE tirsdag 15, TIMER 2 eller HJÆLP."
