@@ -183,3 +183,11 @@ async def test_talk_what_is_not_understood_gets_an_example(runtime: Runtime) -> 
     youth, _, _, _ = await _pair(runtime)
     said = await _read(youth, "😂")
     assert said == "Undskyld, det forstod jeg ikke. Skriv fx MØDE tirsdag 15, TIMER 2 eller HJÆLP."
+
+
+@pytest.mark.parametrize("text", ["tak", "Tak!", "tak 😊", "thx"])
+async def test_talk_thanks_are_thanked_back(runtime: Runtime, text: str) -> None:
+    """A longer thank-you ("tak for i dag!") is offered to the partner, as any other text."""
+    youth, mentor, _, _ = await _pair(runtime)
+    assert await _read(youth, text) == "Selv tak! Skriv HJÆLP, hvis du får brug for noget."
+    assert await _read(mentor) == ""  # was "det forstod jeg ikke"; nothing goes to the mentor

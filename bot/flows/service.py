@@ -3,12 +3,14 @@ coordinator, "I'm unsure", and the doors into meetings and hours."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from bot import parsing
 from bot.flows import job_leads, meetings, paused, privacy, relay, status
 from bot.turn import Turn, opt
 from bot.understanding.reading import read
+from bot.understanding.words import fold, words
 from core.statuses import PersonStatus, Role
 from mentoring import inbox, outcome_news
 from mentoring.audit import record
@@ -317,5 +319,8 @@ async def idle(turn: Turn) -> None:
         return
     if "stop" in intents:
         await run(turn, "stop", "")
+        return
+    if not intents and re.sub(r"[^\w\s]", "", fold(turn.text)).strip() in words().thanks:
+        turn.say("thanks_back")  # "tak 😊": nothing to act on, and nothing misunderstood
         return
     turn.miss("not_understood", role=turn.person.role)

@@ -42,6 +42,7 @@ class Words:
     outcome_questions: frozenset[str]  # how a question about such news starts ("har du")
     hours_hedges: frozenset[str]  # words around an amount of hours that leave it as it is ("ca")
     corrections: frozenset[str]  # words that take back the amount before them ("nej", "sorry")
+    thanks: frozenset[str]  # "tak", "mange tak": thanked back when nothing else is asked
     free_after: frozenset[str]  # "efter skole": when they are free, not yet a time
     hours_cues: frozenset[str]  # with an amount, a meeting that was held ("vi snakkede 45 min")
     scores: dict[str, int]  # folded word -> a check-in score 1-5 ("skidt" -> 2)
@@ -78,6 +79,7 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
             "corrections",
             "hours_cues",
             "free_after",
+            "thanks",
         )
     }
     menus: dict[str, list[tuple[str, str]]] = {}
