@@ -11,7 +11,7 @@ import re
 import unicodedata
 from collections.abc import Sequence
 
-from bot.parsing_hours import hours_in, hours_minutes
+from bot.understanding.answers import hours_in, hours_minutes
 from bot.understanding.reading import yes_no
 from bot.understanding.words import fold, words
 

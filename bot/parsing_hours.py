@@ -4,16 +4,19 @@
   '/timer 2', 'halvanden time'); a bare number is read by the rule below.
 - `hours_in`: hours said anywhere in a sentence, with their unit ('vi mødtes 2 timer i går').
 
-Both read the same numbers (digits or words), units and "og 30 min" through `_minutes`. Its own
-module, below `bot.understanding` and `bot.parsing`, so both can read hours without an import
-cycle (ARCHITECTURE.md: no cycles).
+Both read the same numbers (digits or words), units and "og 30 min" through `_minutes`; the
+words around an amount ("ca", "tror jeg") and the words that take it back ("nej", "sorry") are
+passed in from the words catalogues (`bot.understanding.answers.hours_minutes`/`hours_in`, which
+everyone calls). Its own module, below `bot.understanding` and `bot.parsing`, so neither makes
+an import cycle (ARCHITECTURE.md: no cycles).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
-from bot.understanding.words import fold, words
+from mentoring.text import fold
 
 _NUMBERS = {
     "en": 1.0,
@@ -79,13 +82,12 @@ def _minutes(found: re.Match[str]) -> float:
     return minutes + int(found.group("min") or 0) + extra
 
 
-def _corrected(said: str) -> tuple[str, str] | None:
+def _corrected(said: str, corrections: Collection[str]) -> tuple[str, str] | None:
     """('2 timer', '3') for '2 timer... nej 3': what came before and after the last correction."""
-    found = words()
     parts = re.split(r"(?:[\s!?…]|[.,](?!\d))+", said)  # "2,5" stays one word
     for i in range(len(parts) - 1, 0, -1):
         for size in (2, 1):
-            if i - size >= 0 and fold(" ".join(parts[i - size : i])) in found.corrections:
+            if i - size >= 0 and fold(" ".join(parts[i - size : i])) in corrections:
                 return " ".join(parts[: i - size]), " ".join(parts[i:])
     return None
 
@@ -97,18 +99,17 @@ def _in_its_unit(rest: str, before: re.Match[str] | None) -> str:
     return rest
 
 
-def _answer_of(said: str) -> str:
+def _answer_of(said: str, hedges: Collection[str], corrections: Collection[str]) -> str:
     """The amount in an answer, without hedges ('ca 2 timer tror jeg' -> '2 timer'), smileys or
     a trailing '.!', and only what follows a correction ('2 timer... nej 3' -> '3 timer')."""
-    hedges = words().hours_hedges
-    corrected = _corrected(said)
+    corrected = _corrected(said, corrections)
     if corrected is None:
         return _plain(said, hedges)
     before, after = corrected
     return _in_its_unit(_plain(after, hedges), _WHOLE.match(_plain(before, hedges)))
 
 
-def _plain(said: str, hedges: frozenset[str]) -> str:
+def _plain(said: str, hedges: Collection[str]) -> str:
     """`said` without hedge words at either end and without anything but words at its end."""
     said = re.sub(r"[^\w½/]+$", "", said.strip())
     changed = True
@@ -126,7 +127,9 @@ def _plain(said: str, hedges: frozenset[str]) -> str:
     return said
 
 
-def hours_minutes(text: str | None) -> int | None:
+def hours_minutes(
+    text: str | None, *, hedges: Collection[str] = (), corrections: Collection[str] = ()
+) -> int | None:
     """'2 timer', '1,5', '90 min', '/timer 2', '1 time og 30 min', 'halvanden time' -> minutes.
 
     A bare number means hours when it is at most 12, minutes from 15 up ('45' -> 45 minutes);
@@ -134,7 +137,7 @@ def hours_minutes(text: str | None) -> int | None:
     """
     if not text:
         return None
-    found = _WHOLE.match(_answer_of(_said(text)))
+    found = _WHOLE.match(_answer_of(_said(text), hedges, corrections))
     if not found or found.group("num") in _ARTICLES:
         return None
     if found.group("unit") is None and found.group("min") is None:
@@ -148,15 +151,17 @@ def hours_minutes(text: str | None) -> int | None:
     return result if result > 0 else None
 
 
-def hours_in(text: str | None) -> int | None:
+def hours_in(
+    text: str | None, *, hedges: Collection[str] = (), corrections: Collection[str] = ()
+) -> int | None:
     """Minutes said anywhere in a sentence: 'vi mødtes 2 timer i går' -> 120, '90 min' -> 90."""
     if not text:
         return None
     said = _said(text)
-    corrected = _corrected(said)
+    corrected = _corrected(said, corrections)
     if corrected is not None:  # "vi mødtes 2 timer... nej 3": what follows the correction
         before, after = corrected
-        after = _in_its_unit(_plain(after, words().hours_hedges), _IN_TEXT.search(before))
+        after = _in_its_unit(_plain(after, hedges), _IN_TEXT.search(before))
         said = after if _IN_TEXT.search(after) else said
     found = _IN_TEXT.search(said)
     if not found:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from bot import parsing_hours
 from bot.understanding.words import fold, words
 
 _SYMBOLS = re.compile(r"[^\w\s,/+&.!?'-]")
@@ -231,3 +232,18 @@ def score(text: str | None) -> int | None:
     if found:
         return int(found.group(1))
     return words().scores.get(fold(text))
+
+
+def hours_minutes(text: str | None) -> int | None:
+    """The answer to "how many hours?" in minutes ('ca 2 timer tror jeg' -> 120, '2 timer... nej
+    3' -> 180), with the hedge and correction words of the words catalogues."""
+    found = words()
+    return parsing_hours.hours_minutes(
+        text, hedges=found.hours_hedges, corrections=found.corrections
+    )
+
+
+def hours_in(text: str | None) -> int | None:
+    """Minutes said in a sentence ('vi mødtes 2 timer... nej 3' -> 180), as `hours_minutes`."""
+    found = words()
+    return parsing_hours.hours_in(text, hedges=found.hours_hedges, corrections=found.corrections)

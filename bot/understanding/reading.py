@@ -17,7 +17,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.parsing_dates import parse_when
-from bot.parsing_hours import hours_in, hours_minutes
+from bot.understanding.answers import hours_in, hours_minutes
 from bot.understanding.words import fold, words
 
 # When one text holds several intents, the first of these found is the one acted on first.
