@@ -63,6 +63,13 @@ _WEEKDAY_SPELLINGS = {
     "fri": "friday",
 }
 _WEEKDAYS = "|".join(_WEEKDAY_SPELLINGS)
+_WEEKDAY_NUMBER = {
+    name: n % 7
+    for n, name in enumerate(
+        ("mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag", "søndag",
+         "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+    )
+}  # fmt: skip
 _LEAD = r"(?:(?:på|paa|om|on|this|den|d\.)\s+)?"
 _NEXT = r"(?:(?:næste|naeste|next)\s+)"
 _DAY_PATTERNS = [
@@ -244,12 +251,15 @@ def _day(text: str, base: datetime) -> tuple[date | None, str, bool, bool]:
         confident = not re.search(r"\b(?:næste|naeste|next)\b", raw)
         if phrase in ("i dag", "idag", "today"):
             return base.date(), rest, True, True
+        named = re.match(rf"^({_WEEKDAYS})\w*\s+(?=\d)", phrase)
         weekday_and_date = re.fullmatch(
             rf"(?:{_WEEKDAYS})\w*\s+(\d{{1,2}})\s*[./]\s*(\d{{1,2}})\.?", phrase
         )
         if weekday_and_date:
             phrase = f"{weekday_and_date.group(1)}/{weekday_and_date.group(2)}"
-        # "tirsdag 8 december": the date says the day (the weekday only repeats it)
+        # "tirsdag 8 december": the date says the day (the weekday only repeats it); a weekday
+        # that does not fit the date ("mandag 8/12", a Tuesday) makes the reading unsure, so the
+        # date is read back with its real weekday before anything is booked.
         phrase = re.sub(rf"^(?:{_WEEKDAYS})\w*\s+(?=\d)", "", phrase)
         weekday_only = phrase in _WEEKDAY_SPELLINGS.values()
         # Imported here: dateparser and its language data cost memory in every `serve` process
@@ -277,6 +287,8 @@ def _day(text: str, base: datetime) -> tuple[date | None, str, bool, bool]:
             day += timedelta(days=7)
         if day < base.date():
             return None, text, True, True
+        if named and _WEEKDAY_NUMBER[_WEEKDAY_SPELLINGS[named.group(1)]] != day.weekday():
+            confident = False
         return day, rest, True, confident
     return None, text, False, True
 

@@ -191,3 +191,18 @@ async def test_talk_thanks_are_thanked_back(runtime: Runtime, text: str) -> None
     youth, mentor, _, _ = await _pair(runtime)
     assert await _read(youth, text) == "Selv tak! Skriv HJÆLP, hvis du får brug for noget."
     assert await _read(mentor) == ""  # was "det forstod jeg ikke"; nothing goes to the mentor
+
+
+async def test_talk_a_weekday_that_does_not_fit_the_date_is_read_back_before_booking(
+    runtime: Runtime,
+) -> None:
+    """'mandag 8/12' (the 8th is a Tuesday): the date is read back with its real weekday and
+    nothing goes to the mentor before the youth says yes."""
+    youth, mentor, _, _ = await _pair(runtime)
+    await _read(youth, "kan vi mødes mandag 8/12 kl 15")
+    said = await _read(youth, "spring over")
+    assert "Skal jeg foreslå Henrik et møde tirsdag d. 8. december kl. 15.00?" in said
+    async with runtime.sessions() as session:
+        assert await session.scalar(select(Meeting)) is None
+    assert "Du har foreslået et møde tirsdag d. 8. december kl. 15.00." in await _read(youth, "ja")
+    assert "Sara foreslår et møde tirsdag d. 8. december kl. 15.00." in await _read(mentor)

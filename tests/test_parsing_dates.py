@@ -95,6 +95,17 @@ def test_parse_when_gives_the_day_alone_when_no_time_is_said() -> None:
     assert when.day is not None and when.day.isoformat() == "2026-12-02" and when.clock is None
 
 
+@pytest.mark.parametrize(
+    ("text", "sure"),
+    [("mandag 8/12 kl. 15", False), ("tirsdag 8/12 kl. 15", True),
+     ("mandag d. 8. december kl 15", False), ("tirs d. 8. december kl 15", True)],
+)  # fmt: skip
+def test_parse_when_is_unsure_when_the_weekday_does_not_fit_the_date(text: str, sure: bool) -> None:
+    when = parse_when(text, THU, CPH)
+    assert when is not None and when.day is not None and when.day.isoformat() == "2026-12-08"
+    assert when.confident is sure  # unsure: read back with the real weekday before booking
+
+
 @pytest.mark.parametrize("text", ["hej med dig", "2 timer", "kl. 27", "31/2 kl 10", ""])
 def test_parse_when_refuses_what_is_not_a_time(text: str) -> None:
     when = parse_when(text, THU, CPH)
