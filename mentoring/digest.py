@@ -102,9 +102,11 @@ def _call(p: PairFacts | PairRow, due: dict[str, str], today: date) -> Dated:
     return Dated(_ref(p), today, 0, side, min(due.values(), key=CALL_WHY.index))
 
 
-def _risk_reasons(
+def risk_reasons(
     p: PairRow, monthly_hours: int, today: date, tz: ZoneInfo, as_of: datetime
 ) -> list[Reason]:
+    """Why a pair is at risk as of `as_of` (no meeting for a while, hours behind, a worrying
+    check-in, ...): the digest's rule, which the pairs list shows too."""
     reasons: list[Reason] = []
     assert p.starts_on is not None
     last = local_day(p.last_meeting_at, tz) if p.last_meeting_at else p.starts_on
@@ -219,12 +221,12 @@ def build_digest(
     # of it is meant to go on until it is resumed (mentoring/pair_actions.py).
     going = [p for p in active if p.paused_at is None or p.paused_at > as_of]
     # At risk: the active pairs started by today and not paused, with at least one reason
-    # (`_risk_reasons`) as of `as_of`.
+    # (`risk_reasons`) as of `as_of`.
     at_risk = [
         RiskPair(_ref(p), tuple(reasons))
         for p in going
         if (
-            reasons := _risk_reasons(
+            reasons := risk_reasons(
                 PairRow(
                     p.match_id,
                     p.youth_id,
@@ -372,7 +374,7 @@ def digest_window(
 def at_risk_shown(pairs: Listing[PairRow], monthly_hours: int, w: DigestWindow) -> Shown[RiskPair]:
     return Shown(
         (
-            RiskPair(_ref(p), tuple(_risk_reasons(p, monthly_hours, w.today, w.tz, w.as_of)))
+            RiskPair(_ref(p), tuple(risk_reasons(p, monthly_hours, w.today, w.tz, w.as_of)))
             for p in pairs.rows
         ),
         pairs.total,

@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 
 from core.clock import month_start
 from core.statuses import OPEN, SENT, MatchStatus, MeetingStatus
-from mentoring.digest import _risk_reasons
+from mentoring.digest import risk_reasons
 from mentoring.digest_model import Reason
 from mentoring.rules import RULES
 from storage.digest_sql import PairRow, first_name
@@ -200,7 +200,7 @@ def _line(r: Any, monthly_hours: int, today: date, tz: ZoneInfo, now: datetime) 
             at_risk_reason=match.at_risk_reason, last_meeting_at=r.last_meeting_at,
             minutes=int(r.minutes or 0), unanswered=int(r.unanswered or 0),
         )  # fmt: skip
-        risks = tuple(_risk_reasons(facts, monthly_hours, today, tz, now))
+        risks = tuple(risk_reasons(facts, monthly_hours, today, tz, now))
     return PairLine(
         match_id=match.id,
         youth_id=match.youth_id,
