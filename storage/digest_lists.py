@@ -90,62 +90,95 @@ async def active_lists(
     is False: the overview has no chart, and its `hours` list is then empty) fetched.
     On PostgreSQL the caller turns JIT off first (`storage.digest_sql.jit_off`)."""
     last_meeting = await _last_meeting(session, w.as_of)
-    minutes = (
-        select(func.coalesce(func.sum(HoursReport.minutes), 0))
-        .where(
-            HoursReport.match_id == Match.id,
-            HoursReport.month == w.hours_month,
-            HoursReport.reported_at < w.week_end,
-        )
-        .scalar_subquery()
+    # Each look-up below is aggregated once, over the rows that can matter (GROUP BY), and
+    # joined to the active pairs: no per-pair subquery runs for the tables that are empty
+    # for most pairs. Hours reported this month (until the week's end), per pair:
+    month_hours = (
+        select(HoursReport.match_id, func.sum(HoursReport.minutes).label("minutes"))
+        .where(HoursReport.month == w.hours_month, HoursReport.reported_at < w.week_end)
+        .group_by(HoursReport.match_id)
+        .subquery("pair_hours")
     )
-    unanswered = (  # the youth's and the mentor's, in one look-up (they are two people)
-        select(func.count())
+    # Messages sent to a person that await a reply, past the grace period, per person (a
+    # pair's is its youth's and its mentor's together: they are two people).
+    waiting = (
+        select(OutboxMessage.person_id, func.count().label("unanswered"))
         .where(
-            OutboxMessage.person_id.in_((Match.youth_id, Match.mentor_id)),
-            OutboxMessage.awaiting_reply.is_(True),
+            OutboxMessage.awaiting_reply == true(),  # = (not IS) lets PostgreSQL use the index
             OutboxMessage.status.in_(SENT),
             OutboxMessage.sent_at <= w.unanswered_before,
         )
-        .scalar_subquery()
+        .group_by(OutboxMessage.person_id)
+        .subquery("person_unanswered")
     )
+    youth_waits, mentor_waits = waiting.alias("youth_unanswered"), waiting.alias("mentor_unanswered")
+    unanswered = func.coalesce(youth_waits.c.unanswered, 0) + func.coalesce(
+        mentor_waits.c.unanswered, 0
+    )
+    # The coordinator's calls to a pair until the week's end, per pair and side: how many,
+    # the last, and how many in the last month (a call to "both" counts for each side).
     side = func.coalesce(AuditEntry.details["side"].as_string(), "both")
+
+    def to_side(who: str) -> Any:
+        return side.in_((who, "both"))
+
+    calls = (
+        select(
+            AuditEntry.entity_id.label("match_id"),
+            *(
+                column
+                for who in ("youth", "mentor")
+                for column in (
+                    count_if(to_side(who)).label(f"{who}_made"),
+                    func.max(case((to_side(who), AuditEntry.at))).label(f"{who}_last"),
+                    count_if(and_(to_side(who), AuditEntry.at >= w.call_stale_before)).label(
+                        f"{who}_recent"
+                    ),
+                )
+            ),
+        )
+        .where(
+            AuditEntry.entity == "match",
+            AuditEntry.action == CALL_ACTION,
+            AuditEntry.at < w.week_end,
+        )
+        .group_by(AuditEntry.entity_id)
+        .subquery("pair_calls")
+    )
+    # Each person's latest worrying check-in answer in a pair, as of the digest's moment: one
+    # came since that side's last call when the latest did.
+    worries = (
+        select(
+            CheckinAnswer.match_id,
+            CheckinAnswer.person_id,
+            func.max(CheckinAnswer.answered_at).label("worried_at"),
+        )
+        .where(CheckinAnswer.score <= w.worrying_score, CheckinAnswer.answered_at <= w.as_of)
+        .group_by(CheckinAnswer.match_id, CheckinAnswer.person_id)
+        .subquery("pair_worries")
+    )
+    youth_worry, mentor_worry = worries.alias("youth_worry"), worries.alias("mentor_worry")
     # Paused by the coordinator as of the digest's moment (mentoring/pair_actions.py): neither
     # at risk nor due a call until resumed.
     paused = and_(Match.paused_at.is_not(None), Match.paused_at <= w.as_of)
     needed = flag(Match.starts_on <= w.one_call_from) + flag(Match.starts_on <= w.two_calls_from)
 
-    def call_due(who: str, person: Any) -> Any:
+    def call_due(who: str, worried_at: Any) -> Any:
         """Whether a side is due a call, as a CALL_DUE code: a worrying check-in answer since
         its last call; in the first month, fewer calls than needed so far; after it, no call in
-        the last month (the call rule, with a few look-ups a side)."""
-        calls = (
-            AuditEntry.entity == "match",
-            AuditEntry.entity_id == Match.id,
-            AuditEntry.action == CALL_ACTION,
-            AuditEntry.at < w.week_end,
-            side.in_((who, "both")),
-        )
-        made = select(func.count()).where(*calls).scalar_subquery()
-        recent = select(AuditEntry.id).where(*calls, AuditEntry.at >= w.call_stale_before)
-        # Looked up inside `worry`, two levels below the pairs: named to correlate with them
-        # (left to itself it would count the calls of every pair).
-        last = select(func.max(AuditEntry.at)).where(*calls).correlate(Match).scalar_subquery()
-        worry = select(CheckinAnswer.id).where(
-            CheckinAnswer.match_id == Match.id,
-            CheckinAnswer.person_id == person,
-            CheckinAnswer.score <= w.worrying_score,
-            CheckinAnswer.answered_at <= w.as_of,
-            or_(last.is_(None), CheckinAnswer.answered_at > last),
-        )
+        the last month (the call rule, read from the pair's aggregated calls)."""
+        made = func.coalesce(calls.c[f"{who}_made"], 0)
+        last = calls.c[f"{who}_last"]
+        recent = func.coalesce(calls.c[f"{who}_recent"], 0)
+        worry = and_(worried_at.is_not(None), or_(last.is_(None), worried_at > last))
         return case(
             (paused, 0),  # a paused pair is called about when it is resumed
-            (worry.exists(), CALL_DUE["worrying_checkin"]),
+            (worry, CALL_DUE["worrying_checkin"]),
             (
                 Match.starts_on > w.first_month_after,
                 case((made < needed, CALL_DUE["first_month"]), else_=0),
             ),
-            (~recent.exists(), CALL_DUE["no_call_month"]),
+            (recent == 0, CALL_DUE["no_call_month"]),
             else_=0,
         )
 
@@ -159,11 +192,23 @@ async def active_lists(
             Match.unsure_flag_at,
             Match.at_risk_reason,
             last_meeting.label("last_meeting_at"),
-            minutes.label("minutes"),
+            func.coalesce(month_hours.c.minutes, 0).label("minutes"),
             unanswered.label("unanswered"),
-            call_due("youth", Match.youth_id).label("youth_due"),
-            call_due("mentor", Match.mentor_id).label("mentor_due"),
+            call_due("youth", youth_worry.c.worried_at).label("youth_due"),
+            call_due("mentor", mentor_worry.c.worried_at).label("mentor_due"),
             flag(paused).label("paused"),
+        )
+        .outerjoin(month_hours, month_hours.c.match_id == Match.id)
+        .outerjoin(youth_waits, youth_waits.c.person_id == Match.youth_id)
+        .outerjoin(mentor_waits, mentor_waits.c.person_id == Match.mentor_id)
+        .outerjoin(calls, calls.c.match_id == Match.id)
+        .outerjoin(
+            youth_worry,
+            and_(youth_worry.c.match_id == Match.id, youth_worry.c.person_id == Match.youth_id),
+        )
+        .outerjoin(
+            mentor_worry,
+            and_(mentor_worry.c.match_id == Match.id, mentor_worry.c.person_id == Match.mentor_id),
         )
         .where(
             Match.programme_id == programme_id,
@@ -357,26 +402,43 @@ async def proposals(
     session: AsyncSession, programme_id: int, w: DigestWindow
 ) -> Listing[MeetingRow]:
     """Proposed meetings still to come, soonest first."""
+    # Read from the meetings (status and start, the index ix_meetings_status_starts), each
+    # pair checked by key: a programme's few proposals, not every pair's meetings. The total
+    # counts the same meetings once; the list is the first SHOWN by start.
+    pair = (
+        select(Match.id)
+        .where(
+            Match.id == Meeting.match_id,
+            Match.programme_id == programme_id,
+            Match.status != MatchStatus.DECLINED,
+        )
+        .exists()
+    )
+    upcoming = (
+        Meeting.status == MeetingStatus.PROPOSED,
+        Meeting.starts_at > w.as_of,
+        Meeting.proposed_at <= w.as_of,
+        pair,
+    )
+    total = select(func.count()).select_from(Meeting).where(*upcoming).scalar_subquery()
+    first = (
+        select(Meeting.id, Meeting.match_id, Meeting.starts_at, Meeting.proposed_at)
+        .where(*upcoming)
+        .order_by(Meeting.starts_at, Meeting.id)
+        .limit(SHOWN)
+        .subquery()
+    )
     proposals = (
         select(
-            Meeting.id.label("meeting_id"),
-            Meeting.starts_at,
-            Meeting.proposed_at,
+            first.c.id.label("meeting_id"),
+            first.c.starts_at,
+            first.c.proposed_at,
             Match.id,
             Match.youth_id,
             Match.mentor_id,
-            func.count().over().label("total"),
+            total.label("total"),
         )
-        .join(Match, Match.id == Meeting.match_id)
-        .where(
-            Match.programme_id == programme_id,
-            Match.status != MatchStatus.DECLINED,
-            Meeting.status == MeetingStatus.PROPOSED,
-            Meeting.starts_at > w.as_of,
-            Meeting.proposed_at <= w.as_of,
-        )
-        .order_by(Meeting.starts_at, Meeting.id)
-        .limit(SHOWN)
+        .join(Match, Match.id == first.c.match_id)
         .subquery()
     )
     proposal_rows = (

@@ -102,8 +102,12 @@ class Note(Base):
 
 class AuditEntry(Base):
     __tablename__ = "audit_log"
-    # An entity's history, e.g. the coordinator's calls to a pair (the digest's calls due).
-    __table_args__ = (Index("ix_audit_log_entity", "entity", "entity_id"),)
+    # An entity's history, e.g. the coordinator's calls to a pair (the digest's calls due); the
+    # calls of every pair at once, by action (the call list, storage/digest_lists.py).
+    __table_args__ = (
+        Index("ix_audit_log_entity", "entity", "entity_id"),
+        Index("ix_audit_log_action_entity", "action", "entity", "entity_id", "at"),
+    )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     at: Mapped[datetime] = created_col()

@@ -58,8 +58,12 @@ class Match(Base):
 class Meeting(Base):
     __tablename__ = "meetings"
     # A pair's meetings by status and time: the digest's last meeting per pair and its counts
-    # read this index alone, without the table.
-    __table_args__ = (Index("ix_meetings_match_status_starts", "match_id", "status", "starts_at"),)
+    # read this index alone, without the table. The proposals still to come, counted for the
+    # overview and the digest, read the second alone.
+    __table_args__ = (
+        Index("ix_meetings_match_status_starts", "match_id", "status", "starts_at"),
+        Index("ix_meetings_status_starts", "status", "starts_at", "proposed_at", "match_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     match_id: Mapped[int] = mapped_column(ForeignKey("matches.id", ondelete="CASCADE"))
@@ -96,9 +100,11 @@ class MeetingAnswer(Base):
 
 class HoursReport(Base):
     __tablename__ = "hours_reports"
-    # A pair's reports by month: the digest's hours per pair and per week read this index alone.
+    # A pair's reports by month: the digest's hours per pair and per week read this index alone;
+    # one month's reports of every pair (the at-risk hours, summed per pair) the second.
     __table_args__ = (
         Index("ix_hours_reports_match_month", "match_id", "month", "reported_at", "minutes"),
+        Index("ix_hours_reports_month_match", "month", "match_id", "reported_at", "minutes"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
