@@ -15,6 +15,7 @@ from core.statuses import OpeningStatus, PersonStatus
 from mentoring.errors import DomainError, NotFound
 from mentoring.lookups import require_code
 from mentoring.outcomes import register_outcome
+from mentoring.search import Found, find_people
 from storage.models import Company, JobOpening, Mentor, Person, Youth
 
 ORIGINS = ("mentor", "event", "outreach", "partner")
@@ -154,16 +155,15 @@ async def opening_rows(
     ).all()
 
 
-async def active_youths(session: AsyncSession, programme_id: int) -> Sequence[Row[int, str | None]]:
-    """Id and first name of the programme's active youths (who can fill an opening)."""
-    return (
-        await session.execute(
-            select(Person.id, Person.first_name)
-            .join(Youth, Youth.person_id == Person.id)
-            .where(Person.programme_id == programme_id, Person.status == PersonStatus.ACTIVE)
-            .order_by(Person.first_name, Person.id)
-        )
-    ).all()
+async def youths_to_fill(session: AsyncSession, programme_id: int, query: str) -> Sequence[Found]:
+    """The programme's active youths (who can fill an opening) that the dashboard's person
+    search finds for `query` (at most `mentoring.search.LIMIT`): a short list to pick from."""
+    active = (
+        select(Person.id)
+        .join(Youth, Youth.person_id == Person.id)
+        .where(Person.programme_id == programme_id, Person.status == PersonStatus.ACTIVE)
+    )
+    return await find_people(session, programme_id, query, among=active)
 
 
 async def mentors_of_programme(

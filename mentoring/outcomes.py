@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.statuses import MATCHED, MatchStatus
 from mentoring.errors import NotFound
 from mentoring.lookups import require_code
+from mentoring.search import Found, find_people, found_by_id
 from storage.models import Match, Outcome, Person, Programme, Youth
 from storage.targets import outcome_window, pair_end
 
@@ -98,20 +99,15 @@ async def outcome_rows(
     ).all()
 
 
-async def matched_youths(
-    session: AsyncSession, programme_id: int
-) -> Sequence[Row[int, str | None]]:
-    """Id and first name of every youth who has had a pair here (an outcome can be registered)."""
-    return (
-        await session.execute(
-            select(Person.id, Person.first_name)
-            .where(
-                Person.id.in_(
-                    select(Match.youth_id).where(
-                        Match.programme_id == programme_id, Match.status.in_(MATCHED)
-                    )
-                )
-            )
-            .order_by(Person.first_name, Person.id)
-        )
-    ).all()
+async def youths_to_register(
+    session: AsyncSession, programme_id: int, query: str, chosen: int | None = None
+) -> Sequence[Found]:
+    """The youths an outcome can be registered for (who have had a pair here) that the
+    dashboard's person search finds for `query` (at most `mentoring.search.LIMIT`), or the one
+    `chosen` by id (a link from the overview or the youth's page): a short list to pick from."""
+    had_a_pair = select(Match.youth_id).where(
+        Match.programme_id == programme_id, Match.status.in_(MATCHED)
+    )
+    if chosen is not None:
+        return await found_by_id(session, programme_id, chosen, among=had_a_pair)
+    return await find_people(session, programme_id, query, among=had_a_pair)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, Select, func, or_, select
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import QueryableAttribute
 
@@ -32,7 +32,7 @@ class Found:
     last_name: str | None
     role: Role
     status: PersonStatus
-    matched_on: str  # "name", "phone" or "email"
+    matched_on: str  # "name", "phone", "email" or "id"
 
 
 def _phone(text: str) -> str | None:
@@ -61,19 +61,31 @@ def _starts(column: QueryableAttribute[str | None], prefix: str) -> ColumnElemen
     return func.lower(column).like(_escape_like(prefix.lower()) + "%", escape="\\")
 
 
-def _people(programme_id: int) -> Select[Person, str | None]:
-    return (
+def _people(programme_id: int, among: Select[int] | None = None) -> Select[Person, str | None]:
+    statement = (
         select(Person, Mentor.last_name)
         .outerjoin(Mentor, Mentor.person_id == Person.id)
         .where(Person.programme_id == programme_id, Person.status != PersonStatus.ERASED)
     )
+    return statement if among is None else statement.where(Person.id.in_(among))
+
+
+def _found(rows: Sequence[Row[Person, str | None]], how: str) -> list[Found]:
+    return [Found(p.id, p.first_name, surname, p.role, p.status, how) for p, surname in rows]
 
 
 async def find_people(
-    session: AsyncSession, programme_id: int, query: str, *, limit: int = LIMIT
+    session: AsyncSession,
+    programme_id: int,
+    query: str,
+    *,
+    limit: int = LIMIT,
+    among: Select[int] | None = None,
 ) -> Sequence[Found]:
     """Who `query` names: the person with that phone or e-mail, else people whose first (or a
-    mentor's last) name starts with it, by first name; at most `limit`."""
+    mentor's last) name starts with it, by first name; at most `limit`. With `among` (a select
+    of person ids, e.g. the youths who have had a pair), only those are found: a form's short
+    list to pick one from."""
     text = " ".join(query.split())[:QUERY_MAX]
     if not text:
         return []
@@ -87,7 +99,7 @@ async def find_people(
                 ContactPoint.channel == channel, ContactPoint.address == address
             )
         )
-        statement = _people(programme_id).where(Person.id == (owner or 0))
+        statement = _people(programme_id, among).where(Person.id == (owner or 0))
         how = "phone" if phone else "email"
     else:
         conditions = [_starts(Person.first_name, text), _starts(Mentor.last_name, text)]
@@ -96,10 +108,18 @@ async def find_people(
             conditions.append(_starts(Person.first_name, first) & _starts(Mentor.last_name, last))
         condition = or_(*conditions)
         statement = (
-            _people(programme_id)
+            _people(programme_id, among)
             .where(condition, Person.role != Role.UNKNOWN)
             .order_by(Person.first_name, Person.id)
         )
         how = "name"
     rows = (await session.execute(statement.limit(limit))).all()
-    return [Found(p.id, p.first_name, surname, p.role, p.status, how) for p, surname in rows]
+    return _found(rows, how)
+
+
+async def found_by_id(
+    session: AsyncSession, programme_id: int, person_id: int, *, among: Select[int]
+) -> Sequence[Found]:
+    """The one person named by id (a link such as "register an outcome for Omar"), if among."""
+    rows = (await session.execute(_people(programme_id, among).where(Person.id == person_id))).all()
+    return _found(rows, "id")

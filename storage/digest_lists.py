@@ -111,7 +111,8 @@ async def active_lists(
         .group_by(OutboxMessage.person_id)
         .subquery("person_unanswered")
     )
-    youth_waits, mentor_waits = waiting.alias("youth_unanswered"), waiting.alias("mentor_unanswered")
+    youth_waits = waiting.alias("youth_unanswered")
+    mentor_waits = waiting.alias("mentor_unanswered")
     unanswered = func.coalesce(youth_waits.c.unanswered, 0) + func.coalesce(
         mentor_waits.c.unanswered, 0
     )

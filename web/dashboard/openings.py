@@ -9,21 +9,21 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import OpeningStatus
 from mentoring.audit import record
 from mentoring.companies import companies_by_name
 from mentoring.lookups import lookup
 from mentoring.openings import (
     ORIGINS,
-    active_youths,
     confirm_job_opening,
     fill_job_opening,
     mentors_of_programme,
     opening_rows,
     register_job_opening,
     withdraw_job_opening,
+    youths_to_fill,
 )
 from mentoring.programmes import Programme
+from mentoring.search import LIMIT
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
@@ -41,11 +41,16 @@ routes = web.RouteTableDef()
 @routes.get("/openings")
 @login_required
 async def openings(request: web.Request) -> web.StreamResponse:
+    # "Filled by": the youth is found with the person search, for one open opening at a time
+    # ("fill" its id, "find" the search): a short list to pick from, never every youth.
+    fill = request.query.get("fill", "")
+    find = request.query.get("find", "").strip()
+
     async def load(db: AsyncSession, programme: Programme) -> dict[str, Any]:
         rows = await opening_rows(db, programme.id)
         companies = await companies_by_name(db, programme.id)
         # Only what the page shows: the mentors for the form (shown with a company to pick),
-        # the youths for the open openings' "filled by".
+        # the youths found for the opening being filled.
         return {
             "openings": [
                 {"opening": o, "company": c, "filled_by": y, "mentor": m, "partner": p}
@@ -53,9 +58,12 @@ async def openings(request: web.Request) -> web.StreamResponse:
             ],
             "companies": companies,
             "partners": [c for c in companies if c.partner_kind is not None],
-            "youths": await active_youths(db, programme.id)
-            if any(o.status == OpeningStatus.OPEN for o, *_ in rows)
+            "fill": int(fill) if fill.isdigit() else None,
+            "find": find,
+            "youths": await youths_to_fill(db, programme.id, find)
+            if find and fill.isdigit()
             else [],
+            "limit": LIMIT,
             "mentors": await mentors_of_programme(db, programme.id) if companies else [],
             "kinds": list(await lookup(db, "job_kind")),
             "origins": ORIGINS,

@@ -9,8 +9,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from mentoring.audit import record
 from mentoring.lookups import lookup
-from mentoring.outcomes import matched_youths, outcome_rows, register_outcome
+from mentoring.outcomes import outcome_rows, register_outcome, youths_to_register
 from mentoring.programmes import Programme
+from mentoring.search import LIMIT
 from web.auth import SignedIn, check_csrf, login_required
 from web.dashboard.common import (
     act,
@@ -27,7 +28,10 @@ routes = web.RouteTableDef()
 @routes.get("/outcomes")
 @login_required
 async def outcomes(request: web.Request) -> web.StreamResponse:
+    # The youth is found with the person search ("find") or named by id ("youth", a link from
+    # the overview or the youth's page): a short list to pick from, never every matched youth.
     chosen = request.query.get("youth", "")
+    find = request.query.get("find", "").strip()
 
     async def load(db: AsyncSession, programme: Programme) -> dict[str, Any]:
         rows = await outcome_rows(db, programme.id)
@@ -39,9 +43,15 @@ async def outcomes(request: web.Request) -> web.StreamResponse:
                 {"outcome": o, "name": n, "current": latest.get(o.youth_id) == o.id}
                 for o, n in rows
             ],
-            "youths": await matched_youths(db, programme.id),
+            "find": find,
+            "searched": bool(find or chosen.isdigit()),
+            "youths": await youths_to_register(
+                db, programme.id, find, int(chosen) if chosen.isdigit() else None
+            )
+            if find or chosen.isdigit()
+            else [],
+            "limit": LIMIT,
             "categories": list(await lookup(db, "outcome")),
-            "chosen": int(chosen) if chosen.isdigit() else None,
         }
 
     return await programme_page(request, "web/outcomes.html", load)
