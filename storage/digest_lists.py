@@ -100,7 +100,8 @@ async def active_lists(
         .subquery("pair_hours")
     )
     # Messages sent to a person that await a reply, past the grace period, per person (a
-    # pair's is its youth's and its mentor's together: they are two people).
+    # pair's is its youth's and its mentor's together: they are two people). A CTE: worked
+    # out once for both sides, as are the worries below.
     waiting = (
         select(OutboxMessage.person_id, func.count().label("unanswered"))
         .where(
@@ -109,7 +110,7 @@ async def active_lists(
             OutboxMessage.sent_at <= w.unanswered_before,
         )
         .group_by(OutboxMessage.person_id)
-        .subquery("person_unanswered")
+        .cte("person_unanswered")
     )
     youth_waits = waiting.alias("youth_unanswered")
     mentor_waits = waiting.alias("mentor_unanswered")
@@ -156,7 +157,7 @@ async def active_lists(
         )
         .where(CheckinAnswer.score <= w.worrying_score, CheckinAnswer.answered_at <= w.as_of)
         .group_by(CheckinAnswer.match_id, CheckinAnswer.person_id)
-        .subquery("pair_worries")
+        .cte("pair_worries")
     )
     youth_worry, mentor_worry = worries.alias("youth_worry"), worries.alias("mentor_worry")
     # Paused by the coordinator as of the digest's moment (mentoring/pair_actions.py): neither

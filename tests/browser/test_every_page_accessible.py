@@ -97,6 +97,7 @@ async def test_every_dashboard_page_passes_axe_and_fits_a_phone(live: Live) -> N
         "/youths/{id}/match": f"/youths/{live.data.omar}/match",
         "/imports/{token}": preview,
         "/search": "/search?q=sa",
+        "/outcomes": "/outcomes?find=sa",  # with the youths found to pick from
         "/digest/preview": "/digest/preview",
         **{path: "/" + link.split("/", 3)[3] for path, link in signed.items()},
     }
