@@ -13,17 +13,18 @@ from tests.test_dashboard import Dashboard, dash  # noqa: F401 (the fixture)
 
 def _choices(page: str) -> list[int]:
     """The youths a page offers to pick from (its radio buttons named youth_id)."""
-    return [int(v) for v in re.findall(r'type="radio" id="[^"]+" name="youth_id" value="(\d+)"', page)]
+    radios = r'type="radio" id="[^"]+" name="youth_id" value="(\d+)"'
+    return [int(v) for v in re.findall(radios, page)]
 
 
-async def _get(dash: Dashboard, path: str) -> str:
-    response = await dash.client.get(path)
+async def _get(on: Dashboard, path: str) -> str:
+    response = await on.client.get(path)
     assert response.status == 200
     return await response.text()
 
 
 async def test_outcome_is_registered_for_a_youth_found_by_name_phone_or_from_their_page(
-    dash: Dashboard,
+    dash: Dashboard,  # noqa: F811 (the fixture imported above)
 ) -> None:
     await dash.login()
     # Omar gets a pair with Lone; Sara never had one, so no outcome can be registered for her.
@@ -50,13 +51,15 @@ async def test_outcome_is_registered_for_a_youth_found_by_name_phone_or_from_the
     assert _choices(chosen) == [dash.data.omar] and "required checked" in chosen
     assert _choices(await _get(dash, f"/outcomes?youth={dash.data.sara}")) == []
 
-    page = await dash.post("/outcomes", {"youth_id": str(dash.data.omar), "category": "education"})
+    await dash.post("/outcomes", {"youth_id": str(dash.data.omar), "category": "education"})
     async with dash.runtime.sessions() as s:
         outcomes = list(await s.scalars(select(Outcome.youth_id)))
     assert outcomes == [dash.data.omar]
 
 
-async def test_opening_is_filled_by_a_youth_found_by_name(dash: Dashboard) -> None:
+async def test_opening_is_filled_by_a_youth_found_by_name(
+    dash: Dashboard,  # noqa: F811 (the fixture imported above)
+) -> None:
     await dash.login()
     await dash.post("/companies", {"name": "Bager Hansen", "industry": "hospitality"})
     async with dash.runtime.sessions() as s:
