@@ -19,13 +19,11 @@ from mentoring.digest import (
     digest_window,
     ending_shown,
     listed_shown,
-    load_week_in_full,
     surveys_shown,
     unconfirmed_shown,
 )
 from mentoring.digest_model import (
     Dated,
-    Digest,
     Listed,
     RiskPair,
     Shown,
@@ -41,7 +39,6 @@ from mentoring.targets import targets
 from storage import live
 from storage.digest_lists import active_lists, proposals, surveys_due, unreachable_people
 from storage.digest_sql import jit_off
-from storage.queries import DigestFacts
 from storage.targets import measure_targets
 
 
@@ -103,10 +100,3 @@ async def overview_now(
         unconfirmed=unconfirmed_shown(await proposals(session, programme.id, w), w),
         unreachable=listed_shown(await unreachable_people(session, programme.id), w),
     )
-
-
-async def pairs_now(
-    session: AsyncSession, programme_id: int, now: datetime, tz: ZoneInfo
-) -> tuple[DigestFacts, Digest]:
-    """Every pair with its facts as of now (hours this month reported until now)."""
-    return await load_week_in_full(session, programme_id, iso_week(local_day(now, tz)), now, tz)
