@@ -19,6 +19,7 @@ transaction (about 15 % of an inbound text's CPU time in the inbound benchmark).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import os
@@ -191,3 +192,29 @@ async def unit_of_work(sessions: async_sessionmaker[AsyncSession]) -> AsyncItera
             session.bind, AsyncEngine
         ):
             await checkpoint(session.bind)
+
+
+def reads_at_once(engine: AsyncEngine) -> bool:
+    """Whether independent reads gain from sessions of their own at the same time: on PostgreSQL
+    each connection is a server process of its own; a SQLite file here has a pool of one
+    connection, on which they would only queue (and an in-memory one cannot share it)."""
+    return engine.dialect.name == "postgresql"
+
+
+async def read_together(
+    sessions: async_sessionmaker[AsyncSession],
+    *parts: Callable[[AsyncSession], Awaitable[Any]],
+    at_once: bool,
+) -> list[Any]:
+    """Run reading parts that do not depend on each other: `at_once`, each in a session of its
+    own, at the same time (each sees the database as of its own start); otherwise one after the
+    other in one session. Nothing is committed."""
+    if not at_once:
+        async with sessions() as session:
+            return [await part(session) for part in parts]
+
+    async def alone(part: Callable[[AsyncSession], Awaitable[Any]]) -> Any:
+        async with sessions() as session:
+            return await part(session)
+
+    return list(await asyncio.gather(*(alone(part) for part in parts)))

@@ -51,16 +51,20 @@ CALL_DUE = {"first_month": 1, "no_call_month": 2, "worrying_checkin": 3}
 CALL_WHY = {code: why for why, code in CALL_DUE.items()}
 
 
-async def _last_meeting(session: AsyncSession, as_of: datetime) -> Any:
-    """A pair's last held or confirmed meeting, as a per-pair look-up. PostgreSQL takes the
-    latest of each status from the index's end (with both in one look-up it reads every
-    meeting of the pair); SQLite finds the end of each status itself."""
+HELD_OR_CONFIRMED = (MeetingStatus.HELD, MeetingStatus.CONFIRMED)
+
+
+async def _last_meeting(session: AsyncSession, pair_id: Any, as_of: datetime) -> Any:
+    """A pair's last held or confirmed meeting up to `as_of`, as a per-pair look-up (for the
+    few rows a list names). PostgreSQL takes the latest of each status from the index's end
+    (with both in one look-up it reads every meeting of the pair); SQLite finds the end of each
+    status itself."""
 
     def latest(*statuses: MeetingStatus) -> Any:
         return (
             select(func.max(Meeting.starts_at))
             .where(
-                Meeting.match_id == Match.id,
+                Meeting.match_id == pair_id,
                 Meeting.status.in_(statuses),
                 Meeting.starts_at <= as_of,
             )
@@ -69,7 +73,39 @@ async def _last_meeting(session: AsyncSession, as_of: datetime) -> Any:
 
     if (await session.connection()).dialect.name == "postgresql":
         return func.greatest(latest(MeetingStatus.HELD), latest(MeetingStatus.CONFIRMED))
-    return latest(MeetingStatus.HELD, MeetingStatus.CONFIRMED)
+    return latest(*HELD_OR_CONFIRMED)
+
+
+def _quiet(w: DigestWindow) -> Any:
+    """The no-meeting rule for every active pair at once: no held or confirmed meeting in
+    [quiet_before, as_of], and either an earlier one or a start on or before quiet_start_on
+    (the same as "the last meeting is before quiet_before, or there was none and the pair
+    started long enough ago"). The pairs that met lately come from one grouped pass over the
+    fortnight's meetings; the per-pair look-up of an earlier meeting runs only for the pairs
+    that did not meet lately and started since quiet_start_on (a few new pairs), not for all
+    of them, which was most of the overview's time on PostgreSQL."""
+    lately = (
+        select(Meeting.match_id)
+        .where(
+            Meeting.status.in_(HELD_OR_CONFIRMED),
+            Meeting.starts_at >= w.quiet_before,
+            Meeting.starts_at <= w.as_of,
+        )
+        .group_by(Meeting.match_id)
+        .subquery("met_lately")
+    )
+    met_before = (
+        select(Meeting.id)
+        .where(
+            Meeting.match_id == Match.id,
+            Meeting.status.in_(HELD_OR_CONFIRMED),
+            Meeting.starts_at < w.quiet_before,
+        )
+        .exists()
+    )
+    return lately, and_(
+        lately.c.match_id.is_(None), or_(Match.starts_on <= w.quiet_start_on, met_before)
+    )
 
 
 @dataclass(frozen=True)
@@ -89,7 +125,7 @@ async def active_lists(
     the lists name (plus an even sample of the pairs by hours, for the chart, unless `hours`
     is False: the overview has no chart, and its `hours` list is then empty) fetched.
     On PostgreSQL the caller turns JIT off first (`storage.digest_sql.jit_off`)."""
-    last_meeting = await _last_meeting(session, w.as_of)
+    lately, quiet = _quiet(w)
     # Each look-up below is aggregated once, over the rows that can matter (GROUP BY), and
     # joined to the active pairs: no per-pair subquery runs for the tables that are empty
     # for most pairs. Hours reported this month (until the week's end), per pair:
@@ -193,13 +229,14 @@ async def active_lists(
             Match.ends_on,
             Match.unsure_flag_at,
             Match.at_risk_reason,
-            last_meeting.label("last_meeting_at"),
+            flag(quiet).label("quiet"),
             func.coalesce(month_hours.c.minutes, 0).label("minutes"),
             unanswered.label("unanswered"),
             call_due("youth", youth_worry.c.worried_at).label("youth_due"),
             call_due("mentor", mentor_worry.c.worried_at).label("mentor_due"),
             flag(paused).label("paused"),
         )
+        .outerjoin(lately, lately.c.match_id == Match.id)
         .outerjoin(month_hours, month_hours.c.match_id == Match.id)
         .outerjoin(youth_waits, youth_waits.c.person_id == Match.youth_id)
         .outerjoin(mentor_waits, mentor_waits.c.person_id == Match.mentor_id)
@@ -223,12 +260,7 @@ async def active_lists(
     )
     f = facts.c
     reasons = [
-        flag(
-            or_(
-                and_(f.last_meeting_at.is_not(None), f.last_meeting_at < w.quiet_before),
-                and_(f.last_meeting_at.is_(None), f.starts_on <= w.quiet_start_on),
-            )
-        ),
+        f.quiet,
         flag(and_(f.starts_on <= w.hours_month, f.minutes < w.commitment_minutes))
         if w.hours_check
         else literal(0),
@@ -297,6 +329,7 @@ async def active_lists(
                 ruled,
                 (flag(r.id.in_(select(sample.c.id))) if hours else literal(0)).label("sampled"),
                 totals,
+                (await _last_meeting(session, r.id, w.as_of)).label("last_meeting_at"),
                 first_name(r.youth_id).label("youth_name"),
                 first_name(r.mentor_id).label("mentor_name"),
             )

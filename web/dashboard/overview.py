@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from mentoring.matching import free_places, waiting_summary
 from mentoring.today import overview_now
 from web.auth import login_required
 from web.dashboard.common import now_and_today, programme_of, render
@@ -19,19 +18,17 @@ routes = web.RouteTableDef()
 async def overview(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     now, today = now_and_today(request)
-    tz = runtime.settings.tz
     async with runtime.sessions() as db:
         programme = await programme_of(request, db)
-        digest = await overview_now(db, programme, now, tz)
-        waiting, oldest = await waiting_summary(db, programme.id)
-        mentors_free, _ = await free_places(db, programme.id)
+    digest = await overview_now(runtime, programme, now)
+    oldest = digest.waiting_since
     return render(
         request,
         "web/overview.html",
         digest=digest,
         today=today,
         programme=programme,
-        waiting=waiting,
+        waiting=digest.waiting,
         longest_wait=(today - runtime.renderer.local(oldest).date()).days if oldest else 0,
-        mentors_free=mentors_free,
+        mentors_free=digest.mentors_free,
     )
