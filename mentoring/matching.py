@@ -23,9 +23,11 @@ import numpy.typing as npt
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import OPEN, Approval, PersonStatus, Role
+from core.statuses import OPEN, PersonStatus, Role
 from mentoring.errors import NotFound
 from mentoring.postcodes import PostcodeTable, distance_matrix, load_table
+from storage.digest_sql import jit_off
+from storage.mentor_room import TAKEN, mentors_with_room
 from storage.models import Match, Mentor, Person, Youth
 
 W_INDUSTRY = 40.0
@@ -365,16 +367,6 @@ def _youth_profile(person: Person, youth: Youth) -> YouthProfile:
     )
 
 
-def _taken() -> Any:
-    """Open pairs per mentor, one grouped pass (a count per mentor row is far slower)."""
-    return (
-        select(Match.mentor_id, func.count().label("n"))
-        .where(Match.status.in_(OPEN))
-        .group_by(Match.mentor_id)
-        .subquery()
-    )
-
-
 @dataclass(frozen=True)
 class MentorPool:
     """The mentors scoring reads, and the counts over every approved, active mentor with room
@@ -402,40 +394,26 @@ async def mentor_pool(
     a youth placed with a later mentor of a kind can move to a free place among the first ones
     for the same score. At national scale that is a few rows instead of tens of thousands.
     `only`: that one mentor (if approved, active and with room), and the counts over them."""
-    open_count = (
-        select(func.count())
-        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(OPEN))
-        .scalar_subquery()
-    )
+    await jit_off(session)  # PostgreSQL's estimate for 50,000 mentors would compile the plan
     has_time = func.coalesce(func.length(Mentor.availability), 0) > 0
     approved = (
-        select(
+        mentors_with_room(
+            programme_id,
             Person.id, Person.first_name, Mentor.industry, Mentor.postcode, Mentor.languages,
-            Mentor.availability, Mentor.capacity, open_count.label("taken"),
-            has_time.label("has_time"),
+            Mentor.availability, Mentor.capacity, TAKEN.label("taken"), has_time.label("has_time"),
+            only=only,
         )
-        .join(Mentor, Mentor.person_id == Person.id)
-        .where(
-            Person.programme_id == programme_id,
-            Person.status == PersonStatus.ACTIVE,
-            Mentor.approval == Approval.APPROVED,
-            *([Person.id == only] if only is not None else []),
-        )
-        .cte("approved_mentors")
+        .cte("mentors_with_room")
         .prefix_with("MATERIALIZED")
     )  # fmt: skip
     a = approved.c
     kinds = (a.industry, a.postcode, a.languages, a.has_time, a.capacity, a.taken)
-    ranked = (
-        select(
-            approved,
-            func.row_number().over(partition_by=kinds, order_by=a.id).label("rank"),
-            func.count().over().label("with_room"),
-            func.sum(a.capacity - a.taken).over().label("places"),
-        )
-        .where(a.taken < a.capacity)
-        .subquery()
-    )
+    ranked = select(
+        approved,
+        func.row_number().over(partition_by=kinds, order_by=a.id).label("rank"),
+        func.count().over().label("with_room"),
+        func.sum(a.capacity - a.taken).over().label("places"),
+    ).subquery()
     r = ranked.c
     query = select(
         r.id, r.first_name, r.industry, r.postcode, r.languages, r.availability, r.capacity,
@@ -474,20 +452,9 @@ async def available_mentors(
 
 async def free_places(session: AsyncSession, programme_id: int) -> tuple[int, int]:
     """How many approved, active mentors have room now, and how many free places they have."""
-    taken = _taken()
-    free = Mentor.capacity - func.coalesce(taken.c.n, 0)
     mentors, places = (
         await session.execute(
-            select(func.count(), func.sum(free))
-            .select_from(Person)
-            .join(Mentor, Mentor.person_id == Person.id)
-            .outerjoin(taken, taken.c.mentor_id == Mentor.person_id)
-            .where(
-                Person.programme_id == programme_id,
-                Person.status == PersonStatus.ACTIVE,
-                Mentor.approval == Approval.APPROVED,
-                free > 0,
-            )
+            mentors_with_room(programme_id, func.count(), func.sum(Mentor.capacity - TAKEN))
         )
     ).one()
     return int(mentors or 0), int(places or 0)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, or_, select, true, union
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from core.statuses import ENDED, OPEN, SENT, Approval, MatchStatus, MeetingStatus, PersonStatus
+from core.statuses import ENDED, SENT, MatchStatus, MeetingStatus, PersonStatus
 from storage.digest_sql import (
     HOURS_SAMPLES,
     SHOWN,
@@ -30,6 +30,7 @@ from storage.digest_sql import (
     pair_row,
     person_listing,
 )
+from storage.mentor_room import TAKEN, mentors_with_room
 from storage.models import (
     AuditEntry,
     CheckinAnswer,
@@ -544,31 +545,16 @@ async def people_lists(session: AsyncSession, programme_id: int, w: DigestWindow
         .order_by(Youth.waiting_since, Person.id),
         lambda r: PersonFacts(r[0], r[1] or "", r[2], r[3]),
     )
-    open_pairs = (
-        select(Match.mentor_id, func.count().label("taken"))
-        .where(Match.status.in_(OPEN))
-        .group_by(Match.mentor_id)
-        .subquery()
-    )
-    taken = func.coalesce(open_pairs.c.taken, 0)
     mentors_free = await person_listing(
         session,
-        select(
+        mentors_with_room(
+            programme_id,
             Person.id,
             Person.first_name,
             Mentor.capacity,
-            taken,
+            TAKEN,
             func.count().over().label("total"),
-        )
-        .join(Mentor, Mentor.person_id == Person.id)
-        .outerjoin(open_pairs, open_pairs.c.mentor_id == Person.id)
-        .where(
-            Person.programme_id == programme_id,
-            Person.status == PersonStatus.ACTIVE,
-            Mentor.approval == Approval.APPROVED,
-            Mentor.capacity > taken,
-        )
-        .order_by(Person.first_name, Person.id),
+        ).order_by(Person.first_name, Person.id),
         lambda r: PersonFacts(r[0], r[1] or "", None, str(r[2]), int(r[2]) - int(r[3])),
     )
     unreachable = await unreachable_people(session, programme_id)

@@ -18,9 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from core.statuses import (
-    OPEN,
     SENT,
-    Approval,
     FollowUpState,
     MatchStatus,
     MeetingStatus,
@@ -28,6 +26,7 @@ from core.statuses import (
     Role,
 )
 from storage.company_ledger import company_days
+from storage.mentor_room import TAKEN, mentors_with_room
 from storage.models import (
     AuditEntry,
     CheckinAnswer,
@@ -305,22 +304,10 @@ async def digest_facts(
     )
     waiting = [PersonFacts(i, n or "", s, g) for i, n, s, g in waiting_rows.all()]
 
-    open_count = (
-        select(func.count())
-        .where(Match.mentor_id == Mentor.person_id, Match.status.in_(OPEN))
-        .correlate(Mentor)
-        .scalar_subquery()
-    )
     mentor_rows = await session.execute(
-        select(Person.id, Person.first_name, Mentor.capacity, open_count)
-        .join(Mentor, Mentor.person_id == Person.id)
-        .where(
-            Person.programme_id == programme_id,
-            Person.status == PersonStatus.ACTIVE,
-            Mentor.approval == Approval.APPROVED,
-            Mentor.capacity > open_count,
-        )
-        .order_by(Person.first_name, Person.id)
+        mentors_with_room(
+            programme_id, Person.id, Person.first_name, Mentor.capacity, TAKEN
+        ).order_by(Person.first_name, Person.id)
     )
     mentors_free = [
         PersonFacts(i, n or "", None, str(cap), int(cap) - int(used))
