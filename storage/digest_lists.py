@@ -81,19 +81,14 @@ def _quiet(w: DigestWindow) -> Any:
     """The no-meeting rule for every active pair at once: no held or confirmed meeting in
     [quiet_before, as_of], and either an earlier one or a start on or before quiet_start_on
     (the same as "the last meeting is before quiet_before, or there was none and the pair
-    started long enough ago"). The pairs that met lately come from one grouped pass over the
+    started long enough ago"). The pairs that met lately come from one pass over the
     fortnight's meetings; the per-pair look-up of an earlier meeting runs only for the pairs
     that did not meet lately and started since quiet_start_on (a few new pairs), not for all
     of them, which was most of the overview's time on PostgreSQL."""
-    lately = (
-        select(Meeting.match_id)
-        .where(
-            Meeting.status.in_(HELD_OR_CONFIRMED),
-            Meeting.starts_at >= w.quiet_before,
-            Meeting.starts_at <= w.as_of,
-        )
-        .group_by(Meeting.match_id)
-        .subquery("met_lately")
+    met_lately = select(Meeting.match_id).where(
+        Meeting.status.in_(HELD_OR_CONFIRMED),
+        Meeting.starts_at >= w.quiet_before,
+        Meeting.starts_at <= w.as_of,
     )
     met_before = (
         select(Meeting.id)
@@ -104,9 +99,7 @@ def _quiet(w: DigestWindow) -> Any:
         )
         .exists()
     )
-    return lately, and_(
-        lately.c.match_id.is_(None), or_(Match.starts_on <= w.quiet_start_on, met_before)
-    )
+    return and_(Match.id.not_in(met_lately), or_(Match.starts_on <= w.quiet_start_on, met_before))
 
 
 @dataclass(frozen=True)
@@ -126,7 +119,7 @@ async def active_lists(
     the lists name (plus an even sample of the pairs by hours, for the chart, unless `hours`
     is False: the overview has no chart, and its `hours` list is then empty) fetched.
     On PostgreSQL the caller turns JIT off first (`storage.digest_sql.jit_off`)."""
-    lately, quiet = _quiet(w)
+    quiet = _quiet(w)
     # Each look-up below is aggregated once, over the rows that can matter (GROUP BY), and
     # joined to the active pairs: no per-pair subquery runs for the tables that are empty
     # for most pairs. Hours reported this month (until the week's end), per pair:
@@ -221,7 +214,21 @@ async def active_lists(
             else_=0,
         )
 
-    facts = (
+    minutes = func.coalesce(month_hours.c.minutes, 0)
+    reasons = [
+        flag(quiet),
+        flag(and_(Match.starts_on <= w.hours_month, minutes < w.commitment_minutes))
+        if w.hours_check
+        else literal(0),
+        flag(unanswered > 0),
+        flag(and_(Match.unsure_flag_at.is_not(None), Match.unsure_flag_at <= w.as_of)),
+        flag(and_(Match.at_risk_reason.is_not(None), Match.at_risk_reason != "")),
+    ]
+    # The facts and the rules, worked out once per pair in one pass: every later use reads
+    # plain columns. At risk: the active pairs started by today and not paused, with at least
+    # one of these reasons as of the digest's moment; due a call: the same pairs with a side due
+    # by `call_due`.
+    ruled = (
         select(
             Match.id,
             Match.youth_id,
@@ -230,14 +237,14 @@ async def active_lists(
             Match.ends_on,
             Match.unsure_flag_at,
             Match.at_risk_reason,
-            flag(quiet).label("quiet"),
-            func.coalesce(month_hours.c.minutes, 0).label("minutes"),
+            minutes.label("minutes"),
             unanswered.label("unanswered"),
             call_due("youth", youth_worry.c.worried_at).label("youth_due"),
             call_due("mentor", mentor_worry.c.worried_at).label("mentor_due"),
             flag(paused).label("paused"),
+            case((paused, 0), else_=sum(reasons[1:], reasons[0])).label("reasons"),
+            flag(and_(Match.ends_on >= w.today, Match.ends_on <= w.ending_until)).label("ending"),
         )
-        .outerjoin(lately, lately.c.match_id == Match.id)
         .outerjoin(month_hours, month_hours.c.match_id == Match.id)
         .outerjoin(youth_waits, youth_waits.c.person_id == Match.youth_id)
         .outerjoin(mentor_waits, mentor_waits.c.person_id == Match.mentor_id)
@@ -255,28 +262,6 @@ async def active_lists(
             Match.status == MatchStatus.ACTIVE,
             Match.starts_on.is_not(None),
             Match.starts_on <= w.today,
-        )
-        .cte("active_facts")
-        .prefix_with("MATERIALIZED")
-    )
-    f = facts.c
-    reasons = [
-        f.quiet,
-        flag(and_(f.starts_on <= w.hours_month, f.minutes < w.commitment_minutes))
-        if w.hours_check
-        else literal(0),
-        flag(f.unanswered > 0),
-        flag(and_(f.unsure_flag_at.is_not(None), f.unsure_flag_at <= w.as_of)),
-        flag(and_(f.at_risk_reason.is_not(None), f.at_risk_reason != "")),
-    ]
-    # The rules, applied once per pair: every later use reads plain columns. At risk: the
-    # active pairs started by today and not paused, with at least one of these reasons as of
-    # the digest's moment; due a call: the same pairs with a side due by `call_due`.
-    ruled = (
-        select(
-            facts,
-            case((f.paused > 0, 0), else_=sum(reasons[1:], reasons[0])).label("reasons"),
-            flag(and_(f.ends_on >= w.today, f.ends_on <= w.ending_until)).label("ending"),
         )
         .cte("active_ruled")
         .prefix_with("MATERIALIZED")
