@@ -19,11 +19,18 @@ async def record(
     action: str,
     entity: str | None = None,
     entity_id: int | None = None,
+    *,
+    at: datetime | None = None,
     **details: Any,
 ) -> None:
-    session.add(
-        AuditEntry(actor=actor, action=action, entity=entity, entity_id=entity_id, details=details)
+    """An audit row; `at`: the domain's moment, where a rule reads the row back as history (the
+    database's clock otherwise)."""
+    entry = AuditEntry(
+        actor=actor, action=action, entity=entity, entity_id=entity_id, details=details
     )
+    if at is not None:
+        entry.at = at
+    session.add(entry)
 
 
 @dataclass(frozen=True)

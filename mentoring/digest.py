@@ -505,6 +505,7 @@ async def _in_full(
         unanswered_before=facts_as_of - RULES.unanswered_after,
         tz=tz,
         worrying_score=RULES.worrying_score,
+        paused_as_of=as_of,
     )
     figures = await measure_targets(session, facts.programme, as_of, today, tz)
     digest = build_digest(facts, figures, week, as_of, tz)

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from core.clock import local_date
 from core.statuses import MatchStatus, PersonStatus
 from mentoring import followups, outbound
 from mentoring.audit import record
@@ -30,6 +31,7 @@ from mentoring.matches import close_match, extend_match, get_match
 from mentoring.pairs import open_match_for, partner_name
 from messaging.render import Renderer
 from storage.models import Match, Person, Youth
+from storage.pair_pauses import PAUSED_ACTION, RESUMED_ACTION
 
 
 async def _tell_both(
@@ -62,7 +64,7 @@ async def pause(
     match.paused_at = now
     held = await followups.hold(session, match.id)
     await _tell_both(session, renderer, match, "pair_paused")
-    await record(session, actor, "pair.paused", "match", match.id, followups_held=held)
+    await record(session, actor, PAUSED_ACTION, "match", match.id, at=now, followups_held=held)
     return match
 
 
@@ -71,7 +73,7 @@ async def resume(
     renderer: Renderer,
     match_id: int,
     *,
-    today: date,
+    now: datetime,
     tz: ZoneInfo,
     actor: str,
 ) -> Match:
@@ -80,9 +82,11 @@ async def resume(
         raise DomainError("pair_not_paused")
     match.paused_at = None
     released = await followups.release(session, match.id)
-    await plan_no_meeting_check(session, match, today, tz)
+    await plan_no_meeting_check(session, match, local_date(now, tz), tz)
     await _tell_both(session, renderer, match, "pair_resumed")
-    await record(session, actor, "pair.resumed", "match", match.id, followups_released=released)
+    await record(
+        session, actor, RESUMED_ACTION, "match", match.id, at=now, followups_released=released
+    )
     return match
 
 

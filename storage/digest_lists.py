@@ -45,6 +45,7 @@ from storage.models import (
     Person,
     Youth,
 )
+from storage.pair_pauses import paused_then
 from storage.queries import CALL_ACTION, PersonFacts
 
 # Why a side is due a call, as the SQL codes it (0: not due).
@@ -192,7 +193,11 @@ async def active_lists(
     youth_worry, mentor_worry = worries.alias("youth_worry"), worries.alias("mentor_worry")
     # Paused by the coordinator as of the digest's moment (mentoring/pair_actions.py): neither
     # at risk nor due a call until resumed.
-    paused = and_(Match.paused_at.is_not(None), Match.paused_at <= w.as_of)
+    pauses = paused_then(w.as_of)
+    paused = or_(
+        and_(Match.paused_at.is_not(None), Match.paused_at <= w.as_of),
+        pauses.c.match_id.is_not(None),
+    )
     needed = flag(Match.starts_on <= w.one_call_from) + flag(Match.starts_on <= w.two_calls_from)
 
     def call_due(who: str, worried_at: Any) -> Any:
@@ -246,6 +251,7 @@ async def active_lists(
             flag(and_(Match.ends_on >= w.today, Match.ends_on <= w.ending_until)).label("ending"),
         )
         .outerjoin(month_hours, month_hours.c.match_id == Match.id)
+        .outerjoin(pauses, pauses.c.match_id == Match.id)
         .outerjoin(youth_waits, youth_waits.c.person_id == Match.youth_id)
         .outerjoin(mentor_waits, mentor_waits.c.person_id == Match.mentor_id)
         .outerjoin(calls, calls.c.match_id == Match.id)

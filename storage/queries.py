@@ -46,6 +46,7 @@ from storage.models import (
     Programme,
     Youth,
 )
+from storage.pair_pauses import paused_then
 
 CALL_ACTION = "coordinator_call"
 
@@ -162,13 +163,17 @@ async def digest_facts(
     unanswered_before: datetime,
     tz: ZoneInfo,
     worrying_score: int,
+    paused_as_of: datetime | None = None,
 ) -> DigestFacts:
     """Every pair, meeting and person behind the figures (the committee report), in 17
     statements whose result sets grow with the programme. A message sent by
-    `unanswered_before` and still awaiting its reply counts as unanswered (the domain's rule)."""
+    `unanswered_before` and still awaiting its reply counts as unanswered (the domain's rule).
+    A pair's `paused_at` is the pause running at `paused_as_of` (default `as_of`): the moment
+    the digest's rules are applied, which for a past week is before the facts' `as_of`."""
     programme = (await session.scalars(select(Programme).where(Programme.id == programme_id))).one()
     youth_p, mentor_p = aliased(Person), aliased(Person)
     prog_matches = select(Match.id).where(Match.programme_id == programme_id)
+    pauses = paused_then(paused_as_of or as_of)
 
     rows = await session.execute(
         select(
@@ -187,8 +192,10 @@ async def digest_facts(
             Match.end_reason,
             Match.at_risk_reason,
             Match.unsure_flag_at,
-            Match.paused_at,
+            # the pause at `as_of` by the audit log, else the one running now
+            func.coalesce(pauses.c.paused_at, Match.paused_at),
         )
+        .outerjoin(pauses, pauses.c.match_id == Match.id)
         .join(youth_p, youth_p.id == Match.youth_id)
         .join(mentor_p, mentor_p.id == Match.mentor_id)
         .join(Youth, Youth.person_id == Match.youth_id)

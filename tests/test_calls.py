@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 
 from core.clock import local_date
+from mentoring import pair_actions
 from mentoring.checkin_answers import answer_row
-from mentoring.digest import load_week_in_full
-from mentoring.digest_model import iso_week
+from mentoring.digest import load_digest, load_week_in_full
+from mentoring.digest_model import Digest, iso_week
 from mentoring.matches import accept_match, create_match
 from storage.models import AuditEntry, Match, Note
 from storage.queries import CALL_ACTION
@@ -175,3 +176,38 @@ async def test_a_call_to_another_pair_does_not_answer_a_worrying_check_in(
     assert await _call_list(dash) == {
         sara: "ring til den unge (et bekymrende svar i et check-in siden sidste opkald)"
     }
+
+
+async def test_last_weeks_digest_knows_a_pair_was_paused_then(dash: Dashboard) -> None:
+    """Sara and Henrik (started 40 days ago, never met nor called) were paused on Monday 16
+    November and resumed on Tuesday 24 November. Last week's digest (as of Sunday 22 November,
+    the pause running) leaves them out of the call and at-risk lists; this week's (as of
+    Thursday 26 November, resumed) lists them: both the weekly digest and the full report."""
+    await dash.login()
+    pair = await _pair(dash, dash.data.sara, dash.data.henrik, NOW - timedelta(days=40))
+    other = await _pair(dash, dash.data.omar, dash.data.lone, NOW - timedelta(days=40))
+    runtime = dash.runtime
+    async with runtime.transaction() as s:
+        await pair_actions.pause(
+            s, runtime.renderer, pair, now=NOW - timedelta(days=10), actor="coordinator:1"
+        )
+    async with runtime.transaction() as s:
+        await pair_actions.resume(
+            s, runtime.renderer, pair, now=NOW - timedelta(days=2), tz=COPENHAGEN,
+            actor="coordinator:1",
+        )  # fmt: skip
+        programme = (await s.get(Match, pair)).programme_id  # type: ignore[union-attr]
+
+    def named(digest: Digest) -> tuple[list[int], list[int]]:
+        calls = sorted(c.pair.match_id for c in digest.calls_due)
+        return calls, sorted(r.pair.match_id for r in digest.at_risk)
+
+    for week, expected in (
+        ("2026-W47", ([other], [other])),
+        ("2026-W48", (sorted([pair, other]), sorted([pair, other]))),
+    ):
+        async with runtime.sessions() as s:
+            weekly = await load_digest(s, programme, week, NOW, COPENHAGEN)
+            _, full = await load_week_in_full(s, programme, week, NOW, COPENHAGEN)
+        assert named(weekly) == expected, week
+        assert named(full) == expected, week

@@ -90,12 +90,12 @@ async def pause(request: web.Request) -> web.StreamResponse:
 async def resume(request: web.Request) -> web.StreamResponse:
     match_id = route_id(request)
     await check_csrf(request)
-    _, today = now_and_today(request)
+    now, _ = now_and_today(request)
     runtime = request.app[RUNTIME]
 
     async def action(db: AsyncSession, who: SignedIn) -> tuple[str, dict[str, Any]]:
         await pair_actions.resume(
-            db, runtime.renderer, match_id, today=today, tz=runtime.settings.tz, actor=who.actor
+            db, runtime.renderer, match_id, now=now, tz=runtime.settings.tz, actor=who.actor
         )
         return "pair_resumed", {}
 
