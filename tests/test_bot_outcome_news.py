@@ -14,10 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from core.runtime import Runtime
 from core.statuses import MatchStatus
 from messaging.gsm7 import sms_cost
-from storage.models import ContactPoint, InboxItem, Match, Outcome
+from storage.models import InboxItem, Match, Outcome
 from tests.conftest import NOW
-from tests.factories import active_pair
-from tests.fakes.chat import Chat
+from tests.fakes.chat import Chat, pair_on_sms_and_telegram
 from tests.runtime import make_runtime
 
 YOUTH_PHONE, MENTOR_CHAT = "+4522334466", "880022"
@@ -30,16 +29,8 @@ def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> 
 
 async def _pair(runtime: Runtime, language: str = "da") -> tuple[Chat, Chat, int, int]:
     """The youth by SMS and the mentor on Telegram, in a running pair."""
-    async with runtime.sessions() as session, session.begin():
-        y, m, match = await active_pair(session, NOW)
-        y.language = m.language = language
-        session.add(ContactPoint(person_id=y.id, channel="sms", address=YOUTH_PHONE, verified=True))
-        session.add(ContactPoint(person_id=m.id, channel="telegram", address=MENTOR_CHAT))
-    youth_chat = Chat(runtime, channel="sms", address=YOUTH_PHONE)
-    mentor_chat = Chat(runtime, channel="telegram", address=MENTOR_CHAT)
-    await youth_chat.replies()
-    await mentor_chat.replies()
-    return youth_chat, mentor_chat, y.id, match.id
+    p = await pair_on_sms_and_telegram(runtime, YOUTH_PHONE, MENTOR_CHAT, language)
+    return p.youth, p.mentor, p.youth_id, p.match_id
 
 
 async def _kept(runtime: Runtime) -> tuple[list[Outcome], list[InboxItem]]:

@@ -13,8 +13,8 @@ from mentoring.relay import counts
 from messaging.gsm7 import sms_cost
 from storage.models import ContactPoint, InboxItem, Match, OutboxMessage, RelayedMessage
 from tests.conftest import NOW
-from tests.factories import active_pair, youth
-from tests.fakes.chat import Chat
+from tests.factories import youth
+from tests.fakes.chat import Chat, pair_on_sms_and_telegram
 from tests.runtime import make_runtime
 
 YOUTH_PHONE, MENTOR_CHAT = "+4522334455", "880011"
@@ -27,16 +27,8 @@ def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> 
 
 async def _pair(runtime: Runtime, language: str = "da") -> tuple[Chat, Chat, int]:
     """Sara (youth) by SMS and Henrik (mentor) on Telegram, in a running pair."""
-    async with runtime.sessions() as session, session.begin():
-        y, m, match = await active_pair(session, NOW)
-        y.language = m.language = language
-        session.add(ContactPoint(person_id=y.id, channel="sms", address=YOUTH_PHONE, verified=True))
-        session.add(ContactPoint(person_id=m.id, channel="telegram", address=MENTOR_CHAT))
-    youth_chat = Chat(runtime, channel="sms", address=YOUTH_PHONE)
-    mentor_chat = Chat(runtime, channel="telegram", address=MENTOR_CHAT)
-    await youth_chat.replies()
-    await mentor_chat.replies()
-    return youth_chat, mentor_chat, match.id
+    p = await pair_on_sms_and_telegram(runtime, YOUTH_PHONE, MENTOR_CHAT, language)
+    return p.youth, p.mentor, p.match_id
 
 
 async def test_besked_reaches_the_mentor_with_the_first_name_only_and_he_answers_by_button(

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from bot.engine import process
 from bot.events import Incoming
 from core.runtime import Runtime
-from storage.models import OutboxMessage
+from storage.models import ContactPoint, OutboxMessage
+from tests.factories import active_pair
 
 
 @dataclass
@@ -75,3 +76,30 @@ class Chat:
         else:
             rows = await self.send(text, **kwargs)
         return "\n---\n".join(m.body or "" for m in rows)
+
+
+@dataclass(frozen=True)
+class PairChats:
+    """A running pair: the youth by SMS and the mentor on Telegram, each with their chat."""
+
+    youth: Chat
+    mentor: Chat
+    youth_id: int
+    match_id: int
+
+
+async def pair_on_sms_and_telegram(
+    runtime: Runtime, youth_phone: str, mentor_chat: str, language: str = "da"
+) -> PairChats:
+    """Sara (youth) by SMS and Henrik (mentor) on Telegram in a running pair, their earlier
+    messages read, so a test sees only what its own texts bring."""
+    async with runtime.sessions() as session, session.begin():
+        y, m, match = await active_pair(session, runtime.clock())
+        y.language = m.language = language
+        session.add(ContactPoint(person_id=y.id, channel="sms", address=youth_phone, verified=True))
+        session.add(ContactPoint(person_id=m.id, channel="telegram", address=mentor_chat))
+    youth = Chat(runtime, channel="sms", address=youth_phone)
+    mentor = Chat(runtime, channel="telegram", address=mentor_chat)
+    await youth.replies()
+    await mentor.replies()
+    return PairChats(youth, mentor, y.id, match.id)
