@@ -4,14 +4,10 @@ job openings through their life (a mentor's lead counts only once confirmed)."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import date, timedelta
 from pathlib import Path
 
-import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from core.statuses import OpeningStatus
 from mentoring.openings import register_job_opening
@@ -19,25 +15,14 @@ from mentoring.programmes import current_programme
 from storage.db import create_engine
 from storage.models import AuditEntry, Company, ContactLogEntry, JobOpening, Mentor
 from storage.targets import measure_targets
-from tests.browser.seed import dashboard_runtime, seed
+from tests import test_dashboard
 from tests.cli_helpers import clean_env, mentorbot
 from tests.conftest import COPENHAGEN, NOW
 from tests.test_dashboard import Dashboard
-from web.app import create_app
+
+dash = test_dashboard.dash  # the dashboard over real HTTP, on both databases
 
 TODAY = NOW.date()  # 2026-11-26; the dashboard's programme runs from 2026-11-01
-
-
-@pytest.fixture
-async def dash(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Dashboard]:
-    runtime = dashboard_runtime(engine, tmp_path, lambda: NOW)
-    data = await seed(runtime, NOW)
-    client = TestClient(TestServer(create_app(runtime)))
-    await client.start_server()
-    try:
-        yield Dashboard(client, runtime, data)
-    finally:
-        await client.close()
 
 
 async def _company(dash: Dashboard, name: str) -> Company:

@@ -5,12 +5,9 @@ and the one-year question at sign-up, editable by the coordinator."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
-from aiohttp.test_utils import TestClient, TestServer
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -30,15 +27,15 @@ from storage.models import (
     Person,
     Youth,
 )
-from tests import factories
-from tests.browser.seed import dashboard_runtime, seed
+from tests import factories, test_dashboard
 from tests.conftest import COPENHAGEN, NOW
 from tests.fakes.chat import Chat
 from tests.fakes.twilio_api import FakeTwilio
 from tests.outbox_helpers import sms_settings
 from tests.runtime import make_runtime
 from tests.test_dashboard import Dashboard
-from web.app import create_app
+
+dash = test_dashboard.dash  # the dashboard over real HTTP, on both databases
 
 MIA = "+4522334477"
 
@@ -46,18 +43,6 @@ MIA = "+4522334477"
 @pytest.fixture
 def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> Runtime:
     return make_runtime(engine, NOW, sessions)
-
-
-@pytest.fixture
-async def dash(engine: AsyncEngine, tmp_path: Path) -> AsyncIterator[Dashboard]:
-    runtime = dashboard_runtime(engine, tmp_path, lambda: NOW)
-    data = await seed(runtime, NOW)
-    client = TestClient(TestServer(create_app(runtime)))
-    await client.start_server()
-    try:
-        yield Dashboard(client, runtime, data)
-    finally:
-        await client.close()
 
 
 async def _send_sms(runtime: Runtime, twilio: FakeTwilio) -> None:
