@@ -126,6 +126,12 @@ class Settings(BaseSettings):
         return self.data_dir / "outbox"
 
     @property
+    def imports_dir(self) -> Path:
+        """CSV uploads waiting to be imported: the dashboard writes them, the retention job
+        deletes those left too long (mentoring.importing.forget_old_uploads)."""
+        return self.data_dir / "imports"
+
+    @property
     def telegram_enabled(self) -> bool:
         return self.telegram_bot_token is not None
 

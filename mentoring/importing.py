@@ -4,6 +4,9 @@ companies and job openings): every row validated, good rows in one transaction.
 Each row runs in its own savepoint, so a rejected row leaves nothing behind and the good rows
 still go in. A row already imported (same `ref`, phone or e-mail) is skipped, which makes the
 import safe to run twice. Reasons are rendered from templates/errors/ in the default language.
+
+A file uploaded on the dashboard waits in `Settings.imports_dir` until it is imported or
+discarded; one left longer than UPLOAD_RETENTION is deleted by the daily retention job.
 """
 
 from __future__ import annotations
@@ -12,6 +15,7 @@ import asyncio
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +32,10 @@ from mentoring.people import MentorForm, YouthForm, register_mentor, register_yo
 from mentoring.programmes import current_programme
 from storage.models import Company, ContactPoint, Mentor, Youth
 
+UPLOAD_RETENTION = timedelta(days=7)
+"""How long an upload neither imported nor discarded is kept (names and numbers of youths):
+a coordinator who checks a file on Monday may commit it any day that week, and not later."""
+UPLOAD_FILES = (".csv", ".json")  # the file and its job (web.dashboard.imports)
 PROGRESS_EVERY = 200  # rows between progress reports that yield to other requests
 REQUIRED = {
     "youths": {"first_name", "birth_year", "situation"},
@@ -203,3 +211,28 @@ async def import_csv(
         if dry_run:
             await session.rollback()
     return result
+
+
+def forget_old_uploads(folder: Path, now: datetime) -> int:
+    """Delete each upload (the file and its job) sent more than UPLOAD_RETENTION before `now`,
+    counted from the oldest of its files (the upload itself; the job is rewritten as it runs).
+    Returns how many uploads went. Blocking: run it in a thread."""
+    if not folder.is_dir():
+        return 0
+    uploads: dict[str, list[Path]] = {}
+    sent: dict[str, float] = {}
+    for path in folder.iterdir():
+        if path.suffix not in UPLOAD_FILES:
+            continue
+        try:
+            mtime = path.stat().st_mtime
+        except FileNotFoundError:  # imported or discarded meanwhile
+            continue
+        uploads.setdefault(path.stem, []).append(path)
+        sent[path.stem] = min(sent.get(path.stem, mtime), mtime)
+    cut = (now - UPLOAD_RETENTION).timestamp()
+    old = [token for token, at in sent.items() if at <= cut]
+    for token in old:
+        for path in uploads[token]:
+            path.unlink(missing_ok=True)
+    return len(old)

@@ -12,6 +12,7 @@ period has passed; the farewell's address goes as soon as it is sent (messaging.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import datetime, timedelta
 from typing import Any
@@ -25,6 +26,7 @@ from core.statuses import ENDED, OPEN, SENT, UNDELIVERED, OutboxStatus, PersonSt
 from mentoring import journal
 from mentoring.audit import record
 from mentoring.errors import NotFound
+from mentoring.importing import forget_old_uploads
 from mentoring.logins import purge_throttles
 from storage.db import checkpoint, checkpoint_after_commit, unit_of_work
 from storage.models import (
@@ -207,7 +209,8 @@ async def purge(runtime: Runtime) -> dict[str, int]:
     Counted from the end of the person's last programme (match). Messages tied to nobody lose
     their address and body after the shortest body-retention period, a farewell at once. Logs
     how many rows it touched. The inbound journal's handled keys go after a week
-    (mentoring.journal.KEEP_HANDLED).
+    (mentoring.journal.KEEP_HANDLED), CSV uploads never imported or discarded after theirs
+    (mentoring.importing.UPLOAD_RETENTION).
     """
     now = runtime.clock()
     today = now.astimezone(runtime.settings.tz).date()
@@ -218,6 +221,7 @@ async def purge(runtime: Runtime) -> dict[str, int]:
         "never_paired_erased": 0,
         "login_throttles": 0,
         "inbound_events": 0,
+        "import_uploads": 0,
     }
     async with unit_of_work(runtime.sessions) as session:
         shortest = await session.scalar(select(func.min(Programme.retain_bodies_days)))
@@ -270,6 +274,8 @@ async def purge(runtime: Runtime) -> dict[str, int]:
         touched["login_throttles"] = await purge_throttles(session, now)
         touched["inbound_events"] = await journal.forget_handled(session, now)
     await checkpoint(runtime.engine)  # the erased rows leave the SQLite WAL too
+    folder = runtime.settings.imports_dir
+    touched["import_uploads"] = await asyncio.to_thread(forget_old_uploads, folder, now)
     log.info("retention purge", extra=touched)
     return touched
 

@@ -25,7 +25,12 @@ from tests.conftest import COPENHAGEN, NOW
 from tests.privacy_helpers import all_text
 
 GUARDIAN = "+4520304050"
-NOTHING_ELSE = {"never_paired_erased": 0, "login_throttles": 0, "inbound_events": 0}
+NOTHING_ELSE = {
+    "never_paired_erased": 0,
+    "login_throttles": 0,
+    "inbound_events": 0,
+    "import_uploads": 0,
+}
 
 WEEK = "2026-W48"
 

@@ -108,7 +108,7 @@ def prepare(app: web.Application) -> None:
 
 
 def _folder(request: web.Request) -> Path:
-    folder = request.app[RUNTIME].settings.data_dir / "imports"
+    folder = request.app[RUNTIME].settings.imports_dir
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     return folder
 
@@ -117,9 +117,12 @@ def _job(request: web.Request) -> Job:
     token = request.match_info["token"]
     jobs = request.app[JOBS]
     job = jobs.get(token)
+    if isinstance(job, Job) and job.phase == "checked" and not job.path.exists():
+        del jobs[token]  # deleted meanwhile (the retention job, or another process)
+        job = None
     if job is None and _TOKEN.fullmatch(token):
         job = _load(_folder(request), token)
-        if job is not None:
+        if job is not None and job.owner == me(request).id:
             jobs[token] = job
             _after_restart(request, job)
     if not isinstance(job, Job) or job.owner != me(request).id:
