@@ -13,10 +13,13 @@ second (no script: the dashboard's policy allows none) until it is done.
 
 The job (what the file holds, whose it is, how far it got and the check's result) is written
 beside the file (`<token>.json`) at every change of phase, so a restart does not lose an upload:
-the page finds it again; a check cut short runs again (it saves nothing), and an import cut short
-saved nothing (it is one transaction), so the file is back to "checked" and can be imported.
+the page finds it again; a check cut short runs again (it saves nothing). An import cut short is
+checked again too, and the coordinator is told: its one transaction either saved nothing or
+(if the process died just after it) every good row, and the new check shows which, since a row
+already there is skipped; importing again adds only what is missing, never a row twice.
 The line reached is not written, only kept in memory: it is only worth anything while the task
-runs. Once imported or discarded, the file and its job are deleted (personal data).
+runs. Once imported or discarded, the file and its job are deleted (personal data); one left
+alone is deleted by the retention job after `mentoring.importing.UPLOAD_RETENTION`.
 """
 
 from __future__ import annotations
@@ -58,7 +61,7 @@ class Job:
     line: int = 0
     lines: int = 1
     result: ImportResult | None = None
-    interrupted: bool = False  # an import cut short by a restart (nothing was saved)
+    interrupted: bool = False  # an import cut short by a restart (checked again since)
     task: asyncio.Task[None] | None = field(default=None, repr=False)
 
     @property
@@ -131,16 +134,15 @@ def _job(request: web.Request) -> Job:
 
 
 def _after_restart(request: web.Request, job: Job) -> None:
-    """A job found on disk has no task: a check cut short runs again (it saves nothing); an
-    import cut short saved nothing (one transaction), so the file is checked and waits again."""
-    if job.phase == "checking" or (job.phase == "importing" and job.result is None):
-        _run(request, job, dry_run=True)
-    elif job.phase == "importing":
-        job.phase, job.interrupted = "checked", True
-        job.save()
+    """A job found on disk has no task. A check cut short runs again (it saves nothing). So does
+    an import cut short: its one transaction saved nothing, or every good row if the process
+    died after it, and the new check counts those as already there; the page says what
+    happened and importing again adds only the rest."""
+    if job.phase in ("checking", "importing"):
+        _run(request, job, dry_run=True, interrupted=job.interrupted or job.phase == "importing")
 
 
-def _run(request: web.Request, job: Job, *, dry_run: bool) -> None:
+def _run(request: web.Request, job: Job, *, dry_run: bool, interrupted: bool = False) -> None:
     runtime = request.app[RUNTIME]
     actor = me(request).actor
 
@@ -163,7 +165,8 @@ def _run(request: web.Request, job: Job, *, dry_run: bool) -> None:
         job.phase = "checked"
         job.save()
 
-    job.phase, job.line, job.interrupted = ("checking" if dry_run else "importing"), 0, False
+    job.phase, job.line = ("checking" if dry_run else "importing"), 0
+    job.interrupted = interrupted
     job.save()
     job.task = asyncio.get_running_loop().create_task(work())
 
