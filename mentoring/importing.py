@@ -12,8 +12,9 @@ discarded; one left longer than UPLOAD_RETENTION is deleted by the daily retenti
 from __future__ import annotations
 
 import asyncio
+import codecs
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -36,6 +37,7 @@ UPLOAD_RETENTION = timedelta(days=7)
 """How long an upload neither imported nor discarded is kept (names and numbers of youths):
 a coordinator who checks a file on Monday may commit it any day that week, and not later."""
 UPLOAD_FILES = (".csv", ".json")  # the file and its job (web.dashboard.imports)
+XLSX = b"PK\x03\x04"  # a workbook (.xlsx) is a zip file
 PROGRESS_EVERY = 200  # rows between progress reports that yield to other requests
 REQUIRED = {
     "youths": {"first_name", "birth_year", "situation"},
@@ -159,6 +161,52 @@ def _refuse_cpr(row: dict[str, str]) -> None:
             raise DomainError("import_cpr", column=column)
 
 
+def decode_csv(data: bytes) -> str:
+    """A CSV file's text as a spreadsheet saves it: UTF-8 (with or without the byte-order mark
+    Excel writes), UTF-16 with its mark (Excel's "Unicode text"), or, failing UTF-8, Windows-1252,
+    which Danish Excel uses for "CSV (semikolonsepareret)" (æ, ø and å as single bytes).
+    A DomainError names what it is instead: an Excel workbook, or no text at all."""
+    if data.startswith(XLSX):
+        raise DomainError("import_xlsx_file")
+    try:
+        if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            return data.decode("utf-16")
+        if b"\0" in data:
+            raise DomainError("import_unreadable_file")
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            return data.decode("cp1252")
+    except UnicodeDecodeError as exc:  # UTF-16 cut short, or bytes Windows-1252 leaves out
+        raise DomainError("import_unreadable_file") from exc
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    """Commas, semicolons (Danish Excel) or tabs, as the header line shows; a header with none of
+    them (one column) is read with commas, and the missing columns are then named."""
+    try:
+        return csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
+    except csv.Error:
+        return csv.excel
+
+
+def _rows(
+    reader: csv.DictReader[str], result: ImportResult, reason: Callable[..., str]
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The file's rows with their line; where the csv module cannot go on (a quote never closed
+    swallowed the rest of the file into one cell), that line is rejected and the rows before it
+    still count."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error:
+            result.rejected.append((reader.line_num, reason("import_unreadable_from_line")))
+            return
+        yield reader.line_num, row
+
+
 async def import_csv(
     runtime: Runtime,
     kind: str,
@@ -176,12 +224,14 @@ async def import_csv(
         return runtime.renderer.error(key, language, channel="cli", **params)
 
     try:
-        text = await asyncio.to_thread(path.read_text, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
+        text = decode_csv(await asyncio.to_thread(path.read_bytes))
+    except OSError:
         result.rejected.append((0, reason("import_unreadable_file")))
         return result
-    dialect = csv.Sniffer().sniff(text.splitlines()[0] if text else ",", delimiters=",;\t")
-    reader = csv.DictReader(text.splitlines(), dialect=dialect)
+    except DomainError as exc:
+        result.rejected.append((0, reason(exc.key)))
+        return result
+    reader = csv.DictReader(text.splitlines(), dialect=_dialect(text))
     missing = REQUIRED[kind] - set(reader.fieldnames or [])
     if missing:
         result.rejected.append((1, reason("import_missing_columns", columns=sorted(missing))))
@@ -190,8 +240,7 @@ async def import_csv(
     lines = len(text.splitlines())
     async with runtime.sessions() as session, session.begin():
         programme = await current_programme(session, runtime.clock().date())
-        for row in reader:
-            line = reader.line_num
+        for line, row in _rows(reader, result, reason):
             if progress is not None:
                 progress(line, lines)
                 if line % PROGRESS_EVERY == 0:

@@ -13,7 +13,9 @@ second (no script: the dashboard's policy allows none) until it is done.
 
 The job (what the file holds, whose it is, how far it got and the check's result) is written
 beside the file (`<token>.json`) at every change of phase, so a restart does not lose an upload:
-the page finds it again; a check cut short runs again (it saves nothing). An import cut short is
+the page finds it again; a check cut short runs again (it saves nothing). A check or import that
+fails on an error we did not foresee saves nothing either: the page says so and offers to
+discard the file instead of showing a progress bar for ever. An import cut short is
 checked again too, and the coordinator is told: its one transaction either saved nothing or
 (if the process died just after it) every good row, and the new check shows which, since a row
 already there is skipped; importing again adds only what is missing, never a row twice.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import secrets
@@ -42,6 +45,7 @@ from web.auth import check_csrf_token, login_required, login_required_streamed
 from web.dashboard.common import error_text, me, redirect_with, render
 from web.keys import RUNTIME
 
+log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 KINDS = tuple(REQUIRED)  # youths, mentors, pairs, outcomes, companies, openings
 MAX_UPLOAD_MB = 20
@@ -57,7 +61,7 @@ class Job:
     path: Path
     owner: int
     name: str
-    phase: str = "checking"  # checking, checked, importing, imported
+    phase: str = "checking"  # checking, checked, importing, imported, failed
     line: int = 0
     lines: int = 1
     result: ImportResult | None = None
@@ -150,7 +154,15 @@ def _run(request: web.Request, job: Job, *, dry_run: bool, interrupted: bool = F
         job.line, job.lines = line, max(lines, 1)
 
     async def work() -> None:
-        result = await import_csv(runtime, job.kind, job.path, dry_run=dry_run, progress=progress)
+        try:
+            result = await import_csv(
+                runtime, job.kind, job.path, dry_run=dry_run, progress=progress
+            )
+        except Exception:  # the file's one transaction rolled back: nothing of it was saved
+            log.exception("import failed", extra={"kind": job.kind, "dry_run": dry_run})
+            job.phase = "failed"
+            job.save()
+            return
         job.result = result
         if not dry_run:
             async with runtime.transaction() as db:
