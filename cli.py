@@ -133,7 +133,9 @@ async def cmd_demo(args: argparse.Namespace, runtime: Runtime) -> int:
 async def cmd_import(args: argparse.Namespace, runtime: Runtime) -> int:
     from mentoring.importing import import_csv
 
-    result = await import_csv(runtime, args.kind, Path(args.file), dry_run=args.dry_run)
+    result = await import_csv(
+        runtime, args.kind, Path(args.file), dry_run=args.dry_run, actor="cli:import"
+    )
     for line_no, message in result.rejected:
         _out(f"line {line_no}: {message}")
     verb = "would import" if args.dry_run else "imported"

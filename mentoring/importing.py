@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from core.runtime import Runtime
 from mentoring import guardians, target_imports
 from mentoring.addresses import normalise_email, normalise_phone
+from mentoring.audit import record
 from mentoring.companies import register_company
 from mentoring.cpr import contains_cpr
 from mentoring.errors import DomainError
@@ -214,9 +215,11 @@ async def import_csv(
     *,
     dry_run: bool = False,
     progress: Callable[[int, int], None] | None = None,
+    actor: str | None = None,
 ) -> ImportResult:
     """Import (or with `dry_run`, only check) the file; `progress(line, lines)` is called as
-    the rows are read, for the dashboard's progress bar."""
+    the rows are read, for the dashboard's progress bar. An import by `actor` is audited in the
+    same transaction as its rows: no crash can keep the rows and lose the record of them."""
     result = ImportResult()
     language = runtime.settings.default_language
 
@@ -259,6 +262,11 @@ async def import_csv(
                 result.rejected.append((line, reason(exc.key, **exc.params)))
         if dry_run:
             await session.rollback()
+        elif actor is not None:
+            await record(
+                session, actor, "import_committed", "import", None, kind=kind,
+                imported=result.imported, skipped=result.skipped, rejected=len(result.rejected),
+            )  # fmt: skip
     return result
 
 

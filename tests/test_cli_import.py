@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from messaging.render import Renderer
-from storage.models import ContactPoint, Mentor, OutboxMessage, Person, Youth
+from storage.models import AuditEntry, ContactPoint, Mentor, OutboxMessage, Person, Youth
 from tests.cli_helpers import clean_env, mentorbot
 from tests.conftest import count_rows
 
@@ -40,6 +40,9 @@ async def test_import_youths_keeps_good_rows_and_reports_bad_ones_once(
     names = set(await session.scalars(select(Person.first_name)))
     assert names == {"Sara", "Freja", "Ida"}
     assert await count_rows(session, "youths") == 3
+    audit = (await session.scalars(select(AuditEntry))).one()  # with the rows it records
+    assert (audit.actor, audit.action) == ("cli:import", "import_committed")
+    assert audit.details == {"kind": "youths", "imported": 3, "skipped": 0, "rejected": 2}
     await session.rollback()  # end our read transaction before the CLI writes again
 
     again = mentorbot("import", "youths", str(csv_file), env=env, cwd=tmp_path)
@@ -58,6 +61,7 @@ async def test_import_dry_run_stores_nothing(
     assert result.returncode == 0, result.stderr
     assert "would import 1" in result.stdout
     assert await count_rows(session, "people") == 0
+    assert await count_rows(session, "audit_log") == 0
 
 
 async def test_import_mentors_creates_companies_and_pending_mentors(

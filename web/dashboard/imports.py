@@ -38,7 +38,6 @@ from typing import BinaryIO
 
 from aiohttp import BodyPartReader, web
 
-from mentoring.audit import record
 from mentoring.errors import DomainError
 from mentoring.importing import REQUIRED, ImportResult, import_csv
 from web.auth import check_csrf_token, login_required, login_required_streamed
@@ -156,7 +155,7 @@ def _run(request: web.Request, job: Job, *, dry_run: bool, interrupted: bool = F
     async def work() -> None:
         try:
             result = await import_csv(
-                runtime, job.kind, job.path, dry_run=dry_run, progress=progress
+                runtime, job.kind, job.path, dry_run=dry_run, progress=progress, actor=actor
             )
         except Exception:  # the file's one transaction rolled back: nothing of it was saved
             log.exception("import failed", extra={"kind": job.kind, "dry_run": dry_run})
@@ -165,12 +164,6 @@ def _run(request: web.Request, job: Job, *, dry_run: bool, interrupted: bool = F
             return
         job.result = result
         if not dry_run:
-            async with runtime.transaction() as db:
-                await record(
-                    db, actor, "import_committed", "import", None, kind=job.kind,
-                    imported=result.imported, skipped=result.skipped,
-                    rejected=len(result.rejected),
-                )  # fmt: skip
             job.phase = "imported"
             job.forget()  # personal data: not kept once imported
             return
