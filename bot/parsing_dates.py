@@ -6,9 +6,12 @@ normalised first: clauses that turn a time down ('tirsdag passer ikke') are set 
 time is taken out by our own small grammar (with 'halv fire' = 15.30 and a bare 1-7 meaning the
 afternoon), the day phrase is cleaned ('på', 'd.', 'den', 'næste', 'overmorgen', 'tirs', 'lordag')
 and only that is handed to dateparser, and every result is checked. A place is only what the
-person gave as a place: words after 'på'/'hos'/'ved', or a name-like rest; never leftover words.
-What is unsure (a bare 8-11, 'næste mandag', a time read out of a refusal) is marked
-`confident=False` so the flow reads it back before anything is sent (README, "Understanding").
+person gave as a place: words after 'på'/'hos'/'ved' (with 'hos'/'ved'/'i' kept: 'hos Jonas'), or
+a name-like rest; never leftover words.
+'næste tirsdag' is next week's Tuesday: sure when that is the coming one, read back when the
+coming one is still this week. What is unsure (a bare 8-11, 'næste fredag' said on a Wednesday,
+'næste uge onsdag', a time read out of a refusal) is marked `confident=False` so the flow reads
+it back before anything is sent (README, "Understanding").
 """
 
 from __future__ import annotations
@@ -135,7 +138,12 @@ _NEGATION = re.compile(
     r"\b(?:ikke|ik|ikk|not|can't|cant|cannot|don't|doesn't|won't)\b"
 )
 _CLAUSE = re.compile(r"[,;!?]+|(?<=[a-zæøå]{4})\.(?:\s|$)|\s(?:men|but|eller|or)\s")
-_PLACE_MARKER = re.compile(r"(?:^|\s)(?:på|paa|hos|ved|i|at|@)\s+(?P<place>\S.*)$")
+_PLACE_MARKER = re.compile(r"(?:^|\s)(?P<marker>på|paa|hos|ved|i|at|@)\s+(?P<place>\S.*)$")
+# "hos mig", "hos ham": a person's home is a place, though "mig" alone never is one.
+_AT_SOMEONE = re.compile(r"(?:^|\s)(?P<place>hos\s+(?:mig|dig|os|jer|ham|hende|dem))[\s,.?!]*$")
+# The word the templates put before a bare place ("på Café Paradis"); any other one the person
+# wrote is kept, so "hos Jonas" and "i byen" are read back as written (messages/_place.j2).
+_PLAIN_MARKERS = ("på", "paa", "at", "@")
 # Words that never make up a place: what is left of "kan vi mødes ...?" or "efter skole".
 _NOT_PLACE = set(
     "kan ka vi du jeg ikke ik ikk passer passe godt så sa mødes modes møde mode moede ses "  # noqa: SIM905
@@ -249,6 +257,7 @@ def _day(text: str, base: datetime) -> tuple[date | None, str, bool, bool]:
         raw = found.group(0)
         phrase = _day_phrase(raw)
         confident = not re.search(r"\b(?:næste|naeste|next)\b", raw)
+        next_day = re.search(rf"\b{_NEXT}(?:{_WEEKDAYS})\b", raw)
         if phrase in ("i dag", "idag", "today"):
             return base.date(), rest, True, True
         named = re.match(rf"^({_WEEKDAYS})\w*\s+(?=\d)", phrase)
@@ -285,12 +294,24 @@ def _day(text: str, base: datetime) -> tuple[date | None, str, bool, bool]:
             day += timedelta(days=7)  # "på mandag" said on a Monday is next week's
         if "næste uge" in raw and (day - base.date()).days < 7:
             day += timedelta(days=7)
+        if next_day:
+            day, confident = _next_weekday(day, base.date())
         if day < base.date():
             return None, text, True, True
         if named and _WEEKDAY_NUMBER[_WEEKDAY_SPELLINGS[named.group(1)]] != day.weekday():
             confident = False
         return day, rest, True, confident
     return None, text, False, True
+
+
+def _next_weekday(coming: date, today: date) -> tuple[date, bool]:
+    """'næste tirsdag' is the Tuesday of next week (danish-texting.md: "for many people the week
+    after the coming one"). Said on a Thursday or a Saturday that is the coming Tuesday, and
+    sure; said on a Monday it is the 8th, not tomorrow, and read back (some mean tomorrow)."""
+    next_monday = today + timedelta(days=7 - today.weekday())
+    if coming >= next_monday:
+        return coming, True
+    return coming + timedelta(days=7), False
 
 
 def localise(day: date, clock: time, tz: ZoneInfo) -> datetime:
@@ -350,9 +371,14 @@ def _not_place(candidate: str) -> bool:
 
 
 def _place(original: str, rest_lower: str) -> str | None:
-    """What the person gave as a place, in their spelling: 'på Café Paradis' -> 'Café Paradis';
-    a bare rest only when it reads like a name ('Café Paradis'), never 'kan vi mødes ?'."""
+    """What the person gave as a place, in their spelling: 'på Café Paradis' -> 'Café Paradis'
+    (the templates say 'på'), 'hos Jonas' and 'i byen' as written; a bare rest only when it
+    reads like a name ('Café Paradis'), never 'kan vi mødes ?'."""
     rest = " ".join(rest_lower.split())
+    someone = _AT_SOMEONE.search(rest)
+    if someone:
+        start = original.lower().find(someone.group("place"))
+        return original[start : start + len(someone.group("place"))] if start >= 0 else None
     marked = _PLACE_MARKER.search(rest)
     while marked and _not_place(marked.group("place")):
         # "hos mig på værkstedet": the place is after the last marker that names one
@@ -365,6 +391,8 @@ def _place(original: str, rest_lower: str) -> str | None:
         return None
     if not marked and "?" in rest:
         return None
+    if marked and marked.group("marker") not in _PLAIN_MARKERS:
+        candidate = f"{marked.group('marker')} {candidate}"
     start = original.lower().find(candidate)
     if start < 0:
         return None

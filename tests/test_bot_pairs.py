@@ -114,7 +114,7 @@ async def test_meeting_slots_counter_proposal_decline_and_cancel(runtime: Runtim
     assert "mødet bliver ikke til noget" in await mentor_chat.text("nej")
     assert "Henrik kan ikke mødes" in await youth_chat.text()
     await mentor_chat.send("MØDE søndag kl 12 i parken")
-    assert "søndag d. 29. november kl. 12.00 på parken" in await youth_chat.text()
+    assert "søndag d. 29. november kl. 12.00 i parken" in await youth_chat.text()
     assert "Mødet er bekræftet" in await youth_chat.text("JA")
     assert "Skal jeg aflyse mødet søndag d. 29. november" in await mentor_chat.text("aflys")
     assert "er aflyst" in await mentor_chat.text("ja")

@@ -5,6 +5,8 @@ read is asserted, and every reply stays GSM-7 within two SMS segments."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
@@ -13,7 +15,7 @@ from core.runtime import Runtime
 from mentoring.people import add_contact
 from mentoring.prompts import ask
 from messaging.gsm7 import sms_cost
-from storage.models import CheckinAnswer, HoursReport, Meeting
+from storage.models import CheckinAnswer, HoursReport, Match, Meeting, Person, Programme
 from tests import factories
 from tests.conftest import COPENHAGEN, NOW
 from tests.fakes.chat import Chat
@@ -25,10 +27,10 @@ def runtime(engine: AsyncEngine, sessions: async_sessionmaker[AsyncSession]) -> 
     return make_runtime(engine, NOW, sessions)  # Thursday 26 November 2026, 10.00 in Copenhagen
 
 
-async def _pair(runtime: Runtime) -> tuple[Chat, Chat, int, int]:
+async def _pair(runtime: Runtime, now: datetime = NOW) -> tuple[Chat, Chat, int, int]:
     """Sara (youth) and Henrik (mentor), both on SMS; (youth, mentor, match id, youth id)."""
     async with runtime.sessions() as session, session.begin():
-        y, m, match = await factories.active_pair(session, NOW)
+        y, m, match = await factories.active_pair(session, now)
         await add_contact(session, y, "sms", "+4531415926", verified=True)
         await add_contact(session, m, "sms", "+4522334455", verified=True)
         ids = match.id, y.id
@@ -206,3 +208,114 @@ async def test_talk_a_weekday_that_does_not_fit_the_date_is_read_back_before_boo
         assert await session.scalar(select(Meeting)) is None
     assert "Du har foreslået et møde tirsdag d. 8. december kl. 15.00." in await _read(youth, "ja")
     assert "Sara foreslår et møde tirsdag d. 8. december kl. 15.00." in await _read(mentor)
+
+
+# (what the youth writes, the answer to "where?", what she reads, what everyone else reads): a
+# place with its own word for where is read back as written (was "på ham", "på mig", "på Jonas",
+# "på byen"); a bare name still gets "på"; "hos mig" is Sara's home to Henrik ("hos Sara").
+PLACES = [
+    ("kan vi mødes tirsdag kl 15 hos ham", None, "hos ham", "hos ham"),
+    ("møde tirsdag kl 15 hos Jonas", None, "hos Jonas", "hos Jonas"),
+    ("kan vi mødes tirsdag kl 15", "hos mig", "hos mig", "hos Sara"),
+    ("kan vi mødes tirsdag kl 15 hos dig", None, "hos dig", "hos Henrik"),
+    ("kan vi mødes tirsdag kl 15 i byen", None, "i byen", "i byen"),
+    ("kan vi mødes tirsdag kl 15", "Café Paradis", "på Café Paradis", "på Café Paradis"),
+]
+
+
+@pytest.mark.parametrize(("text", "where", "said", "told"), PLACES, ids=[p[2] for p in PLACES])
+async def test_talk_a_place_is_read_back_as_written(
+    runtime: Runtime, text: str, where: str | None, said: str, told: str
+) -> None:
+    youth, mentor, _, _ = await _pair(runtime)
+    reply = await _read(youth, text)
+    if where is not None:
+        assert "Hvor skal I mødes?" in reply
+        reply = await _read(youth, where)
+    assert reply == (
+        f"Du har foreslået et møde tirsdag d. 1. december kl. 15.00 {said}. "
+        "Jeg siger til, når Henrik har svaret."
+    )
+    assert f"Sara foreslår et møde tirsdag d. 1. december kl. 15.00 {told}." in await _read(mentor)
+    confirmed = f"Mødet er bekræftet: tirsdag d. 1. december kl. 15.00 {told}."
+    assert confirmed in await _read(mentor, "ja")
+    assert confirmed in await _read(youth)
+    assert await _meeting(runtime) == ("2026-12-01 15:00", told.removeprefix("på "))
+
+
+async def test_talk_yes_to_where_is_no_place(runtime: Runtime) -> None:
+    youth, _, _, _ = await _pair(runtime)
+    await _read(youth, "kan vi mødes tirsdag kl 15")
+    said = await _read(youth, "ja")  # was "Du har foreslået et møde ... på ja."
+    assert said.startswith("Hvor skal I mødes? Fx Café Paradis eller arbejdspladsen.")
+    assert "Du har foreslået et møde tirsdag d. 1. december kl. 15.00 på Café Paradis." in (
+        await _read(youth, "Café Paradis")
+    )
+
+
+@pytest.mark.parametrize(
+    "text", ["hvor mange skal vi have?", "hvor mange timer skal vi have", "hvor meget skal vi nå?"]
+)
+async def test_talk_asked_how_many_hours_they_should_have_the_goal_is_told(
+    runtime: Runtime, text: str
+) -> None:
+    """The month's goal is the programme's (4 hours here): was "Godt spørgsmål! Jeg er en robot
+    og kan ikke selv svare på det ..." or the question again without a word about it."""
+    youth, _, match_id, _ = await _pair(runtime)
+    async with runtime.sessions() as session, session.begin():
+        programme = await session.get(Programme, (await session.get(Match, match_id)).programme_id)
+        programme.monthly_hours = 4
+    await _read(youth, "timer")
+    said = await _read(youth, text)
+    assert said.startswith(
+        "Godt spørgsmål! Målet er, at I ses mindst 4 timer om måneden. "
+        "Hvor mange timer var I sammen? Fx 2 eller 1,5 eller 90 min."
+    )
+    assert "robot" not in said and "koordinator" not in said
+    assert "Tak! 2 timer er gemt. Denne måned har I 2 af 4 timer" in await _read(youth, "2")
+
+
+async def test_talk_asked_the_hours_goal_in_english(runtime: Runtime) -> None:
+    youth, _, _, youth_id = await _pair(runtime)
+    async with runtime.sessions() as session, session.begin():
+        (await session.get(Person, youth_id)).language = "en"
+    await _read(youth, "hours")
+    said = await _read(youth, "how many hours do we need?")
+    assert said.startswith(
+        "Good question! The goal is that you meet at least 3 hours a month. "
+        "How many hours were you together? E.g. 2 or 1,5 or 90 min."
+    )
+
+
+# (said at, what is booked, read back before booking): "næste tirsdag" is next week's Tuesday.
+NEXT_TUESDAY = [
+    (datetime(2026, 11, 26, 9, 0, tzinfo=UTC), "2026-12-01", False),  # a Thursday: the coming one
+    (datetime(2026, 11, 28, 9, 0, tzinfo=UTC), "2026-12-01", False),  # a Saturday: the coming one
+    (datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "2026-12-08", True),  # a Monday: not tomorrow
+]
+
+
+@pytest.mark.parametrize(("now", "booked", "unsure"), NEXT_TUESDAY, ids=["thu", "sat", "mon"])
+async def test_talk_next_tuesday_is_next_weeks_and_named_by_its_date(
+    engine: AsyncEngine,
+    sessions: async_sessionmaker[AsyncSession],
+    now: datetime,
+    booked: str,
+    unsure: bool,
+) -> None:
+    """Said on a Thursday or a Saturday it was read as the coming Tuesday but read back as
+    unsure; said on a Monday it was tomorrow. Now the date is named, and asked only on Monday."""
+    runtime = make_runtime(engine, now, sessions)
+    youth, mentor, _, _ = await _pair(runtime, now)
+    day = f"tirsdag d. {int(booked[-2:])}. december"
+    assert f"Hvad tid {day}?" in await _read(youth, "næste tirsdag")
+    assert "Hvor skal I mødes?" in await _read(youth, "kl 15")
+    said = await _read(youth, "spring over")
+    if unsure:
+        assert said.startswith(f"Skal jeg foreslå Henrik et møde {day} kl. 15.00?")
+        said = await _read(youth, "ja")
+    assert said == (
+        f"Du har foreslået et møde {day} kl. 15.00. Jeg siger til, når Henrik har svaret."
+    )
+    assert f"Sara foreslår et møde {day} kl. 15.00." in await _read(mentor)
+    assert await _meeting(runtime) == (f"{booked} 15:00", None)

@@ -100,6 +100,8 @@ def _check(entry: dict[str, Any]) -> None:
         _expect(entry, "score", answers.score(text))
     elif step == "skip":
         _expect(entry, "skip", is_skip(text))
+    elif step == "hours_goal":
+        _expect(entry, "asks", answers.asks_hours_goal(text))
     else:
         pytest.fail(f"unknown step {step!r}")
 

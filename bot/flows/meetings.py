@@ -12,12 +12,13 @@ from bot.events import Option
 from bot.flows import topics
 from bot.parsing_dates import When, localise, parse_when
 from bot.turn import Turn, opt, yes_no_options
+from bot.understanding import answers
 from bot.understanding.words import fold, words
 from core.clock import local_date
 from core.statuses import MeetingStatus
 from mentoring import meeting_answers
 from mentoring.errors import DomainError
-from mentoring.hours import previous_report, recent_meeting, report_hours
+from mentoring.hours import month_total, previous_report, recent_meeting, report_hours
 from mentoring.meetings import (
     Meeting,
     cancel_meeting,
@@ -250,7 +251,7 @@ async def handle_propose(turn: Turn) -> None:
             _remember_when(turn, when)  # a new time instead of a place
         elif chosen == "skip" or parsing.is_skip(text):
             turn.set(place=None, place_done=True)
-        elif text:
+        elif text and fold(text).strip(" !.") not in words().yes:  # "ja" is no place
             turn.set(place=_place_answer(text), place_done=True)
         else:
             turn.miss("meeting_place", _skip_options())
@@ -281,8 +282,9 @@ def _skip_label(turn: Turn) -> str:
 
 
 def _place_answer(text: str) -> str:
-    """The answer to "where?", as written, without a leading 'på'/'hos' or trailing '?.'."""
-    place = re.sub(r"^(?:på|paa|hos|ved|i|at|in)\s+", "", text.strip(), flags=re.IGNORECASE)
+    """The answer to "where?", as written ('hos mig', 'ude på havnen'), without a leading 'på'
+    (the templates say it before a bare place) or a trailing '?.'."""
+    place = re.sub(r"^(?:på|paa|at)\s+", "", text.strip(), flags=re.IGNORECASE)
     return place.strip(" ?.!,")[:200] or text[:200]
 
 
@@ -315,6 +317,7 @@ async def _next_question(turn: Turn) -> None:
 async def _propose(turn: Turn, at: datetime, place: str | None) -> None:
     data = turn.data
     match_id = int(data["match_id"])
+    said, place = place, await _place_for_all(turn, match_id, place)
     try:
         if data.get("meeting_id"):
             meeting = await reschedule_meeting(
@@ -337,17 +340,30 @@ async def _propose(turn: Turn, at: datetime, place: str | None) -> None:
             return
         raise
     turn.goto(None, None, {})
-    await _ask_other(turn, meeting)
+    await _ask_other(turn, meeting, said)
 
 
-async def _ask_other(turn: Turn, meeting: Meeting) -> None:
-    """Tell the proposer what was proposed and ask the other side to confirm it."""
+async def _place_for_all(turn: Turn, match_id: int, place: str | None) -> str | None:
+    """'hos mig' is kept as 'hos Sara' (and 'hos dig' with the partner's name), so the partner,
+    the dashboard and the calendar read it right; the writer is read back their own words."""
+    whose = answers.whose_place(place)
+    name = turn.person.first_name if whose == "writer" else None
+    if whose == "partner":
+        match = await match_by_id(turn.session, match_id)
+        name = await partner_name(turn.session, match, turn.person.id) if match else None
+    if not name:
+        return place
+    return turn.runtime.renderer.gettext(turn.person.language, "at %(name)s's", name=name)
+
+
+async def _ask_other(turn: Turn, meeting: Meeting, said: str | None) -> None:
+    """Tell the proposer what was proposed, in their words, and ask the other side to confirm."""
     match = await match_by_id(turn.session, meeting.match_id)
     assert match is not None
     other = match.other(turn.person.id)
     context: dict[str, Any] = {"at": meeting.starts_at, "place": meeting.place}
     partner = await partner_name(turn.session, match, turn.person.id)
-    turn.say("meeting_proposed", partner=partner, **context)
+    turn.say("meeting_proposed", partner=partner, **(context | {"place": said}))
     await set_state(
         turn.session, other, "meeting_confirm", "ask", {"meeting_id": meeting.id}, now=turn.now
     )
@@ -500,7 +516,7 @@ async def _hours_given(turn: Turn, match_id: int, minutes: int | None) -> None:
     """Hours said without a meeting: tie them to the pair's latest meeting if the person says
     it was that one ("var det mødet tirsdag?"), so both sides' reports count once."""
     if minutes is None:
-        turn.miss("hours_again", _hour_options())
+        await _hours_again(turn, match_id)
         return
     meeting = await recent_meeting(turn.session, match_id, turn.now)
     if meeting is None:
@@ -510,12 +526,22 @@ async def _hours_given(turn: Turn, match_id: int, minutes: int | None) -> None:
     turn.ask("which", "hours_which_meeting", yes_no_options(), at=meeting.starts_at)
 
 
+async def _hours_again(turn: Turn, match_id: int) -> None:
+    """No hours in the answer. "hvor mange skal vi have?" is answered with the programme's
+    monthly hours (no miss); anything else is asked again with an example."""
+    if answers.asks_hours_goal(turn.text):
+        month = await month_total(turn.session, match_id, turn.today)
+        turn.say("hours_goal", _hour_options(), monthly_hours=month.commitment_minutes / 60)
+        return
+    turn.miss("hours_again", _hour_options())
+
+
 async def _report(
     turn: Turn, match_id: int, meeting_id: int | None, *, minutes: int | None = None
 ) -> None:
     minutes = _minutes(turn) if minutes is None else minutes
     if minutes is None:
-        turn.miss("hours_again", _hour_options())
+        await _hours_again(turn, match_id)
         return
     before = await previous_report(turn.session, meeting_id) if meeting_id else None
     previous = before.minutes if before is not None else None

@@ -234,6 +234,22 @@ def score(text: str | None) -> int | None:
     return words().scores.get(fold(text))
 
 
+def asks_hours_goal(text: str | None) -> bool:
+    """The answer to "how many hours?" is a question about how many they should have ("hvor
+    mange skal vi have?", "how much should we do?"): the words catalogues' `hours_goal`."""
+    said = " " + " ".join(re.sub(r"[^\w\s]", " ", fold(text or "")).split()) + " "
+    return any(f" {phrase} " in said for phrase in words().hours_goal)
+
+
+def whose_place(place: str | None) -> str | None:
+    """'hos mig' -> "writer", 'hos dig' -> "partner": a meeting place that names a home from
+    the writer's side (the words catalogues' `place_writer` and `place_partner`); else None."""
+    said = " ".join(re.sub(r"[^\w\s]", " ", fold(place or "")).split())
+    if said in words().place_writer:
+        return "writer"
+    return "partner" if said in words().place_partner else None
+
+
 def hours_minutes(text: str | None) -> int | None:
     """The answer to "how many hours?" in minutes ('ca 2 timer tror jeg' -> 120, '2 timer... nej
     3' -> 180), with the hedge and correction words of the words catalogues."""

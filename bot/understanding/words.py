@@ -44,6 +44,9 @@ class Words:
     corrections: frozenset[str]  # words that take back the amount before them ("nej", "sorry")
     thanks: frozenset[str]  # "tak", "mange tak": thanked back when nothing else is asked
     free_after: frozenset[str]  # "efter skole": when they are free, not yet a time
+    hours_goal: frozenset[str]  # "hvor mange skal vi have?": the month's goal asked back
+    place_writer: frozenset[str]  # "hos mig": a meeting at the writer's home
+    place_partner: frozenset[str]  # "hos dig": a meeting at the partner's home
     hours_cues: frozenset[str]  # with an amount, a meeting that was held ("vi snakkede 45 min")
     scores: dict[str, int]  # folded word -> a check-in score 1-5 ("skidt" -> 2)
 
@@ -79,6 +82,9 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
             "corrections",
             "hours_cues",
             "free_after",
+            "hours_goal",
+            "place_writer",
+            "place_partner",
             "thanks",
         )
     }
