@@ -8,10 +8,10 @@ afternoon), the day phrase is cleaned ('på', 'd.', 'den', 'næste', 'overmorgen
 and only that is handed to dateparser, and every result is checked. A place is only what the
 person gave as a place: words after 'på'/'hos'/'ved' (with 'hos'/'ved'/'i' kept: 'hos Jonas'), or
 a name-like rest; never leftover words.
-'næste tirsdag' is next week's Tuesday: sure when that is the coming one, read back when the
-coming one is still this week. What is unsure (a bare 8-11, 'næste fredag' said on a Wednesday,
-'næste uge onsdag', a time read out of a refusal) is marked `confident=False` so the flow reads
-it back before anything is sent (README, "Understanding").
+'næste tirsdag' and 'tirsdag i næste uge' are the Tuesday of next calendar week. What is unsure
+(a bare 8-11, any 'næste', a weekday that does not fit the date, a time read out of a refusal) is
+marked `confident=False` so the flow reads it back with its date before anything is sent
+(README, "Understanding").
 """
 
 from __future__ import annotations
@@ -230,9 +230,9 @@ def _clock(text: str, *, bare: bool = False) -> tuple[time | None, str, bool]:
 
 def _day_phrase(raw: str) -> str:
     said = re.sub(
-        r"^(?:på|paa|om|on|this|den|d\.)\s+(?!\d+\s+dage|en\s+uge|1\s+uge)", "", raw.strip()
-    )
-    said = re.sub(r"^(?:i\s+)?(?:næste|naeste)\s+uge\s+", "", said)
+        r"^(?:i\s+)?(?:næste|naeste)\s+uge\s+", "", raw.strip()
+    )  # "i næste uge på fredag"
+    said = re.sub(r"^(?:på|paa|om|on|this|den|d\.)\s+(?!\d+\s+dage|en\s+uge|1\s+uge)", "", said)
     said = re.sub(r"\s+i\s+næste\s+uge\b", "", said)
     said = re.sub(r"\b(?:næste|naeste|next)\s+", "", said)
     said = re.sub(r"\b(?:i\s+overmorgen|overmorgen|day\s+after\s+tomorrow)\b", "om 2 dage", said)
@@ -292,10 +292,8 @@ def _day(text: str, base: datetime) -> tuple[date | None, str, bool, bool]:
         day = parsed.date()
         if weekday_only and day == base.date():
             day += timedelta(days=7)  # "på mandag" said on a Monday is next week's
-        if "næste uge" in raw and (day - base.date()).days < 7:
-            day += timedelta(days=7)
-        if next_day:
-            day, confident = _next_weekday(day, base.date())
+        if next_day or re.search(r"\b(?:næste|naeste)\s+uge\b", raw):
+            day = _in_next_week(day, base.date())
         if day < base.date():
             return None, text, True, True
         if named and _WEEKDAY_NUMBER[_WEEKDAY_SPELLINGS[named.group(1)]] != day.weekday():
@@ -304,14 +302,14 @@ def _day(text: str, base: datetime) -> tuple[date | None, str, bool, bool]:
     return None, text, False, True
 
 
-def _next_weekday(coming: date, today: date) -> tuple[date, bool]:
-    """'næste tirsdag' is the Tuesday of next week (danish-texting.md: "for many people the week
-    after the coming one"). Said on a Thursday or a Saturday that is the coming Tuesday, and
-    sure; said on a Monday it is the 8th, not tomorrow, and read back (some mean tomorrow)."""
+def _in_next_week(day: date, today: date) -> date:
+    """The same weekday in next calendar week (Monday to Sunday): "onsdag i næste uge" and
+    "næste uge onsdag" said on Thursday 26 November are Wednesday 2 December, said on Monday
+    30 November the 9th. "næste tirsdag" is read the same way, but for many people it is the
+    week after the coming one (danish-texting.md), so, like every "næste", it is read back with
+    its date before anything is booked (`confident` is False for it)."""
     next_monday = today + timedelta(days=7 - today.weekday())
-    if coming >= next_monday:
-        return coming, True
-    return coming + timedelta(days=7), False
+    return next_monday + timedelta(days=day.weekday())
 
 
 def localise(day: date, clock: time, tz: ZoneInfo) -> datetime:

@@ -116,3 +116,28 @@ def test_parse_when_refuses_what_is_not_a_time(text: str) -> None:
 @given(st.text(max_size=60))
 def test_parse_when_never_crashes(text: str) -> None:
     parse_when(text, THU, CPH)
+
+
+@pytest.mark.parametrize(
+    ("said_on", "text", "day"),
+    [
+        # Thursday 26 November (week 48): next week is 30 November - 6 December.
+        (THU, "mandag i næste uge kl 15", "2026-11-30"),
+        (THU, "næste uge onsdag", "2026-12-02"),
+        (THU, "i næste uge på fredag kl 14", "2026-12-04"),
+        (THU, "naeste uge torsdag kl 10", "2026-12-03"),
+        (THU, "næste tirsdag kl 15", "2026-12-01"),
+        # Monday 30 November (week 49): next week is 7 - 13 December, never tomorrow.
+        (datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "næste tirsdag kl 15", "2026-12-08"),
+        (datetime(2026, 11, 30, 9, 0, tzinfo=UTC), "onsdag i næste uge", "2026-12-09"),
+    ],
+)
+def test_next_week_is_the_next_calendar_week_and_read_back(
+    said_on: datetime, text: str, day: str
+) -> None:
+    """ "i næste uge" is Monday to Sunday of the coming calendar week (a Wednesday "in next
+    week" said on a Thursday is six days away, not thirteen); every "næste" is read back with
+    its date before anything is booked."""
+    when = parse_when(text, said_on, CPH)
+    assert when is not None and when.day is not None
+    assert (when.day.isoformat(), when.confident) == (day, False)
