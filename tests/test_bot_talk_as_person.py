@@ -318,3 +318,15 @@ async def test_talk_next_tuesday_is_next_weeks_and_read_back_with_its_date(
     )
     assert f"Sara foreslår et møde {day} kl. 15.00." in await _read(mentor)
     assert await _meeting(runtime) == (f"{booked} 15:00", None)
+
+
+async def test_talk_the_hours_question_by_sms_lists_no_numbers_so_2_is_two_hours(
+    runtime: Runtime,
+) -> None:
+    """The SMS listed "1: 1 time / 2: 1,5 timer / ..." and "Svar med et tal", but an answer "2"
+    was read (rightly) as 2 hours: the list invited option 2 (1,5 hours). By SMS the question
+    now gives examples only; on Telegram the hours stay buttons."""
+    youth, _, _, _ = await _pair(runtime)
+    asked = await _read(youth, "timer")
+    assert asked == "Hvor mange timer var I sammen? Fx 2 eller 1,5 eller 90 min."
+    assert "Tak! 2 timer er gemt." in await _read(youth, "2")
