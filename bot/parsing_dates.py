@@ -124,6 +124,12 @@ _TIME_PATTERNS = [
     ("meridiem", re.compile(r"(?<![\d./])(\d{1,2})\s*(am|pm)\b")),
 ]
 _BARE_HOUR = re.compile(r"^\s*(\d{1,2})\s*$")
+# "MØDE tirsdag 15", "fredag 14", "i morgen 16": a lone number right after the day is its hour
+# (the help's own example), unless it is a date ("tirsdag 8/12", "tirsdag 8.") or an amount.
+_DAY_THEN_HOUR = re.compile(
+    rf"\b((?:{_WEEKDAYS})\w*|i\s+morgen|imorgen|i\s+dag|idag|i\s+overmorgen|overmorgen)"
+    r"\s+(\d{1,2})\b(?!\s*[./:,]\s*\d|\.|\s*(?:dage|uger|timer|time|min|t\b))"
+)
 _PM_HINT = re.compile(
     r"\b(?:om\s+eftermiddagen|i\s+eftermiddag|eftermiddag|om\s+aftenen|i\s+aften)\b"
 )
@@ -343,6 +349,7 @@ def parse_when(
     base = now.astimezone(tz)
     original = " ".join(text.replace("\u00a0", " ").split())
     said, refused = _kept_clauses(original.lower())
+    said = _DAY_THEN_HOUR.sub(r"\1 kl \2", said)
     clock, rest, clock_sure = _clock(said, bare=bare_hour)
     day, rest, had_day, day_sure = _day(rest, base)
     if had_day and day is None:

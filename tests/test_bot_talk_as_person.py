@@ -330,3 +330,60 @@ async def test_talk_the_hours_question_by_sms_lists_no_numbers_so_2_is_two_hours
     asked = await _read(youth, "timer")
     assert asked == "Hvor mange timer var I sammen? Fx 2 eller 1,5 eller 90 min."
     assert "Tak! 2 timer er gemt." in await _read(youth, "2")
+
+
+async def _met_monday(youth: Chat, mentor: Chat) -> None:
+    """A meeting both have agreed: Monday 30 November at 16.00 at the library."""
+    await _read(youth, "kan vi ses på mandag kl 16 på biblioteket")
+    await _read(mentor, "ja")
+    await _read(youth)
+
+
+async def test_talk_the_helps_own_example_moede_tirsdag_15_keeps_its_hour(
+    runtime: Runtime,
+) -> None:
+    """The help says "MØDE tirsdag 15"; written so, it was asked "Hvad tid tirsdag?"."""
+    youth, _, _, _ = await _pair(runtime)
+    assert "Hvor skal I mødes?" in await _read(youth, "MØDE tirsdag 15")
+    said = await _read(youth, "spring over")
+    assert said.startswith("Du har foreslået et møde tirsdag d. 1. december kl. 15.00.")
+
+
+async def test_talk_a_move_with_its_new_day_asks_only_the_time_and_keeps_the_place(
+    runtime: Runtime,
+) -> None:
+    """Asked "kan vi rykke til tirsdag?", it was offered as a message to Henrik and the
+    meeting stayed on Monday; the day in it is taken, only the time asked, and the move read
+    back."""
+    youth, mentor, _, _ = await _pair(runtime)
+    await _met_monday(youth, mentor)
+    asked = await _read(youth, "jeg kan ikke alligevel, kan vi rykke til tirsdag?")
+    assert asked == "Hvad tid tirsdag d. 1. december? Fx 15.00."
+    said = await _read(youth, "kl 17")
+    assert said.startswith("Skal jeg foreslå Henrik et møde tirsdag d. 1. december kl. 17.00")
+    assert "på biblioteket" in said
+    assert "Du har foreslået et møde tirsdag d. 1. december" in await _read(youth, "ja")
+    assert await _meeting(runtime) == ("2026-12-01 17:00", "biblioteket")
+
+
+async def test_talk_a_move_command_with_its_time_and_cant_come_with_a_new_time_move_it(
+    runtime: Runtime,
+) -> None:
+    """Written "FLYT torsdag kl 10", it proposed a meeting "på FLYT"; "kan ikke komme, kan vi
+    flytte til onsdag kl 15?" cancelled the meeting instead of moving it."""
+    youth, mentor, _, _ = await _pair(runtime)
+    await _met_monday(youth, mentor)
+    said = await _read(youth, "FLYT torsdag kl 10")
+    assert said.startswith("Skal jeg foreslå Henrik et møde torsdag d. 3. december kl. 10.00")
+    assert "på biblioteket" in said and "FLYT?" not in said
+    await _read(youth, "nej")
+    said = await _read(youth, "kan ikke komme, kan vi flytte til onsdag kl 15?")
+    assert said.startswith("Skal jeg foreslå Henrik et møde onsdag d. 2. december kl. 15.00")
+
+
+async def test_talk_when_is_it_we_meet_now_answers_with_the_meeting(runtime: Runtime) -> None:
+    """Asked "hvornår er det nu vi ses?", it was offered as a message to Henrik."""
+    youth, mentor, _, _ = await _pair(runtime)
+    await _met_monday(youth, mentor)
+    said = await _read(youth, "hvornår er det nu vi ses?")
+    assert said.startswith("Næste møde: mandag d. 30. november kl. 16.00.")

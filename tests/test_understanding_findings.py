@@ -96,7 +96,7 @@ async def test_a_counter_proposal_is_read_back_before_the_partner_sees_it(
     ("text", "place"),
     [
         ("MØDE tirsdag efter skole kl 15", None),
-        ("MØDE hos jens firma tirsdag kl 15?.", "jens firma"),
+        ("MØDE hos jens firma tirsdag kl 15?.", "hos jens firma"),  # read back "hos", not "på"
         ("møde tirsdag kl 15 hvis det passer?", None),
     ],
 )

@@ -125,11 +125,23 @@ async def start_move(turn: Turn) -> None:
     if len(meetings) > 1:
         turn.say("meeting_which", _meeting_options(meetings), action="move")
         return
-    await _move_this(turn, meetings[0])
+    await _move_this(turn, meetings[0], said=_prefix_stripped(turn.text, "move"))
 
 
-async def _move_this(turn: Turn, meeting: Meeting) -> None:
+async def _move_this(turn: Turn, meeting: Meeting, said: str = "") -> None:
+    """The new time asked for, unless the text that asked to move already gave one ("kan vi
+    rykke til tirsdag?"): then only what is missing is asked. A day and time that are the
+    meeting's own name the meeting, not the new time ("flyt mødet mandag")."""
     turn.set(meeting_id=meeting.id, place=meeting.place, place_done=True)
+    tz = turn.runtime.settings.tz
+    when = parse_when(said, turn.now, tz) if said else None
+    local = meeting.starts_at.astimezone(tz)
+    if when is not None and (when.day or when.clock):
+        own = when.day in (None, local.date()) and when.clock in (None, local.time())
+        if not own:
+            _remember_when(turn, when)
+            await _next_question(turn)
+            return
     turn.ask("when", "meeting_move_when", await _slots(turn), at=meeting.starts_at)
 
 
@@ -187,10 +199,15 @@ def _skip_options() -> tuple[Option, ...]:
     return (opt("skip", "label_skip"),)
 
 
-def _prefix_stripped(text: str) -> str:
-    """'MØDE tirsdag 15' -> 'tirsdag 15': the command word is no part of the answer."""
-    if text.lower().startswith(("møde", "/mode", "mode ", "meeting", "/møde")):
-        return text.split(" ", 1)[1] if " " in text else ""
+def _prefix_stripped(text: str, *commands: str) -> str:
+    """'MØDE tirsdag 15' -> 'tirsdag 15', 'FLYT torsdag 10' -> 'torsdag 10': the command word
+    (the catalogue's, templates/locales/*/words.yaml) is no part of the answer, nor a place."""
+    said = text.split()
+    folded = fold(text.lstrip("/")).split()
+    named = [p.split() for p, c in words().commands.items() if c in (commands or ("meeting",))]
+    for phrase in sorted(named, key=len, reverse=True):
+        if folded[: len(phrase)] == phrase:
+            return " ".join(said[len(phrase) :])
     return text
 
 

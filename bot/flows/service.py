@@ -295,11 +295,11 @@ async def idle(turn: Turn) -> None:
         if not {"meeting", "hours", "move", "cancel"} & set(intents):
             return  # otherwise the rest of the text is read too: nothing in it is lost
     if _member(turn) and await meetings.has_active_match(turn):
+        if "move" in intents:  # before cancel (understanding.reading.PRIORITY)
+            await meetings.start_move(turn)
+            return
         if "cancel" in intents:
             await meetings.cancel(turn)
-            return
-        if "move" in intents:
-            await meetings.start_move(turn)
             return
         minutes = reading.slots.get("minutes") or parsing.hours_minutes(turn.text)
         if "hours" in intents or (minutes and not intents):

@@ -28,8 +28,8 @@ PRIORITY = (
     "mentor",
     "write",
     "outcome",
+    "move",  # "kan ikke komme, kan vi flytte til onsdag?" asks to move, not to cancel
     "cancel",
-    "move",
     "hours",
     "status",
     "meeting",
