@@ -90,11 +90,16 @@ class Turn:
             return self.incoming.option == "yes"
         return parsing.yes_no(self.text)
 
+    def asks_back(self) -> bool:
+        """A question in return ("hva mener du?", "?"), never an answer to store, even where
+        any words are one (interests, topics in the person's own words)."""
+        return self.text.rstrip().endswith("?") or read(self.text).intent == "help"
+
     def miss(self, template: str, options: tuple[Option, ...] = (), **context: Any) -> None:
         """Not understood: ask again with an example; a third miss offers the coordinator. A
         question in return ("hva mener du?") is no answer: it is said so before asking again."""
         self.state.misses += 1
-        if self.text.endswith("?") or read(self.text).intent == "help":
+        if self.asks_back():
             self.say("question_back")
         self.say(template, options, **context)
         if self.state.misses >= MAX_MISSES:

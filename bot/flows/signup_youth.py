@@ -121,6 +121,9 @@ async def handle(turn: Turn) -> None:
         else:
             turn.say("signup_consent_needed", yes_no_options())
     elif step == "name":
+        if turn.asks_back():  # "hvorfor skal I vide det?" was kept as her name
+            turn.say("signup_name_why")
+            return
         said, age = answers.name_and_age(turn.text)
         try:
             first_name = tidy_name(said)
@@ -246,6 +249,10 @@ async def _interests_answer(turn: Turn) -> None:
     if turn.incoming.option and turn.incoming.option.startswith("i:"):
         if turn.incoming.option[2:] in codes:
             chosen = [turn.incoming.option[2:]]
+    elif parsing.is_skip(turn.text):  # "ved ikke", "vet ikke", "aner det ikke": none yet
+        turn.set(interests=[], interests_text=None)
+        await _next(turn, "topics")
+        return
     else:
         lowered = [parsing.normalise(label) for label in labels]
         whole = parsing.normalise(turn.text)
@@ -253,7 +260,7 @@ async def _interests_answer(turn: Turn) -> None:
             chosen = [codes[lowered.index(whole)]]
         else:
             chosen, free = answers.interests(turn.text, codes)
-    if not chosen and not free:
+    if (not chosen and not free) or (not chosen and turn.asks_back()):
         turn.miss("signup_interests", options)
         return
     turn.set(interests=chosen, interests_text=free)
