@@ -15,7 +15,15 @@ from core.runtime import Runtime
 from mentoring.people import add_contact
 from mentoring.prompts import ask
 from messaging.gsm7 import sms_cost
-from storage.models import CheckinAnswer, HoursReport, Match, Meeting, Person, Programme
+from storage.models import (
+    CheckinAnswer,
+    HoursReport,
+    InboxItem,
+    Match,
+    Meeting,
+    Person,
+    Programme,
+)
 from tests import factories
 from tests.conftest import COPENHAGEN, NOW
 from tests.fakes.chat import Chat
@@ -387,3 +395,24 @@ async def test_talk_when_is_it_we_meet_now_answers_with_the_meeting(runtime: Run
     await _met_monday(youth, mentor)
     said = await _read(youth, "hvornår er det nu vi ses?")
     assert said.startswith("Næste møde: mandag d. 30. november kl. 16.00.")
+
+
+async def test_talk_wanting_out_reaches_only_the_coordinator_with_the_words(
+    runtime: Runtime,
+) -> None:
+    """Said "jeg vil ikke være med mere", it was offered as a message to Henrik. It goes to the
+    coordinator's inbox with her words, the pair is flagged, and Henrik is told nothing."""
+    youth, mentor, match_id, _ = await _pair(runtime)
+    said = await _read(youth, "jeg vil ikke være med mere")
+    assert said == (
+        "Tak fordi du siger det. Det er kun koordinatoren, der ser det og kontakter dig. "
+        "Din mentor får det ikke at vide."
+    )
+    assert await _read(mentor) == ""
+    async with runtime.sessions() as session:
+        item = await session.scalar(select(InboxItem))
+        pair = await session.get(Match, match_id)
+    assert item is not None and (item.kind, item.body) == ("unsure", "jeg vil ikke være med mere")
+    assert pair is not None and pair.unsure_flag_at is not None
+    told = await _read(mentor, "det er ikke noget for mig")
+    assert told.endswith("Den unge får det ikke at vide.")

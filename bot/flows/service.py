@@ -234,11 +234,15 @@ async def handle_language(turn: Turn) -> None:
     await back(turn)
 
 
-async def _unsure(turn: Turn) -> None:
-    match = await inbox.put(turn.session, turn.person, inbox.Kind.UNSURE, now=turn.now)
+async def _unsure(turn: Turn, body: str | None = None) -> None:
+    """USIKKER, or said in a sentence ("jeg vil ikke være med mere"): to the coordinator only,
+    with the words when they were more than the command; the mentor is not told."""
+    match = await inbox.put(turn.session, turn.person, inbox.Kind.UNSURE, now=turn.now, body=body)
     if match is not None and match.unsure_flag_at is None:
         match.unsure_flag_at = turn.now
-    turn.say("unsure_noted", coordinator=await coordinator_name(turn.session))
+    turn.say(
+        "unsure_noted", coordinator=await coordinator_name(turn.session), role=turn.person.role
+    )
 
 
 async def _my_data(turn: Turn) -> None:
@@ -294,6 +298,9 @@ async def idle(turn: Turn) -> None:
         turn.say("outcome_news_thanks")  # "hun har fået job": kept for the coordinator to confirm
         if not {"meeting", "hours", "move", "cancel"} & set(intents):
             return  # otherwise the rest of the text is read too: nothing in it is lost
+    if "unsure" in intents:  # "jeg vil ikke være med mere": never offered to the mentor
+        await _unsure(turn, body=turn.text)
+        return
     if _member(turn) and await meetings.has_active_match(turn):
         if "move" in intents:  # before cancel (understanding.reading.PRIORITY)
             await meetings.start_move(turn)
