@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from core.runtime import Runtime
+from mentoring.followups.questions import SCORES, Question
 from mentoring.people import add_contact
 from mentoring.prompts import ask
 from messaging.gsm7 import sms_cost
@@ -416,3 +417,55 @@ async def test_talk_wanting_out_reaches_only_the_coordinator_with_the_words(
     assert pair is not None and pair.unsure_flag_at is not None
     told = await _read(mentor, "det er ikke noget for mig")
     assert told.endswith("Den unge får det ikke at vide.")
+
+
+async def _checkin(runtime: Runtime, youth: Chat, youth_id: int, match_id: int) -> str:
+    """The six-week check-in as the follow-ups send it (mentoring/followups/questions.py)."""
+    async with runtime.sessions() as session, session.begin():
+        await ask(
+            session, runtime.renderer, youth_id, "checkin", {"match_id": match_id},
+            "followup_checkin", {"partner_name": "Henrik", "reminder": False}, now=NOW,
+            options=Question(youth_id, "checkin", {}, "", {}, SCORES).choices(),
+        )  # fmt: skip
+    return await _read(youth)
+
+
+async def _answers(runtime: Runtime) -> list[tuple[int | None, str | None]]:
+    async with runtime.sessions() as session:
+        rows = await session.execute(select(CheckinAnswer.score, CheckinAnswer.comment))
+        return [(score, comment) for score, comment in rows]
+
+
+@pytest.mark.parametrize(
+    ("text", "score", "comment"),
+    [
+        # a score in a sentence: the words are kept, not only the number
+        ("det går fint men han svarer aldrig", 4, "det går fint men han svarer aldrig"),
+        ("det går ikke så godt med ham", 2, "det går ikke så godt med ham"),
+        ("det er ikke fint", 2, "det er ikke fint"),  # "fint" after "ikke" is no 4
+        ("super godt 🙏", 5, None),
+        ("3-4", 3, None),  # the lower: a worry is not rounded away
+    ],
+)
+async def test_talk_checkin_answered_in_a_sentence_keeps_score_and_words(
+    runtime: Runtime, text: str, score: int, comment: str | None
+) -> None:
+    """Each was asked again ("Svar med et tal..."), and the words were lost."""
+    youth, _, match_id, youth_id = await _pair(runtime)
+    asked = await _checkin(runtime, youth, youth_id, match_id)
+    assert "1: 1" not in asked  # the numbers are in the question, not listed again
+    assert "Er der noget, du vil tilføje?" in await _read(youth, text)
+    assert await _read(youth, "nej") == "Tak for dit svar!"
+    assert await _answers(runtime) == [(score, comment)]
+
+
+async def test_talk_checkin_answered_with_no_score_is_asked_with_an_example(
+    runtime: Runtime,
+) -> None:
+    youth, _, match_id, youth_id = await _pair(runtime)
+    await _checkin(runtime, youth, youth_id, match_id)
+    again = await _read(youth, "han er sød")
+    assert again == "Svar med et tal fra 1 (dårligt) til 5 (rigtig godt), fx 4."
+    asked_back = await _read(youth, "er 4 godt nok?")
+    assert asked_back.startswith("Godt spørgsmål!")
+    assert await _answers(runtime) == []

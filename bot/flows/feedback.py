@@ -28,10 +28,13 @@ def _score(turn: Turn) -> int | None:
     return answers.score(turn.text)  # "4/5", "godt", "😊" (templates/locales/*/words.yaml)
 
 
-def _comment(turn: Turn) -> str | None:
+def _comment(turn: Turn, before: str | None) -> str | None:
+    """The comment after the score: added to what the score's own sentence said (kept), or
+    that alone when they skip."""
     if turn.incoming.option == "skip" or parsing.is_skip(turn.text):
-        return None
-    return turn.text[:2000] or None
+        return before
+    said = turn.text[:2000] or None
+    return f"{before}\n{said}"[:2000] if before and said else said or before
 
 
 async def _answer(turn: Turn, kind: str) -> CheckinAnswer:
@@ -53,12 +56,15 @@ async def _answer(turn: Turn, kind: str) -> CheckinAnswer:
 
 async def _score_step(turn: Turn, kind: str) -> bool:
     score = _score(turn)
-    if score is None:
+    sentence = turn.incoming.option is None and answers.said_more_than_a_score(turn.text)
+    if score is None or (sentence and turn.asks_back()):  # "er 4 godt nok?" is no answer
         turn.miss("score_again", _scores())
         return False
     await get_match(turn.session, int(turn.data["match_id"]))
     row = await _answer(turn, kind)
     row.score = score
+    if sentence:  # "det går fint men han svarer aldrig": the words are the comment's start
+        row.comment = turn.text[:2000]
     if score <= RULES.worrying_score:
         match = await get_match(turn.session, row.match_id)
         await inbox.put(turn.session, turn.person, inbox.Kind.LOW_SCORE, now=turn.now, match=match)
@@ -70,7 +76,7 @@ async def handle_checkin(turn: Turn) -> None:
     """Flow `checkin` {"match_id"}: how is it going 1-5, then an optional comment."""
     if turn.state.step == "comment":
         row = await _answer(turn, "checkin")
-        row.comment = _comment(turn)
+        row.comment = _comment(turn, row.comment)
         turn.goto(None, None, {})
         turn.say("feedback_thanks")
         return
@@ -82,7 +88,7 @@ async def handle_closure(turn: Turn) -> None:
     step = turn.state.step
     if step == "comment":
         row = await _answer(turn, "closure")
-        row.comment = _comment(turn)
+        row.comment = _comment(turn, row.comment)
         turn.ask("extend", "closure_extend", yes_no_options())
         return
     if step == "extend":

@@ -220,18 +220,42 @@ def _number_range(found: re.Match[str]) -> str:
 
 
 # A number 1-5, "out of 5" or not, and then nothing but punctuation or a smiley ("4,5" is no 4).
+_SCORE_RANGE = re.compile(r"\s*([1-5])\s*(?:-|til|eller|or|to)\s*[1-5]\s*\W*")
 _SCORE = re.compile(r"\s*(?:nr\.?\s*)?([1-5])\s*(?:(?:/|ud af|af|out of)\s*5)?(?![\w,.]\w)\W*")
 
 
 def score(text: str | None) -> int | None:
-    """A check-in score 1-5 typed: '4', '4/5', '4 ud af 5', '5 🙂', or a word or smiley from the
-    words catalogues ('godt' -> 4, 'meh' -> 3, '😞' -> 2); None when it says no score."""
+    """A check-in score 1-5 typed: '4', '4/5', '4 ud af 5', '5 🙂', '3-4' (the lower: a worry is
+    not rounded away), a word or smiley from the words catalogues ('godt' -> 4, 'meh' -> 3,
+    '😞' -> 2), or such words inside a sentence ('det går fint men han svarer aldrig' -> 4, the
+    longest phrase found: 'ikke så godt' is 2, not 'godt'); None when it says no score."""
     if not text:
         return None
-    found = _SCORE.fullmatch(text)
+    found = _SCORE.fullmatch(text) or _SCORE_RANGE.fullmatch(text)
     if found:
         return int(found.group(1))
-    return words().scores.get(fold(text))
+    scores = words().scores
+    said = fold(text)
+    if said in scores:
+        return scores[said]
+    plain = " ".join(_SYMBOLS.sub(" ", said).replace("!", " ").replace(".", " ").split())
+    if plain in scores:  # "super godt 🙏": an emoji that is no score of its own
+        return scores[plain]
+    padded = f" {said} "
+    within = [p for p in scores if f" {p} " in padded or (not p.isascii() and p in said)]
+    if not within:
+        return None
+    phrase = max(within, key=len)
+    if f" ikke {phrase} " in padded and scores[phrase] > 2:  # "det er ikke fint"
+        return 2
+    return scores[phrase]
+
+
+def said_more_than_a_score(text: str | None) -> bool:
+    """A score in a sentence ('det går fint men han svarer aldrig'): the words are worth keeping
+    as the answer's comment, not only the number."""
+    plain = _SYMBOLS.sub(" ", fold(text or "")).strip(" !.?")
+    return plain not in words().scores and len(plain.split()) > 3
 
 
 def asks_hours_goal(text: str | None) -> bool:
