@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot import parsing
 from bot.events import Incoming, Option, Reply
 from bot.understanding.reading import read
+from bot.understanding.words import fold, words
 from core.clock import local_date
 from core.runtime import Runtime
 from mentoring.conversations import ConversationState, Person
@@ -93,7 +94,12 @@ class Turn:
     def asks_back(self) -> bool:
         """A question in return ("hva mener du?", "?"), never an answer to store, even where
         any words are one (interests, topics in the person's own words)."""
-        return self.text.rstrip().endswith("?") or read(self.text).intent == "help"
+        said = self.text.strip()
+        if read(said).intent == "help":
+            return True
+        if not said.endswith("?"):
+            return False
+        return len(said.split()) > 1 or fold(said) in words().question_words  # "Ida?": a name
 
     def miss(self, template: str, options: tuple[Option, ...] = (), **context: Any) -> None:
         """Not understood: ask again with an example; a third miss offers the coordinator. A

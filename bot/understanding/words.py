@@ -48,6 +48,7 @@ class Words:
     place_writer: frozenset[str]  # "hos mig": a meeting at the writer's home
     place_partner: frozenset[str]  # "hos dig": a meeting at the partner's home
     hours_cues: frozenset[str]  # with an amount, a meeting that was held ("vi snakkede 45 min")
+    question_words: frozenset[str]  # "hvorfor?" alone is a question; "Ida?" alone is a name
     scores: dict[str, int]  # folded word -> a check-in score 1-5 ("skidt" -> 2)
 
 
@@ -86,6 +87,7 @@ def words(locale_dir: Path = LOCALE_DIR) -> Words:
             "place_writer",
             "place_partner",
             "thanks",
+            "question_words",
         )
     }
     menus: dict[str, list[tuple[str, str]]] = {}
