@@ -373,6 +373,11 @@ async def test_talk_a_move_with_its_new_day_asks_only_the_time_and_keeps_the_pla
     assert "på biblioteket" in said
     assert "Du har foreslået et møde tirsdag d. 1. december" in await _read(youth, "ja")
     assert await _meeting(runtime) == ("2026-12-01 17:00", "biblioteket")
+    # Henrik reads it as a move of Monday's meeting, not as a second meeting
+    assert (await _read(mentor)).startswith(
+        "Sara vil gerne flytte jeres møde mandag d. 30. november kl. 16.00 til "
+        "tirsdag d. 1. december kl. 17.00 på biblioteket. Passer det dig?"
+    )
 
 
 async def test_talk_a_move_command_with_its_time_and_cant_come_with_a_new_time_move_it(

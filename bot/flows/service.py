@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from bot import parsing
-from bot.flows import job_leads, meetings, paused, privacy, relay, status
+from bot.flows import job_leads, meeting_hours, meetings, paused, privacy, relay, status
 from bot.turn import Turn, opt
 from bot.understanding.reading import read
 from bot.understanding.words import fold, words
@@ -99,7 +99,7 @@ async def run(turn: Turn, name: str, rest: str) -> bool:
     elif name == "move":
         await meetings.start_move(turn)
     elif name == "hours":
-        await meetings.start_hours(turn, rest)
+        await meeting_hours.start_hours(turn, rest)
     elif name == "status":
         await status.show(turn)
     return True
@@ -310,7 +310,7 @@ async def idle(turn: Turn) -> None:
             return
         minutes = reading.slots.get("minutes") or parsing.hours_minutes(turn.text)
         if "hours" in intents or (minutes and not intents):
-            await meetings.start_hours(turn, f"{minutes} min" if minutes else "")
+            await meeting_hours.start_hours(turn, f"{minutes} min" if minutes else "")
             if "meeting" not in intents or not minutes:
                 return
         if "meeting" in intents:
