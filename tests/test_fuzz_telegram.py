@@ -253,4 +253,6 @@ async def test_telegram_update_with_a_malformed_photo_is_acknowledged(
 
 async def replies(runtime: Runtime) -> list[str]:
     async with runtime.sessions() as session:
-        return list(await session.scalars(select(OutboxMessage.template)))
+        return list(
+            await session.scalars(select(OutboxMessage.template).order_by(OutboxMessage.id))
+        )  # in the order sent: PostgreSQL gives no order without one
