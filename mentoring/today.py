@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -72,6 +72,18 @@ async def today_figures(
     )
 
 
+class Queues(NamedTuple):
+    """The overview's part besides the targets and the active pairs' lists (read on its own)."""
+
+    inbox_open: int
+    surveys: Shown[Dated]
+    unconfirmed: Shown[Unconfirmed]
+    unreachable: Shown[Listed]
+    waiting: int
+    waiting_since: datetime | None
+    mentors_free: int
+
+
 @dataclass(frozen=True)
 class Overview:
     """What the overview shows of the running week's digest, read at `now`: the targets
@@ -112,24 +124,24 @@ async def overview_now(runtime: Runtime, programme: Programme, now: datetime) ->
         await jit_off(session)
         return await active_lists(session, programme.id, w, hours=False)
 
-    async def queues(session: AsyncSession) -> dict[str, Any]:
+    async def queues(session: AsyncSession) -> Queues:
         waiting, since = await waiting_summary(session, programme.id)
-        return {
-            "inbox_open": await live.inbox_open(session, programme.id),
-            "surveys": surveys_shown(await surveys_due(session, programme.id, w), w),
-            "unconfirmed": unconfirmed_shown(await proposals(session, programme.id, w), w),
-            "unreachable": listed_shown(await unreachable_people(session, programme.id), w),
-            "waiting": waiting,
-            "waiting_since": since,
-            "mentors_free": (await free_places(session, programme.id))[0],
-        }
+        return Queues(
+            inbox_open=await live.inbox_open(session, programme.id),
+            surveys=surveys_shown(await surveys_due(session, programme.id, w), w),
+            unconfirmed=unconfirmed_shown(await proposals(session, programme.id, w), w),
+            unreachable=listed_shown(await unreachable_people(session, programme.id), w),
+            waiting=waiting,
+            waiting_since=since,
+            mentors_free=(await free_places(session, programme.id))[0],
+        )
 
-    figures, lists, rest = await runtime.read_together(measured, active, queues)
+    figures, lists, q = await runtime.read_together(measured, active, queues)
     return Overview(
         as_of=now,
         targets=figures,
         at_risk=at_risk_shown(lists.at_risk, programme.monthly_hours, w),
         calls_due=calls_shown(lists.calls_due, w.today),
         ending_soon=ending_shown(lists.ending_soon, w.today),
-        **rest,
+        **q._asdict(),
     )

@@ -33,8 +33,10 @@ def _comment(turn: Turn, before: str | None) -> str | None:
     that alone when they skip."""
     if turn.incoming.option == "skip" or parsing.is_skip(turn.text):
         return before
-    said = turn.text[:2000] or None
-    return f"{before}\n{said}"[:2000] if before and said else said or before
+    said = turn.text[:2000]
+    if not said:
+        return before
+    return f"{before}\n{said}"[:2000] if before else said
 
 
 async def _answer(turn: Turn, kind: str) -> CheckinAnswer:

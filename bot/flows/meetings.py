@@ -129,9 +129,8 @@ async def _move_this(turn: Turn, meeting: Meeting, said: str = "") -> None:
     rykke til tirsdag?"): then only what is missing is asked. A day and time that are the
     meeting's own name the meeting, not the new time ("flyt mødet mandag")."""
     turn.set(meeting_id=meeting.id, place=meeting.place, place_done=True)
-    tz = turn.runtime.settings.tz
-    when = parse_when(said, turn.now, tz) if said else None
-    local = meeting.starts_at.astimezone(tz)
+    when = parse_when(said, turn.now, turn.tz) if said else None
+    local = meeting.starts_at.astimezone(turn.tz)
     if when is not None and (when.day or when.clock):
         own = when.day in (None, local.date()) and when.clock in (None, local.time())
         if not own:

@@ -87,7 +87,7 @@ async def answer(turn: Turn, then: Next) -> None:
         await then(turn)
         return
     said, own = read(turn)
-    if not said and (turn.text.endswith("?") or understood(turn.text).intent == "help"):
+    if not said and turn.asks_back():
         own = None  # "hva mener du?" is a question back, not their own words
     if not said and not own:
         turn.miss("signup_topics", options(chosen, done=bool(chosen)))

@@ -238,7 +238,7 @@ def score(text: str | None) -> int | None:
     said = fold(text)
     if said in scores:
         return scores[said]
-    plain = " ".join(_SYMBOLS.sub(" ", said).replace("!", " ").replace(".", " ").split())
+    plain = " ".join(_SYMBOLS.sub(" ", said).split())  # fold has dropped the punctuation
     if plain in scores:  # "super godt 🙏": an emoji that is no score of its own
         return scores[plain]
     padded = f" {said} "
@@ -254,7 +254,7 @@ def score(text: str | None) -> int | None:
 def said_more_than_a_score(text: str | None) -> bool:
     """A score in a sentence ('det går fint men han svarer aldrig'): the words are worth keeping
     as the answer's comment, not only the number."""
-    plain = _SYMBOLS.sub(" ", fold(text or "")).strip(" !.?")
+    plain = _SYMBOLS.sub(" ", fold(text or "")).strip()
     return plain not in words().scores and len(plain.split()) > 3
 
 

@@ -28,7 +28,5 @@ async def overview(request: web.Request) -> web.StreamResponse:
         digest=digest,
         today=today,
         programme=programme,
-        waiting=digest.waiting,
         longest_wait=(today - runtime.renderer.local(oldest).date()).days if oldest else 0,
-        mentors_free=digest.mentors_free,
     )
