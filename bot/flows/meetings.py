@@ -369,7 +369,7 @@ async def _place_for_all(turn: Turn, match_id: int, place: str | None) -> str | 
         name = await partner_name(turn.session, match, turn.person.id) if match else None
     if not name:
         return place
-    return turn.runtime.renderer.gettext(turn.person.language, "at %(name)s's", name=name)
+    return turn.runtime.renderer.message("label_place_home", turn.person.language, who=name).strip()
 
 
 async def _ask_other(
